@@ -1,0 +1,91 @@
+"""The one FilterSet for sessions, shared by the API, the catalog page and the catalog feed."""
+
+import datetime as dt
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from learning.models import Building
+
+from .choices import SessionStatus
+from .models import Course, Meeting, Session, Strand
+
+
+def month_bounds(month: str) -> tuple[dt.datetime, dt.datetime]:
+    """The first instant of a "YYYY-MM" month and of the month after, in the district's zone."""
+    year, number = (int(part) for part in month.split("-"))
+    tz = timezone.get_current_timezone()
+    start = dt.datetime(year, number, 1, tzinfo=tz)
+    end = dt.datetime(year + number // 12, number % 12 + 1, 1, tzinfo=tz)
+    return start, end
+
+
+def month_choices() -> list[tuple[str, str]]:
+    """Six months back to eighteen ahead of today, as ("2026-11", "November 2026")."""
+    today = timezone.localdate()
+    choices = []
+    for offset in range(-6, 19):
+        index = today.year * 12 + today.month - 1 + offset
+        first = dt.date(index // 12, index % 12 + 1, 1)
+        choices.append((f"{first:%Y-%m}", f"{first:%B %Y}"))
+    return choices
+
+
+class SessionFilterSet(django_filters.FilterSet):
+    """Filter sessions by strand, course, building (by code, or by id) and month, or search."""
+
+    q = django_filters.CharFilter(method="filter_q", label="Search")
+    strand = django_filters.ModelMultipleChoiceFilter(
+        field_name="course__strand__code",
+        to_field_name="code",
+        queryset=Strand.objects.all(),
+        label="Strand",
+    )
+    strand_id = django_filters.ModelMultipleChoiceFilter(
+        field_name="course__strand", queryset=Strand.objects.all(), label="Strand (id)"
+    )
+    course = django_filters.ModelMultipleChoiceFilter(
+        field_name="course__code",
+        to_field_name="code",
+        queryset=Course.objects.all(),
+        label="Course",
+    )
+    course_id = django_filters.ModelMultipleChoiceFilter(
+        field_name="course", queryset=Course.objects.all(), label="Course (id)"
+    )
+    building = django_filters.ModelMultipleChoiceFilter(
+        field_name="building__code",
+        to_field_name="code",
+        queryset=Building.objects.filter(active=True),
+        label="Building",
+    )
+    building_id = django_filters.ModelMultipleChoiceFilter(
+        field_name="building", queryset=Building.objects.all(), label="Building (id)"
+    )
+    month = django_filters.ChoiceFilter(
+        choices=month_choices, method="filter_month", label="Month", empty_label="Any month"
+    )
+    status = django_filters.MultipleChoiceFilter(choices=SessionStatus.choices, label="Status")
+
+    class Meta:
+        model = Session
+        fields = ["q", "strand", "course", "building", "month", "status"]
+
+    def filter_q(self, queryset: QuerySet[Session], name: str, value: str) -> QuerySet[Session]:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(course__title__icontains=value)
+            | Q(course__code__icontains=value)
+            | Q(course__summary__icontains=value)
+            | Q(title__icontains=value)
+        )
+
+    def filter_month(self, queryset: QuerySet[Session], name: str, value: str) -> QuerySet[Session]:
+        start, end = month_bounds(value)
+        in_month = Meeting.objects.filter(
+            session=OuterRef("pk"), starts_at__gte=start, starts_at__lt=end
+        )
+        return queryset.filter(Exists(in_month))

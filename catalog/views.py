@@ -1,0 +1,5 @@
+from django.http import HttpResponse
+
+
+def catalog_index(request):
+    return HttpResponse("Catalog")

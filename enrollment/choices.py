@@ -1,0 +1,43 @@
+from django.db import models
+
+
+class EnrollmentStatus(models.TextChoices):
+    PENDING_APPROVAL = "pending_approval", "Pending approval"
+    ENROLLED = "enrolled", "Enrolled"
+    WAITLISTED = "waitlisted", "Waitlisted"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    DECLINED = "declined", "Declined"
+    CANCELLED = "cancelled", "Cancelled"
+    COMPLETED = "completed", "Completed"
+    INCOMPLETE = "incomplete", "Incomplete"
+
+
+# An enrollment is "live" until it is withdrawn, declined or cancelled; a person has at most one
+# live enrollment per session.
+LIVE_STATUSES = (
+    EnrollmentStatus.PENDING_APPROVAL,
+    EnrollmentStatus.ENROLLED,
+    EnrollmentStatus.WAITLISTED,
+    EnrollmentStatus.COMPLETED,
+    EnrollmentStatus.INCOMPLETE,
+)
+
+# Statuses that occupy one of the session's seats (a waitlisted person does not).
+SEAT_HOLDING_STATUSES = (
+    EnrollmentStatus.PENDING_APPROVAL,
+    EnrollmentStatus.ENROLLED,
+    EnrollmentStatus.COMPLETED,
+    EnrollmentStatus.INCOMPLETE,
+)
+
+
+class EnrollmentSource(models.TextChoices):
+    SELF = "self", "Self-registered"
+    ASSIGNED = "assigned", "Assigned"
+    IMPORT = "import", "Imported"
+
+
+class CompletionSource(models.TextChoices):
+    SESSION = "session", "Session attended"
+    IMPORT = "import", "Imported"
+    MANUAL = "manual", "Recorded manually"

@@ -1,0 +1,194 @@
+"""Who takes part in what: enrollments, attendance per meeting, evaluations and completions."""
+
+import secrets
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from catalog.models import Course, Meeting, Session
+from learning.models import StaffMember, TimeStampedModel
+
+from .choices import LIVE_STATUSES, CompletionSource, EnrollmentSource, EnrollmentStatus
+
+# Unambiguous characters for codes people read aloud or type (no 0/O, 1/I/L).
+VERIFICATION_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def new_verification_code() -> str:
+    return "".join(secrets.choice(VERIFICATION_ALPHABET) for _ in range(12))
+
+
+class Enrollment(TimeStampedModel):
+    """A staff member's place in a session. Never deleted: withdrawals, declines and cancellations
+    are statuses, so the history stays."""
+
+    staff = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="enrollments")
+    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="enrollments")
+    status = models.CharField(max_length=20, choices=EnrollmentStatus.choices)
+    source = models.CharField(
+        max_length=20, choices=EnrollmentSource.choices, default=EnrollmentSource.SELF
+    )
+    requested_at = models.DateTimeField(
+        default=timezone.now, help_text="When the person asked; orders the waitlist."
+    )
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    hold_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="A pending approval holds its seat until then."
+    )
+    acted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who made the last change.",
+    )
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["session", "requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["staff", "session"],
+                condition=Q(status__in=LIVE_STATUSES),
+                name="one_live_enrollment_per_staff_session",
+                violation_error_message="This person is already enrolled in this session.",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["session", "status", "requested_at"], name="enrollment_queue_idx"),
+            models.Index(fields=["staff", "status"], name="enrollment_staff_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff.display_name} in {self.session} ({self.get_status_display()})"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_STATUSES
+
+
+class Attendance(TimeStampedModel):
+    """Whether one enrolled person was at one meeting, and who recorded it."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="attendance")
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="attendance")
+    present = models.BooleanField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["meeting__starts_at", "enrollment"]
+        verbose_name_plural = "attendance"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment", "meeting"],
+                name="attendance_once_per_meeting",
+                violation_error_message="Attendance for this meeting is already recorded.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment.staff.display_name}: {'present' if self.present else 'absent'}"
+
+
+RATING_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
+
+
+class Evaluation(TimeStampedModel):
+    """A participant's short survey after a session: three 1-5 ratings and a comment."""
+
+    enrollment = models.OneToOneField(
+        Enrollment, on_delete=models.PROTECT, related_name="evaluation"
+    )
+    content_rating = models.PositiveSmallIntegerField(
+        validators=RATING_VALIDATORS, help_text="The content was useful (1-5)."
+    )
+    facilitator_rating = models.PositiveSmallIntegerField(
+        validators=RATING_VALIDATORS, help_text="The facilitation was effective (1-5)."
+    )
+    relevance_rating = models.PositiveSmallIntegerField(
+        validators=RATING_VALIDATORS, help_text="I will use this in my work (1-5)."
+    )
+    comment = models.TextField(blank=True)
+    submitted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(content_rating__gte=1, content_rating__lte=5)
+                & Q(facilitator_rating__gte=1, facilitator_rating__lte=5)
+                & Q(relevance_rating__gte=1, relevance_rating__lte=5),
+                name="evaluation_ratings_1_to_5",
+                violation_error_message="Ratings are from 1 to 5.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Evaluation of {self.enrollment}"
+
+
+class Completion(TimeStampedModel):
+    """Credit for a course: the date and clock hours, where it came from, and a code that anyone
+    can check at /verify/<code>/. Corrections void it with a reason; it is never deleted."""
+
+    staff = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="completions")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="completions")
+    enrollment = models.ForeignKey(
+        Enrollment, on_delete=models.PROTECT, related_name="completions", null=True, blank=True
+    )
+    completed_on = models.DateField()
+    clock_hours = models.DecimalField(max_digits=5, decimal_places=2)
+    source = models.CharField(
+        max_length=20, choices=CompletionSource.choices, default=CompletionSource.SESSION
+    )
+    evidence = models.TextField(blank=True, help_text="For external or imported records.")
+    verification_code = models.CharField(
+        max_length=16, unique=True, default=new_verification_code, editable=False
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    void_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-completed_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(clock_hours__gte=0),
+                name="completion_clock_hours_not_negative",
+                violation_error_message="Clock hours cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(voided_at__isnull=True) | ~Q(void_reason=""),
+                name="completion_void_needs_reason",
+                violation_error_message="Voiding a completion needs a reason.",
+            ),
+            models.UniqueConstraint(
+                fields=["staff", "course", "completed_on"],
+                condition=Q(voided_at__isnull=True),
+                name="one_completion_per_staff_course_day",
+                violation_error_message="This completion is already recorded.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["staff", "completed_on"], name="completion_staff_date_idx"),
+            models.Index(fields=["course", "completed_on"], name="completion_course_date_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff.display_name}: {self.course.code.upper()} on {self.completed_on}"
+
+    @property
+    def is_voided(self) -> bool:
+        return self.voided_at is not None

@@ -1,0 +1,154 @@
+"""Who may see and act on whom. Pages, API, feeds and reports all scope through this module, so a
+rule about scope is written once. An object outside someone's scope is a 404 to them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Q, QuerySet
+
+from catalog.choices import SessionStatus
+from catalog.models import Session
+
+from .models import StaffMember
+
+DISTRICT_PD_GROUP = "District PD"
+HR_GROUP = "HR"
+
+AnyUser = User | AnonymousUser
+
+
+class Role(StrEnum):
+    STAFF = "staff"
+    FACILITATOR = "facilitator"
+    BUILDING_LEADER = "building_leader"
+    DISTRICT_PD = "district_pd"
+    HR = "hr"
+    ADMIN = "admin"
+
+
+def district_name() -> str:
+    return settings.DISTRICT_NAME
+
+
+def staff_of(user: AnyUser) -> StaffMember | None:
+    """The staff member behind a login, or None (anonymous, or a login with no staff record)."""
+    if not user.is_authenticated:
+        return None
+    try:
+        return user.staff_member
+    except StaffMember.DoesNotExist:
+        return None
+
+
+def roles_of(user: AnyUser) -> frozenset[Role]:
+    """Every role the user holds; computed once per user object (a request)."""
+    if not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_learning_roles", None)
+    if cached is not None:
+        return cached
+    roles: set[Role] = set()
+    if user.is_superuser:
+        roles.update({Role.ADMIN, Role.DISTRICT_PD, Role.HR})
+    group_names = set(user.groups.values_list("name", flat=True))
+    if DISTRICT_PD_GROUP in group_names:
+        roles.add(Role.DISTRICT_PD)
+    if HR_GROUP in group_names:
+        roles.add(Role.HR)
+    staff = staff_of(user)
+    if staff is not None:
+        roles.add(Role.STAFF)
+        if staff.leads_buildings.exists():
+            roles.add(Role.BUILDING_LEADER)
+        if staff.facilitating.exists():
+            roles.add(Role.FACILITATOR)
+    result = frozenset(roles)
+    user._learning_roles = result
+    return result
+
+
+def is_district_pd(user: AnyUser) -> bool:
+    return Role.DISTRICT_PD in roles_of(user)
+
+
+def is_hr(user: AnyUser) -> bool:
+    return Role.HR in roles_of(user)
+
+
+def led_building_ids(user: AnyUser) -> list[int]:
+    staff = staff_of(user)
+    if staff is None:
+        return []
+    return list(staff.leads_buildings.values_list("id", flat=True))
+
+
+def visible_staff(user: AnyUser) -> QuerySet[StaffMember]:
+    """Staff whose records the user may see: everyone for district PD, HR and admins; the staff of
+    their buildings (and themselves) for a building leader; only themselves for anyone else."""
+    everyone = StaffMember.objects.all()
+    if not user.is_authenticated:
+        return everyone.none()
+    if is_district_pd(user) or is_hr(user):
+        return everyone
+    staff = staff_of(user)
+    if staff is None:
+        return everyone.none()
+    buildings = led_building_ids(user)
+    if buildings:
+        return everyone.filter(Q(building_id__in=buildings) | Q(pk=staff.pk))
+    return everyone.filter(pk=staff.pk)
+
+
+def can_see_staff(user: AnyUser, staff: StaffMember) -> bool:
+    return visible_staff(user).filter(pk=staff.pk).exists()
+
+
+def actionable_staff(user: AnyUser) -> QuerySet[StaffMember]:
+    """Staff the user may enroll or assign: all staff for district PD and admins; the staff of
+    their buildings for a building leader (and themselves); only themselves otherwise. HR keeps
+    staff records but does not enroll people."""
+    everyone = StaffMember.objects.all()
+    if not user.is_authenticated:
+        return everyone.none()
+    if is_district_pd(user):
+        return everyone
+    staff = staff_of(user)
+    if staff is None:
+        return everyone.none()
+    buildings = led_building_ids(user)
+    if buildings:
+        return everyone.filter(Q(building_id__in=buildings) | Q(pk=staff.pk))
+    return everyone.filter(pk=staff.pk)
+
+
+def visible_sessions(user: AnyUser) -> QuerySet[Session]:
+    """Sessions the user may see: published and cancelled ones for everyone (the catalog is
+    public); drafts only for district PD and the draft's own facilitators."""
+    sessions = Session.objects.all()
+    public = ~Q(status=SessionStatus.DRAFT)
+    if is_district_pd(user):
+        return sessions
+    staff = staff_of(user)
+    if staff is not None:
+        return sessions.filter(public | Q(pk__in=_facilitated_session_ids(staff)))
+    return sessions.filter(public)
+
+
+def manageable_sessions(user: AnyUser) -> QuerySet[Session]:
+    """Sessions whose roster and attendance the user may manage: all for district PD and admins,
+    their own for a facilitator, none for anyone else."""
+    sessions = Session.objects.all()
+    if is_district_pd(user):
+        return sessions
+    staff = staff_of(user)
+    if staff is None:
+        return sessions.none()
+    return sessions.filter(pk__in=_facilitated_session_ids(staff))
+
+
+def _facilitated_session_ids(staff: StaffMember) -> QuerySet:
+    # A subquery rather than a join, so callers can annotate counts without duplicated rows.
+    return Session.facilitators.through.objects.filter(staffmember=staff).values("session_id")

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class LearningConfig(AppConfig):
+    """The district and its plan: buildings, positions, staff, groups, plan, goals, requirements."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "learning"
+    verbose_name = "District and plan"

@@ -1,0 +1,290 @@
+"""The district (buildings, positions, staff, groups) and its professional learning plan."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+
+from .choices import BuildingKind, GroupKind, PositionCategory, RequirementKind, StaffStatus
+
+
+class TimeStampedModel(models.Model):
+    """Adds created_at and updated_at; updated_at is what feeds and ETags read as "last changed"."""
+
+    created_at = models.DateTimeField(auto_now_add=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class Building(TimeStampedModel):
+    """A school or office of the district; staff work in one, sessions are held in one."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=BuildingKind.choices, default=BuildingKind.OTHER)
+    address = models.CharField(max_length=300, blank=True)
+    active = models.BooleanField(default=True)
+    is_demo = models.BooleanField(
+        default=False, help_text="Synthetic data created by seed_demo, not the district's own."
+    )
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["name"], name="building_name_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Position(TimeStampedModel):
+    """A job role from HR; its category is what plan audiences are usually written against."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=200, unique=True)
+    category = models.CharField(max_length=20, choices=PositionCategory.choices)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StaffMember(TimeStampedModel):
+    """A person employed by the district, keyed by HR's employee id. Never deleted once history
+    points at them: separation is a status, not a deletion."""
+
+    employee_id = models.CharField(max_length=40, unique=True)
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    preferred_name = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(max_length=254)
+    building = models.ForeignKey(
+        Building,
+        on_delete=models.PROTECT,
+        related_name="staff",
+        null=True,
+        blank=True,
+        help_text="Primary building.",
+    )
+    position = models.ForeignKey(
+        Position, on_delete=models.PROTECT, related_name="staff", null=True, blank=True
+    )
+    status = models.CharField(
+        max_length=20, choices=StaffStatus.choices, default=StaffStatus.ACTIVE
+    )
+    hired_on = models.DateField(null=True, blank=True)
+    separated_on = models.DateField(null=True, blank=True)
+    managed_manually = models.BooleanField(
+        default=False, help_text="Kept as entered here: a roster sync never deactivates them."
+    )
+    leads_buildings = models.ManyToManyField(
+        Building, related_name="leaders", blank=True, help_text="Buildings this person leads."
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        related_name="staff_member",
+        null=True,
+        blank=True,
+    )
+    is_demo = models.BooleanField(
+        default=False, help_text="Synthetic data created by seed_demo, not the district's own."
+    )
+
+    class Meta:
+        ordering = ["last_name", "first_name", "employee_id"]
+        verbose_name = "staff member"
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                name="staff_email_unique_ci",
+                violation_error_message="Another staff member already has this email address.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(email=""),
+                name="staff_email_required",
+                violation_error_message="A staff member needs an email address.",
+            ),
+            models.CheckConstraint(
+                condition=Q(separated_on__isnull=True)
+                | Q(hired_on__isnull=True)
+                | Q(separated_on__gte=F("hired_on")),
+                name="staff_separated_after_hired",
+                violation_error_message="The separation date cannot be before the hire date.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["last_name", "first_name"], name="staff_name_idx"),
+            models.Index(fields=["building", "status"], name="staff_building_status_idx"),
+            models.Index(fields=["position", "status"], name="staff_position_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.employee_id})"
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.preferred_name or self.first_name} {self.last_name}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == StaffStatus.ACTIVE
+
+
+class StaffGroup(TimeStampedModel):
+    """A committee, cohort or team (e.g. the Advisory Committee); sessions can be limited to one."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=GroupKind.choices, default=GroupKind.COMMITTEE)
+    description = models.TextField(blank=True)
+    members = models.ManyToManyField(StaffMember, related_name="staff_groups", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "staff group"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Plan(TimeStampedModel):
+    """A multi-year professional learning plan, e.g. "BPS, Better Together"."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+
+    class Meta:
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gt=F("starts_on")),
+                name="plan_ends_after_start",
+                violation_error_message="A plan must end after it starts.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PlanYear(TimeStampedModel):
+    """One school year of a plan (e.g. 2026-27), with its dates."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="years")
+    name = models.CharField(max_length=20, help_text='The school year, e.g. "2026-27".')
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+
+    class Meta:
+        ordering = ["plan", "starts_on"]
+        verbose_name = "plan year"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "name"],
+                name="plan_year_name_unique",
+                violation_error_message="This plan already has a year with that name.",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__gt=F("starts_on")),
+                name="plan_year_ends_after_start",
+                violation_error_message="A plan year must end after it starts.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan.name} {self.name}"
+
+
+class Goal(TimeStampedModel):
+    """What a plan year sets out to do; measured by its requirements."""
+
+    plan_year = models.ForeignKey(PlanYear, on_delete=models.CASCADE, related_name="goals")
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["plan_year", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Requirement(TimeStampedModel):
+    """A measurable target: "by DUE DATE, TARGET% of AUDIENCE complete COURSE", or "N clock hours
+    in STRAND". An empty audience means all active staff."""
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="requirements")
+    title = models.CharField(max_length=300, blank=True)
+    kind = models.CharField(
+        max_length=20, choices=RequirementKind.choices, default=RequirementKind.COURSE
+    )
+    course = models.ForeignKey(
+        "catalog.Course",
+        on_delete=models.PROTECT,
+        related_name="requirements",
+        null=True,
+        blank=True,
+    )
+    strand = models.ForeignKey(
+        "catalog.Strand",
+        on_delete=models.PROTECT,
+        related_name="requirements",
+        null=True,
+        blank=True,
+    )
+    clock_hours = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    target_percent = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    due_on = models.DateField()
+    count_completions_before_plan_year = models.BooleanField(
+        default=False,
+        help_text="Count completions from any time before the due date, not only this plan year.",
+    )
+    audience_positions = models.ManyToManyField(Position, blank=True, related_name="+")
+    audience_buildings = models.ManyToManyField(Building, blank=True, related_name="+")
+    audience_groups = models.ManyToManyField(StaffGroup, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["goal", "due_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(target_percent__gte=1) & Q(target_percent__lte=100),
+                name="requirement_target_percent_range",
+                violation_error_message="The target must be between 1 and 100 percent.",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind=RequirementKind.COURSE, course__isnull=False)
+                    | Q(
+                        kind=RequirementKind.CLOCK_HOURS,
+                        strand__isnull=False,
+                        clock_hours__gt=0,
+                    )
+                ),
+                name="requirement_kind_fields",
+                violation_error_message=(
+                    "A course requirement needs a course; a clock-hours requirement needs a "
+                    "strand and a positive number of hours."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.describe()
+
+    def describe(self) -> str:
+        if self.kind == RequirementKind.CLOCK_HOURS:
+            what = f"{self.clock_hours} clock hours in {self.strand}"
+        else:
+            what = f"complete {self.course}"
+        return f"By {self.due_on:%b %-d, %Y}, {self.target_percent}% {what}"

@@ -1,0 +1,89 @@
+"""Scoping per role: which staff and sessions each kind of user may see and act on."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from catalog.choices import SessionStatus
+from learning import access
+from learning.access import Role
+from tests.factories import SessionFactory, StaffMemberFactory, login_for
+
+pytestmark = pytest.mark.django_db
+
+
+def ids(queryset):
+    return set(queryset.values_list("pk", flat=True))
+
+
+@pytest.fixture
+def people(building, other_building):
+    return {
+        "same_building": StaffMemberFactory(building=building),
+        "other_building": StaffMemberFactory(building=other_building),
+    }
+
+
+def test_anonymous_sees_no_staff(people):
+    assert ids(access.visible_staff(AnonymousUser())) == set()
+    assert access.roles_of(AnonymousUser()) == frozenset()
+
+
+def test_teacher_sees_only_themselves(teacher, people):
+    assert ids(access.visible_staff(teacher.user)) == {teacher.pk}
+    assert ids(access.actionable_staff(teacher.user)) == {teacher.pk}
+    assert access.roles_of(teacher.user) == {Role.STAFF}
+
+
+def test_leader_sees_their_building_and_not_another(leader, teacher, people):
+    visible = ids(access.visible_staff(leader.user))
+    assert visible == {leader.pk, teacher.pk, people["same_building"].pk}
+    assert people["other_building"].pk not in visible
+    assert not access.can_see_staff(leader.user, people["other_building"])
+    assert Role.BUILDING_LEADER in access.roles_of(leader.user)
+
+
+def test_district_pd_and_hr_see_everyone(district_pd, hr, teacher, people):
+    everyone = {district_pd.pk, hr.pk, teacher.pk, *(p.pk for p in people.values())}
+    assert ids(access.visible_staff(district_pd.user)) == everyone
+    assert ids(access.visible_staff(hr.user)) == everyone
+
+
+def test_hr_keeps_records_but_does_not_enroll_others(hr, people):
+    assert ids(access.actionable_staff(hr.user)) == {hr.pk}
+
+
+def test_admin_holds_every_central_role(admin_user, people):
+    assert {Role.ADMIN, Role.DISTRICT_PD, Role.HR} <= access.roles_of(admin_user)
+    assert ids(access.visible_staff(admin_user)) == {p.pk for p in people.values()}
+
+
+def test_login_without_staff_record_sees_nobody(db, people):
+    user = login_for(None)
+    assert ids(access.visible_staff(user)) == set()
+    assert ids(access.manageable_sessions(user)) == set()
+
+
+def test_facilitator_manages_only_their_sessions(facilitator, facilitated_session):
+    other = SessionFactory()
+    assert ids(access.manageable_sessions(facilitator.user)) == {facilitated_session.pk}
+    assert other.pk not in ids(access.manageable_sessions(facilitator.user))
+    assert Role.FACILITATOR in access.roles_of(facilitator.user)
+
+
+def test_district_pd_manages_every_session(district_pd, facilitated_session):
+    other = SessionFactory()
+    assert ids(access.manageable_sessions(district_pd.user)) >= {facilitated_session.pk, other.pk}
+
+
+def test_drafts_are_visible_to_district_pd_and_their_facilitators_only(
+    teacher, facilitator, district_pd
+):
+    draft = SessionFactory(status=SessionStatus.DRAFT)
+    draft.facilitators.add(facilitator)
+    published = SessionFactory(status=SessionStatus.PUBLISHED)
+    cancelled = SessionFactory(status=SessionStatus.CANCELLED)
+    public = {published.pk, cancelled.pk}
+    assert ids(access.visible_sessions(AnonymousUser())) == public
+    assert ids(access.visible_sessions(teacher.user)) == public
+    assert ids(access.visible_sessions(facilitator.user)) == public | {draft.pk}
+    assert ids(access.visible_sessions(district_pd.user)) == public | {draft.pk}
