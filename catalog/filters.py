@@ -1,9 +1,11 @@
 """The one FilterSet for sessions, shared by the API, the catalog page and the catalog feed."""
 
 import datetime as dt
+from collections.abc import Mapping
 
 import django_filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import QueryDict
 from django.utils import timezone
 
 from learning.models import Building
@@ -32,8 +34,27 @@ def month_choices() -> list[tuple[str, str]]:
     return choices
 
 
-class SessionFilterSet(django_filters.FilterSet):
-    """Filter sessions by strand, course, building (by code, or by id) and month, or search."""
+def without_blank_values(data: Mapping) -> QueryDict:
+    """The parameters minus empty values, so `?strand=` (a form's "All strands") means no filter
+    rather than an unknown strand."""
+    kept = QueryDict(mutable=True)
+    lists = data.lists() if isinstance(data, QueryDict) else data.items()
+    for key, values in lists:
+        values = values if isinstance(values, list | tuple) else [values]
+        filled = [value for value in values if value is not None and str(value).strip()]
+        if filled:
+            kept.setlist(key, filled)
+    return kept
+
+
+class BlankMeansAnyFilterSet(django_filters.FilterSet):
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(None if data is None else without_blank_values(data), *args, **kwargs)
+
+
+class SessionFilterSet(BlankMeansAnyFilterSet):
+    """Filter sessions by strand, course, building (by code, or by id) and month, or search.
+    None of the filters crosses a one-to-many relation, so none needs DISTINCT."""
 
     q = django_filters.CharFilter(method="filter_q", label="Search")
     strand = django_filters.ModelMultipleChoiceFilter(
@@ -41,32 +62,46 @@ class SessionFilterSet(django_filters.FilterSet):
         to_field_name="code",
         queryset=Strand.objects.all(),
         label="Strand",
+        distinct=False,
     )
     strand_id = django_filters.ModelMultipleChoiceFilter(
-        field_name="course__strand", queryset=Strand.objects.all(), label="Strand (id)"
+        field_name="course__strand",
+        queryset=Strand.objects.all(),
+        label="Strand (id)",
+        distinct=False,
     )
     course = django_filters.ModelMultipleChoiceFilter(
         field_name="course__code",
         to_field_name="code",
         queryset=Course.objects.all(),
         label="Course",
+        distinct=False,
     )
     course_id = django_filters.ModelMultipleChoiceFilter(
-        field_name="course", queryset=Course.objects.all(), label="Course (id)"
+        field_name="course",
+        queryset=Course.objects.all(),
+        label="Course (id)",
+        distinct=False,
     )
     building = django_filters.ModelMultipleChoiceFilter(
         field_name="building__code",
         to_field_name="code",
-        queryset=Building.objects.filter(active=True),
+        queryset=Building.objects.all(),
         label="Building",
+        distinct=False,
     )
     building_id = django_filters.ModelMultipleChoiceFilter(
-        field_name="building", queryset=Building.objects.all(), label="Building (id)"
+        field_name="building",
+        queryset=Building.objects.all(),
+        label="Building (id)",
+        distinct=False,
     )
     month = django_filters.ChoiceFilter(
         choices=month_choices, method="filter_month", label="Month", empty_label="Any month"
     )
-    status = django_filters.MultipleChoiceFilter(choices=SessionStatus.choices, label="Status")
+    status = django_filters.MultipleChoiceFilter(
+        choices=SessionStatus.choices, label="Status", distinct=False
+    )
 
     class Meta:
         model = Session
@@ -89,3 +124,29 @@ class SessionFilterSet(django_filters.FilterSet):
             session=OuterRef("pk"), starts_at__gte=start, starts_at__lt=end
         )
         return queryset.filter(Exists(in_month))
+
+
+class CourseFilterSet(BlankMeansAnyFilterSet):
+    """Filter courses by strand (by code, or by id) and whether they are active, or search."""
+
+    q = django_filters.CharFilter(method="filter_q", label="Search")
+    strand = django_filters.ModelMultipleChoiceFilter(
+        field_name="strand__code",
+        to_field_name="code",
+        queryset=Strand.objects.all(),
+        label="Strand",
+    )
+    strand_id = django_filters.ModelMultipleChoiceFilter(
+        field_name="strand", queryset=Strand.objects.all(), label="Strand (id)"
+    )
+    active = django_filters.BooleanFilter(label="Active")
+
+    class Meta:
+        model = Course
+        fields = ["q", "strand", "strand_id", "active"]
+
+    def filter_q(self, queryset: QuerySet[Course], name: str, value: str) -> QuerySet[Course]:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(code__icontains=value) | Q(title__icontains=value))

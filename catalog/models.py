@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from learning.models import Building, StaffGroup, StaffMember, TimeStampedModel
@@ -41,7 +42,7 @@ class Strand(TimeStampedModel):
 class Course(TimeStampedModel):
     """A course of the catalog; it is offered as one or more sessions."""
 
-    code = models.SlugField(max_length=40, unique=True, help_text='e.g. "CRT-101".')
+    code = models.SlugField(max_length=40, unique=True, help_text='e.g. "crt-101".')
     title = models.CharField(max_length=200)
     strand = models.ForeignKey(Strand, on_delete=models.PROTECT, related_name="courses")
     summary = models.TextField(blank=True)
@@ -65,11 +66,16 @@ class Course(TimeStampedModel):
     class Meta:
         ordering = ["strand__order", "code"]
         constraints = [
+            models.UniqueConstraint(
+                Lower("code"),
+                name="course_code_unique_ci",
+                violation_error_message="Another course already has this code.",
+            ),
             models.CheckConstraint(
                 condition=Q(clock_hours__gte=0),
                 name="course_clock_hours_not_negative",
                 violation_error_message="Clock hours cannot be negative.",
-            )
+            ),
         ]
         indexes = [models.Index(fields=["strand", "active"], name="course_strand_active_idx")]
 
@@ -136,6 +142,11 @@ class Session(TimeStampedModel):
     @property
     def display_title(self) -> str:
         return str(self)
+
+    @property
+    def approval_required(self) -> bool:
+        """Enrollment waits for approval when the session or its course asks for it."""
+        return self.requires_approval or self.course.requires_approval
 
 
 class Meeting(TimeStampedModel):

@@ -3,7 +3,18 @@
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from django.db.models import DateTimeField, Exists, Max, Min, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import (
+    Aggregate,
+    DateTimeField,
+    Exists,
+    Field,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+)
 from django.utils import timezone
 
 from enrollment.selectors import sessions_with_seats
@@ -30,8 +41,8 @@ def shape_sessions(sessions: QuerySet[Session]) -> QuerySet[Session]:
     return (
         sessions_with_seats(sessions)
         .annotate(
-            first_starts_at=_meeting_bound(Min("starts_at")),
-            last_ends_at=_meeting_bound(Max("ends_at")),
+            first_starts_at=per_session_meetings(Min("starts_at")),
+            last_ends_at=per_session_meetings(Max("ends_at")),
         )
         .select_related("course", "course__strand", "building", "restricted_to_group")
         .prefetch_related(
@@ -42,15 +53,17 @@ def shape_sessions(sessions: QuerySet[Session]) -> QuerySet[Session]:
     )
 
 
-def _meeting_bound(aggregate: Min | Max) -> Subquery:
+def per_session_meetings(aggregate: Aggregate, output_field: Field | None = None) -> Subquery:
+    """An aggregate over a session's meetings as a correlated subquery: no GROUP BY on the
+    sessions query, so it composes with the seat annotations and with filters' joins."""
     of_session = (
         Meeting.objects.filter(session=OuterRef("pk"))
         .order_by()
         .values("session")
-        .annotate(bound=aggregate)
-        .values("bound")
+        .annotate(value=aggregate)
+        .values("value")
     )
-    return Subquery(of_session, output_field=DateTimeField())
+    return Subquery(of_session, output_field=output_field or DateTimeField())
 
 
 def upcoming(sessions: QuerySet[Session]) -> QuerySet[Session]:
@@ -81,11 +94,12 @@ class CatalogPage:
 def catalog_page(*, user: AnyUser, params: Mapping) -> CatalogPage:
     """Active courses grouped by strand, each with its sessions matching the filters. Without a
     month the sessions are the upcoming ones. With any filter but strand, only courses that have
-    a matching session are listed."""
+    a matching session are listed; with invalid filters, none."""
     filterset = SessionFilterSet(data=params, queryset=access.visible_sessions(user))
-    valid = filterset.is_valid()
-    data = filterset.form.cleaned_data if valid else {}
-    sessions = filterset.qs if valid else Session.objects.none()
+    if not filterset.is_valid():
+        return CatalogPage(filterset=filterset, strands=[], filtered=True)
+    data = filterset.form.cleaned_data
+    sessions = filterset.qs
     if not data.get("month"):
         sessions = upcoming(sessions)
     sessions = shape_sessions(sessions)

@@ -124,6 +124,12 @@ def actionable_staff(user: AnyUser) -> QuerySet[StaffMember]:
     return everyone.filter(pk=staff.pk)
 
 
+def may_see_meeting_links(user: AnyUser | None) -> bool:
+    """Virtual meeting links go to signed-in staff only: a link published to the whole internet
+    invites uninvited guests into the meeting."""
+    return user is not None and user.is_authenticated
+
+
 def visible_sessions(user: AnyUser) -> QuerySet[Session]:
     """Sessions the user may see: published and cancelled ones for everyone (the catalog is
     public); drafts only for district PD and the draft's own facilitators."""

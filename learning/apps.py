@@ -7,3 +7,7 @@ class LearningConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "learning"
     verbose_name = "District and plan"
+
+    def ready(self) -> None:
+        # Registers the OpenAPI schema extensions before any schema is generated.
+        from .api import schema  # noqa: F401

@@ -33,6 +33,13 @@ class Building(TimeStampedModel):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("code"),
+                name="building_code_unique_ci",
+                violation_error_message="Another building already has this code.",
+            )
+        ]
         indexes = [models.Index(fields=["name"], name="building_name_idx")]
 
     def __str__(self) -> str:
@@ -268,6 +275,8 @@ class Requirement(TimeStampedModel):
                     | Q(
                         kind=RequirementKind.CLOCK_HOURS,
                         strand__isnull=False,
+                        # NULL > 0 is unknown, which a CHECK lets through: say not null too.
+                        clock_hours__isnull=False,
                         clock_hours__gt=0,
                     )
                 ),
@@ -287,4 +296,5 @@ class Requirement(TimeStampedModel):
             what = f"{self.clock_hours} clock hours in {self.strand}"
         else:
             what = f"complete {self.course}"
-        return f"By {self.due_on:%b %-d, %Y}, {self.target_percent}% {what}"
+        due = f"{self.due_on:%b} {self.due_on.day}, {self.due_on.year}"
+        return f"By {due}, {self.target_percent}% {what}"

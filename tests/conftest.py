@@ -13,6 +13,14 @@ from tests.factories import (
 )
 
 
+def pytest_configure(config):
+    from django.conf import settings
+
+    # The production hasher spends about half a second per password on purpose; the suite
+    # creates hundreds of logins and only needs hashing to work, not to be slow.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def building(db):
     return BuildingFactory(code="maple", name="Maple Elementary")

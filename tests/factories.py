@@ -47,7 +47,12 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create and extracted:
             for name in extracted:
                 self.groups.add(Group.objects.get_or_create(name=name)[0])
-            self.save()
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        # set_password only hashes in memory; store it.
+        if create:
+            instance.save()
 
 
 class BuildingFactory(factory.django.DjangoModelFactory):
