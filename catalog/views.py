@@ -1,5 +1,88 @@
-from django.http import HttpResponse
+"""The catalog's pages: courses by strand with their sessions, and one session. Both are public;
+what each user may see comes from learning.access through the catalog's selectors."""
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from learning import access
+
+from .selectors import catalog_page, shape_sessions
+
+# The filters the page's form shows, in order; the FilterSet has more for the API.
+FORM_FIELDS = ("q", "strand", "building", "month")
+# The FilterSet accepts several strands or buildings (the API uses that); the page offers one
+# choice per select, which still arrives as a one-item list.
+SINGLE_SELECT_PROMPTS = {"strand": "All strands", "building": "All buildings"}
 
 
-def catalog_index(request):
-    return HttpResponse("Catalog")
+def catalog_index(request: HttpRequest) -> HttpResponse:
+    page = catalog_page(user=request.user, params=request.GET)
+    form = page.filterset.form
+    _present_filter_form(form)
+    invalid = bool(form.errors)
+    session_count = sum(len(entry.sessions) for strand in page.strands for entry in strand.courses)
+    course_count = sum(len(strand.courses) for strand in page.strands)
+    month = form.cleaned_data.get("month") if not invalid else ""
+    return render(
+        request,
+        "catalog/index.html",
+        {
+            "page": page,
+            "form": form,
+            "fields": [form[name] for name in FORM_FIELDS],
+            "errors": _error_summary(form),
+            "invalid": invalid,
+            "session_count": session_count,
+            "course_count": course_count,
+            "month_label": dict(form.fields["month"].choices).get(month, "") if month else "",
+            "now": timezone.now(),
+            "time_zone": timezone.get_current_timezone_name(),
+        },
+    )
+
+
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    # A draft is a 404 to those who may not see it, the same as an id that does not exist.
+    sessions = shape_sessions(access.visible_sessions(request.user)).prefetch_related(
+        "course__prerequisites"
+    )
+    session = get_object_or_404(sessions, pk=pk)
+    return render(
+        request,
+        "catalog/session.html",
+        {
+            "session": session,
+            "course": session.course,
+            "show_meeting_link": access.may_see_meeting_links(request.user),
+            "now": timezone.now(),
+            "time_zone": timezone.get_current_timezone_name(),
+        },
+    )
+
+
+def _present_filter_form(form: forms.Form) -> None:
+    """Adjust widgets for the page; the form is already validated, so only rendering changes."""
+    for name, prompt in SINGLE_SELECT_PROMPTS.items():
+        field = form.fields[name]
+        field.empty_label = prompt
+        field.widget = forms.Select(choices=field.choices)
+    form.fields["q"].widget.input_type = "search"
+
+
+def _error_summary(form: forms.Form) -> list[dict]:
+    """Every filter error with its field's label; fields the page shows get a link to them."""
+    summary = []
+    for name, messages in form.errors.items():
+        shown = name in FORM_FIELDS
+        label = form.fields[name].label if name in form.fields else ""
+        for message in messages:
+            summary.append(
+                {
+                    "label": label,
+                    "message": message,
+                    "anchor": form[name].id_for_label if shown else "",
+                }
+            )
+    return summary

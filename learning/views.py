@@ -1,5 +1,7 @@
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 
-def home(request):
+def home(request: HttpRequest) -> HttpResponse:
+    """The site's front door is the catalog: the one page every visitor may use."""
     return redirect("catalog:index")
