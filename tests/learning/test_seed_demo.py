@@ -1,0 +1,459 @@
+"""seed_demo: the demo district is built once, placed around today, consistent with every rule
+the services enforce, and safe to run again or to reset."""
+
+import datetime as dt
+from decimal import Decimal
+from io import StringIO
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import CommandError, call_command
+from django.db.models import Max, Min
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from catalog.choices import MeetingStatus, SessionStatus
+from catalog.models import Course, Meeting, Session, Strand
+from catalog.selectors import shape_sessions
+from enrollment.choices import LIVE_STATUSES, SEAT_HOLDING_STATUSES, EnrollmentStatus
+from enrollment.models import Attendance, Completion, Enrollment
+from learning import access, demo
+from learning.access import Role
+from learning.models import Building, Plan, StaffGroup, StaffMember
+from tests.factories import StaffMemberFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+DISTRICT_ZONE = ZoneInfo(settings.TIME_ZONE)
+SNAPSHOT_APPS = ("learning", "catalog", "enrollment", "calendars", "imports")
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """The demo, built once for this module; each test's changes roll back with its
+    transaction, and the demo is deleted after the last test."""
+    with django_db_blocker.unblock():
+        call_command("seed_demo", stdout=StringIO())
+    yield
+    with django_db_blocker.unblock():
+        demo.delete_demo()
+
+
+def run_seed_demo(*args: str) -> str:
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def snapshot() -> dict:
+    """Counts of every model, and the fields that change when a row is rewritten."""
+    User = get_user_model()
+    counts = {
+        model._meta.label: model.objects.count()
+        for label in SNAPSHOT_APPS
+        for model in apps.get_app_config(label).get_models()
+    }
+    counts["auth.User"] = User.objects.count()
+    return {
+        "counts": counts,
+        "meetings": sorted(Meeting.objects.values_list("uid", "starts_at", "status", "sequence")),
+        "enrollments": sorted(
+            Enrollment.objects.values_list("staff_id", "session_id", "status", "updated_at")
+        ),
+        "staff": sorted(
+            StaffMember.objects.values_list("employee_id", "email", "status", "updated_at")
+        ),
+        "sessions": sorted(Session.objects.values_list("pk", "capacity", "status", "updated_at")),
+        "completions": sorted(
+            Completion.objects.values_list("staff_id", "course_id", "completed_on", "updated_at")
+        ),
+        "users": sorted(User.objects.values_list("username", "password", "is_superuser")),
+        "plans": sorted(Plan.objects.values_list("slug", "starts_on", "ends_on", "updated_at")),
+    }
+
+
+def local_day(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(DISTRICT_ZONE).date()
+
+
+def shaped_sessions():
+    """Sessions with seats_taken, seats_left, waitlist_length, first_starts_at, last_ends_at."""
+    return shape_sessions(Session.objects.all())
+
+
+def one_seat_left_sessions(now: dt.datetime):
+    """Published, upcoming, open for registration, exactly one seat left."""
+    return [
+        session
+        for session in shaped_sessions().filter(
+            status=SessionStatus.PUBLISHED,
+            first_starts_at__gt=now,
+            registration_opens_at__lt=now,
+            registration_closes_at__gt=now,
+            restricted_to_group__isnull=True,
+            requires_approval=False,
+        )
+        if session.seats_left == 1
+    ]
+
+
+def assert_placed_around(now: dt.datetime) -> None:
+    """What every build must hold, whatever the day it runs."""
+    today = timezone.localdate(now, DISTRICT_ZONE)
+    plan = Plan.objects.get(slug=demo.PLAN_SLUG)
+    years = list(plan.years.order_by("starts_on"))
+    assert len(years) == 3
+    assert years[1].starts_on <= today <= years[1].ends_on
+    assert (plan.starts_on, plan.ends_on) == (years[0].starts_on, years[2].ends_on)
+    for year in years:
+        assert (year.starts_on.month, year.starts_on.day, year.ends_on.month) == (7, 1, 6)
+        assert year.name == f"{year.starts_on.year}-{(year.starts_on.year + 1) % 100:02d}"
+
+    sessions = list(shaped_sessions())
+    assert all(s.seats_taken <= s.capacity for s in sessions)
+    assert [s.status for s in sessions].count(SessionStatus.CANCELLED) == 1
+    assert any(s.seats_left == 0 and s.waitlist_length > 0 for s in sessions)
+    assert any(s.first_starts_at > now for s in sessions)
+    assert any(s.last_ends_at < now and s.seats_taken for s in sessions)
+
+    teacher = StaffMember.objects.get(user__username=demo.DemoRole.TEACHER)
+    left_one = one_seat_left_sessions(now)
+    assert len(left_one) == 1
+    assert not left_one[0].enrollments.filter(staff=teacher, status__in=LIVE_STATUSES).exists()
+
+    for meeting in Meeting.objects.all():
+        assert meeting.ends_at > meeting.starts_at
+        assert local_day(meeting.starts_at).weekday() < 5
+
+
+# -- running it again ------------------------------------------------------------------------
+
+
+def test_a_second_run_changes_nothing(seeded):
+    before = snapshot()
+
+    output = run_seed_demo()
+
+    assert "already loaded" in output
+    assert snapshot() == before
+
+
+def test_every_run_prints_the_demo_logins(seeded):
+    output = run_seed_demo()
+
+    for role in demo.DemoRole:
+        assert f" {role.value} " in output
+    assert demo.PASSWORD in output
+    assert "Grace Okafor, Principal, Maple Elementary" in output
+
+
+def test_reset_builds_the_demo_again(seeded):
+    before = snapshot()
+    old_uids = {uid for uid, *_ in before["meetings"]}
+
+    output = run_seed_demo("--reset")
+
+    after = snapshot()
+    assert "Loaded the demo" in output
+    assert after["counts"] == before["counts"]
+    assert old_uids.isdisjoint(uid for uid, *_ in after["meetings"])
+
+
+def test_reset_is_refused_in_a_real_districts_database(seeded):
+    StaffMemberFactory(first_name="Real", last_name="Person", is_demo=False)
+    before = snapshot()
+
+    with pytest.raises(CommandError, match="not demo data"):
+        run_seed_demo("--reset")
+
+    assert snapshot() == before
+
+
+def test_without_reset_a_real_districts_database_is_left_alone(seeded):
+    demo.delete_demo()
+    StaffMemberFactory(is_demo=False)
+    before = snapshot()
+
+    output = run_seed_demo()
+
+    assert "Not loading the demo" in output
+    assert snapshot() == before
+
+
+def test_taken_demo_usernames_are_refused(seeded):
+    demo.delete_demo()
+    UserFactory(username="admin")
+    before = snapshot()
+
+    with pytest.raises(CommandError, match="already taken"):
+        run_seed_demo()
+
+    assert snapshot() == before
+
+
+# -- where it sits in time ---------------------------------------------------------------------
+
+
+def test_today_falls_in_the_plans_middle_year(seeded):
+    assert_placed_around(timezone.now())
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        dt.datetime(2026, 7, 1, 7, 0, tzinfo=DISTRICT_ZONE),  # the first day of a school year
+        dt.datetime(2027, 1, 4, 12, 0, tzinfo=DISTRICT_ZONE),  # just after winter break
+        dt.datetime(2027, 6, 30, 22, 0, tzinfo=DISTRICT_ZONE),  # the last day of a school year
+    ],
+    ids=["first-day", "after-winter-break", "last-day"],
+)
+def test_the_demo_can_be_built_on_any_day(seeded, now):
+    demo.delete_demo()
+
+    demo.build_demo(now=now)
+
+    assert_placed_around(now)
+
+
+def test_plan_years_are_named_and_placed_from_today():
+    assert demo.plan_years_around(dt.date(2026, 11, 22)) == [
+        ("2025-26", dt.date(2025, 7, 1), dt.date(2026, 6, 30)),
+        ("2026-27", dt.date(2026, 7, 1), dt.date(2027, 6, 30)),
+        ("2027-28", dt.date(2027, 7, 1), dt.date(2028, 6, 30)),
+    ]
+    assert demo.plan_years_around(dt.date(2027, 6, 30))[1][0] == "2026-27"
+    assert demo.plan_years_around(dt.date(2027, 7, 1))[1][0] == "2027-28"
+
+
+# -- the catalog -------------------------------------------------------------------------------
+
+
+def contrast_with_white(colour: str) -> float:
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(int(colour[i : i + 2], 16)) for i in (1, 3, 5))
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return 1.05 / (luminance + 0.05)
+
+
+def test_six_strands_with_distinct_colours_dark_enough_for_white_text(seeded):
+    strands = list(Strand.objects.all())
+
+    assert [s.name for s in strands] == [
+        "Culturally Responsive Teaching",
+        "Restorative Practices",
+        "Social Emotional Learning",
+        "Character Education",
+        "Diversity, Equity and Inclusion",
+        "Strategic Plan Task Force",
+    ]
+    assert len({s.colour.lower() for s in strands}) == 6
+    assert all(contrast_with_white(s.colour) >= 4.5 for s in strands)
+
+
+def test_courses_have_prerequisite_chains(seeded):
+    courses = {course.code: course for course in Course.objects.prefetch_related("prerequisites")}
+
+    def requires(code: str) -> set[str]:
+        return {c.code for c in courses[code].prerequisites.all()}
+
+    assert len(courses) >= 12
+    assert requires("crt-201") == {"crt-101"}
+    assert requires("rp-201") == {"rp-101"}
+    assert requires("rp-301") == {"rp-201"}
+    assert courses["dei-110"].strand.code == "dei"
+    assert courses["bt-institute"].requires_approval
+    assert sum(c.evaluation_required for c in courses.values()) >= 3
+
+
+def test_each_sessions_meetings_add_up_to_its_courses_clock_hours():
+    hours = {course.code: Decimal(course.clock_hours) for course in demo.COURSES}
+
+    for spec in demo.SESSIONS:
+        assert spec.slot.hours * spec.meetings == hours[spec.course], spec
+
+
+# -- the task force and the committees ----------------------------------------------------------
+
+
+def test_advisory_committee_workshop_1_keeps_its_real_date_and_place(seeded):
+    advisory = StaffGroup.objects.get(name="Advisory Committee")
+    session = Session.objects.get(course__code="tf-advisory", title="Workshop 1")
+    meeting = session.meetings.get()
+
+    assert advisory.members.count() == 29
+    assert StaffGroup.objects.get(name="Review Committee").members.count() == 29
+    assert meeting.starts_at == dt.datetime(2022, 1, 5, 17, 0, tzinfo=DISTRICT_ZONE)
+    assert meeting.ends_at == dt.datetime(2022, 1, 5, 20, 0, tzinfo=DISTRICT_ZONE)
+    assert session.building.name == "Education Administration Building"
+    assert session.building.address == "31301 Evergreen Road, Beverly Hills, MI 48025"
+    assert session.restricted_to_group == advisory
+    enrolled = set(session.enrollments.values_list("staff_id", flat=True))
+    assert enrolled == set(advisory.members.values_list("pk", flat=True))
+    assert Attendance.objects.filter(meeting=meeting, present=True).count() == 29
+
+
+def test_the_steering_committee_meets_monthly_this_school_year(seeded):
+    today = timezone.localdate()
+    steering = StaffGroup.objects.get(name="Better Together Steering Committee")
+    this_year = Session.objects.filter(restricted_to_group=steering).latest("pk")
+    days = [local_day(m.starts_at) for m in this_year.meetings.all()]
+
+    assert len(days) == 10
+    assert len({(d.year, d.month) for d in days}) == 10
+    assert demo.school_year_start(days[0]) == demo.school_year_start(today)
+    assert this_year.enrollments.count() == steering.members.count()
+
+
+# -- sessions and enrollments ----------------------------------------------------------------------
+
+
+def test_the_cancelled_session_cancelled_its_meetings_and_enrollments(seeded):
+    session = Session.objects.get(status=SessionStatus.CANCELLED)
+
+    assert set(session.meetings.values_list("status", flat=True)) == {MeetingStatus.CANCELLED}
+    assert set(session.enrollments.values_list("status", flat=True)) == {EnrollmentStatus.CANCELLED}
+
+
+def test_a_full_sessions_waitlist_asked_after_everyone_enrolled(seeded):
+    full = [s for s in shaped_sessions() if s.seats_left == 0 and s.waitlist_length]
+
+    assert full
+    for session in full:
+        enrollments = session.enrollments
+        last_seat = enrollments.filter(status__in=SEAT_HOLDING_STATUSES).aggregate(
+            last=Max("requested_at")
+        )["last"]
+        first_waiting = enrollments.filter(status=EnrollmentStatus.WAITLISTED).aggregate(
+            first=Min("requested_at")
+        )["first"]
+        assert first_waiting > last_seat
+
+
+def test_a_series_meets_weekly_at_least_three_times(seeded):
+    series = [s for s in Session.objects.all() if s.meetings.count() >= 3]
+
+    assert any(
+        all(
+            (b.starts_at - a.starts_at) >= dt.timedelta(days=7)
+            for a, b in zip(list(s.meetings.all()), list(s.meetings.all())[1:], strict=False)
+        )
+        for s in series
+    )
+
+
+def test_past_sessions_have_attendance_completions_and_evaluations(seeded):
+    now = timezone.now()
+    finished = shaped_sessions().filter(last_ends_at__lt=now, status=SessionStatus.PUBLISHED)
+    checked = 0
+    for session in finished.select_related("course"):
+        meetings = list(session.meetings.all())
+        completed_on = local_day(meetings[-1].ends_at)
+        enrollments = session.enrollments.select_related("evaluation").prefetch_related(
+            "attendance", "completions"
+        )
+        for enrollment in enrollments.filter(status=EnrollmentStatus.COMPLETED):
+            attendance = list(enrollment.attendance.all())
+            assert len(attendance) == len(meetings) and all(a.present for a in attendance)
+            (completion,) = enrollment.completions.all()
+            assert completion.completed_on == completed_on
+            assert completion.clock_hours == session.course.clock_hours
+            if session.course.evaluation_required:
+                assert hasattr(enrollment, "evaluation")
+            checked += 1
+        for enrollment in enrollments.filter(status=EnrollmentStatus.INCOMPLETE):
+            assert not all(a.present for a in enrollment.attendance.all())
+            assert not enrollment.completions.all()
+    assert checked > 1000
+    assert Completion.objects.filter(source="manual").exclude(evidence="").exists()
+    assert Completion.objects.filter(source="import").exclude(evidence="").exists()
+
+
+def test_no_upcoming_session_has_attendance_or_completions(seeded):
+    upcoming = shaped_sessions().filter(first_starts_at__gt=timezone.now())
+
+    assert not Attendance.objects.filter(meeting__session__in=upcoming).exists()
+    assert not Completion.objects.filter(enrollment__session__in=upcoming).exists()
+
+
+# -- people and logins ---------------------------------------------------------------------------
+
+
+def test_staff_are_demo_people_with_unique_demo_emails(seeded):
+    staff = StaffMember.objects.all()
+    emails = list(staff.annotate(lower=Lower("email")).values_list("lower", flat=True))
+
+    assert 550 <= staff.count() <= 650
+    assert not staff.filter(is_demo=False).exists()
+    assert len(emails) == len(set(emails))
+    assert all(email.endswith("@demo.bps.example") for email in emails)
+    assert all(len(e) == 6 and e.isdigit() for e in staff.values_list("employee_id", flat=True))
+    assert staff.filter(status="on_leave").exists()
+    assert staff.filter(status="separated", separated_on__isnull=False).exists()
+    assert Building.objects.filter(kind="elementary").count() >= 8
+
+
+def test_each_role_has_a_login_with_the_shared_password(seeded):
+    User = get_user_model()
+    expected_roles = {
+        "teacher": {Role.STAFF},
+        "facilitator": {Role.STAFF, Role.FACILITATOR},
+        "leader": {Role.STAFF, Role.BUILDING_LEADER},
+        "districtpd": {Role.STAFF, Role.DISTRICT_PD},
+        "hr": {Role.STAFF, Role.HR},
+    }
+
+    for username, roles in expected_roles.items():
+        user = authenticate(username=username, password=demo.PASSWORD)
+        assert user is not None, username
+        assert roles <= access.roles_of(user), username
+        assert user.staff_member.is_demo
+    admin = authenticate(username="admin", password=demo.PASSWORD)
+    assert admin.is_superuser and admin.is_staff
+    assert access.staff_of(admin) is None
+    assert list(User.objects.get(username="districtpd").groups.values_list("name", flat=True)) == [
+        access.DISTRICT_PD_GROUP
+    ]
+    assert list(User.objects.get(username="hr").groups.values_list("name", flat=True)) == [
+        access.HR_GROUP
+    ]
+
+
+def test_the_leader_is_the_principal_of_the_teachers_building(seeded):
+    leader = StaffMember.objects.get(user__username="leader")
+    teacher = StaffMember.objects.get(user__username="teacher")
+
+    assert leader.position.code == "principal"
+    assert list(leader.leads_buildings.all()) == [leader.building]
+    assert teacher.building == leader.building
+    assert teacher.position.code == "teacher"
+
+
+def test_the_facilitator_leads_past_and_upcoming_sessions(seeded):
+    now = timezone.now()
+    facilitator = StaffMember.objects.get(user__username="facilitator")
+    theirs = shaped_sessions().filter(facilitators=facilitator)
+
+    assert theirs.filter(last_ends_at__lt=now).count() >= 2
+    assert theirs.filter(first_starts_at__gt=now).count() >= 2
+
+
+def test_the_demo_teachers_history_and_plans(seeded):
+    now = timezone.now()
+    teacher = StaffMember.objects.get(user__username="teacher")
+    upcoming = shaped_sessions().filter(last_ends_at__gt=now)
+
+    assert teacher.completions.filter(enrollment__isnull=False).count() >= 3
+    assert teacher.completions.filter(source="manual").exists()
+    enrolled = upcoming.filter(enrollments__staff=teacher, enrollments__status="enrolled")
+    assert 2 <= enrolled.count() <= 3
+    waitlisted = [
+        s for s in upcoming.filter(enrollments__staff=teacher, enrollments__status="waitlisted")
+    ]
+    assert len(waitlisted) == 1 and waitlisted[0].seats_left == 0
+    assert teacher.staff_groups.filter(name="Better Together Steering Committee").exists()
