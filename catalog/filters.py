@@ -4,6 +4,7 @@ import datetime as dt
 from collections.abc import Mapping
 
 import django_filters
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
@@ -24,10 +25,11 @@ def month_bounds(month: str) -> tuple[dt.datetime, dt.datetime]:
 
 
 def month_choices() -> list[tuple[str, str]]:
-    """Six months back to eighteen ahead of today, as ("2026-11", "November 2026")."""
+    """Two years back (the plan's first year) to eighteen months ahead of today, as
+    ("2026-11", "November 2026")."""
     today = timezone.localdate()
     choices = []
-    for offset in range(-6, 19):
+    for offset in range(-24, 19):
         index = today.year * 12 + today.month - 1 + offset
         first = dt.date(index // 12, index % 12 + 1, 1)
         choices.append((f"{first:%Y-%m}", f"{first:%B %Y}"))
@@ -47,6 +49,32 @@ def without_blank_values(data: Mapping) -> QueryDict:
     return kept
 
 
+# Database ids are 64-bit; a larger number is an unknown choice, not a database error.
+MAX_ID = 2**63 - 1
+
+
+class IdMultipleChoiceField(django_filters.fields.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        for candidate in value if isinstance(value, list | tuple) else ():
+            try:
+                number = int(candidate)
+            except (TypeError, ValueError):
+                continue  # not a number: the parent names it as an invalid id
+            if not 0 < number <= MAX_ID:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": candidate},
+                )
+        return super()._check_values(value)
+
+
+class IdMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
+    """Filter by one or more ids of a model."""
+
+    field_class = IdMultipleChoiceField
+
+
 class BlankMeansAnyFilterSet(django_filters.FilterSet):
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(None if data is None else without_blank_values(data), *args, **kwargs)
@@ -64,7 +92,7 @@ class SessionFilterSet(BlankMeansAnyFilterSet):
         label="Strand",
         distinct=False,
     )
-    strand_id = django_filters.ModelMultipleChoiceFilter(
+    strand_id = IdMultipleChoiceFilter(
         field_name="course__strand",
         queryset=Strand.objects.all(),
         label="Strand (id)",
@@ -77,7 +105,7 @@ class SessionFilterSet(BlankMeansAnyFilterSet):
         label="Course",
         distinct=False,
     )
-    course_id = django_filters.ModelMultipleChoiceFilter(
+    course_id = IdMultipleChoiceFilter(
         field_name="course",
         queryset=Course.objects.all(),
         label="Course (id)",
@@ -90,7 +118,7 @@ class SessionFilterSet(BlankMeansAnyFilterSet):
         label="Building",
         distinct=False,
     )
-    building_id = django_filters.ModelMultipleChoiceFilter(
+    building_id = IdMultipleChoiceFilter(
         field_name="building",
         queryset=Building.objects.all(),
         label="Building (id)",
@@ -135,9 +163,10 @@ class CourseFilterSet(BlankMeansAnyFilterSet):
         to_field_name="code",
         queryset=Strand.objects.all(),
         label="Strand",
+        distinct=False,
     )
-    strand_id = django_filters.ModelMultipleChoiceFilter(
-        field_name="strand", queryset=Strand.objects.all(), label="Strand (id)"
+    strand_id = IdMultipleChoiceFilter(
+        field_name="strand", queryset=Strand.objects.all(), label="Strand (id)", distinct=False
     )
     active = django_filters.BooleanFilter(label="Active")
 

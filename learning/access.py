@@ -5,19 +5,20 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from catalog.choices import SessionStatus
 from catalog.models import Session
 
+from .choices import StaffStatus
 from .models import StaffMember
 
 DISTRICT_PD_GROUP = "District PD"
 HR_GROUP = "HR"
 
 AnyUser = User | AnonymousUser
+_UNSET = object()
 
 
 class Role(StrEnum):
@@ -29,23 +30,35 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-def district_name() -> str:
-    return settings.DISTRICT_NAME
-
-
-def staff_of(user: AnyUser) -> StaffMember | None:
-    """The staff member behind a login, or None (anonymous, or a login with no staff record)."""
-    if not user.is_authenticated:
+def staff_of(user: AnyUser | None) -> StaffMember | None:
+    """The staff member behind a login, or None: anonymous, a login with no staff record, or a
+    person who has left the district (separated staff keep no scope, whatever they led)."""
+    if user is None or not user.is_authenticated:
         return None
-    try:
-        return user.staff_member
-    except StaffMember.DoesNotExist:
-        return None
+    cached = getattr(user, "_learning_staff", _UNSET)
+    if cached is not _UNSET:
+        return cached
+    staff = (
+        StaffMember.objects.filter(user=user)
+        .exclude(status=StaffStatus.SEPARATED)
+        .select_related("position", "building")
+        .annotate(
+            leads_any=Exists(
+                StaffMember.leads_buildings.through.objects.filter(staffmember=OuterRef("pk"))
+            ),
+            facilitates_any=Exists(
+                Session.facilitators.through.objects.filter(staffmember=OuterRef("pk"))
+            ),
+        )
+        .first()
+    )
+    user._learning_staff = staff
+    return staff
 
 
-def roles_of(user: AnyUser) -> frozenset[Role]:
-    """Every role the user holds; computed once per user object (a request)."""
-    if not user.is_authenticated:
+def roles_of(user: AnyUser | None) -> frozenset[Role]:
+    """Every role the user holds; two queries, once per user object (a request)."""
+    if user is None or not user.is_authenticated:
         return frozenset()
     cached = getattr(user, "_learning_roles", None)
     if cached is not None:
@@ -61,16 +74,16 @@ def roles_of(user: AnyUser) -> frozenset[Role]:
     staff = staff_of(user)
     if staff is not None:
         roles.add(Role.STAFF)
-        if staff.leads_buildings.exists():
+        if staff.leads_any:
             roles.add(Role.BUILDING_LEADER)
-        if staff.facilitating.exists():
+        if staff.facilitates_any:
             roles.add(Role.FACILITATOR)
     result = frozenset(roles)
     user._learning_roles = result
     return result
 
 
-def is_district_pd(user: AnyUser) -> bool:
+def is_district_pd(user: AnyUser | None) -> bool:
     return Role.DISTRICT_PD in roles_of(user)
 
 
@@ -80,7 +93,7 @@ def is_hr(user: AnyUser) -> bool:
 
 def led_building_ids(user: AnyUser) -> list[int]:
     staff = staff_of(user)
-    if staff is None:
+    if staff is None or not staff.leads_any:
         return []
     return list(staff.leads_buildings.values_list("id", flat=True))
 
@@ -125,9 +138,9 @@ def actionable_staff(user: AnyUser) -> QuerySet[StaffMember]:
 
 
 def may_see_meeting_links(user: AnyUser | None) -> bool:
-    """Virtual meeting links go to signed-in staff only: a link published to the whole internet
-    invites uninvited guests into the meeting."""
-    return user is not None and user.is_authenticated
+    """Virtual meeting links go to current staff and the district's central roles only: a link
+    published to the whole internet invites uninvited guests into the meeting."""
+    return staff_of(user) is not None or is_district_pd(user)
 
 
 def visible_sessions(user: AnyUser) -> QuerySet[Session]:

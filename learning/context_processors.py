@@ -1,8 +1,15 @@
+from django.conf import settings
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 from . import access
 
 
 def navigation(request: HttpRequest) -> dict:
-    """The roles of the signed-in user, so the base template shows the links they may use."""
-    return {"roles": access.roles_of(request.user), "district_name": access.district_name()}
+    """The signed-in user's staff record and roles, so the base template shows their name,
+    position and the links they may use. Lazy: pages that never look spend no query on them."""
+    return {
+        "current_staff": SimpleLazyObject(lambda: access.staff_of(request.user)),
+        "roles": SimpleLazyObject(lambda: access.roles_of(request.user)),
+        "district_name": settings.DISTRICT_NAME,
+    }

@@ -6,6 +6,7 @@ from django.contrib.auth.models import AnonymousUser
 from catalog.choices import SessionStatus
 from learning import access
 from learning.access import Role
+from learning.choices import StaffStatus
 from tests.factories import SessionFactory, StaffMemberFactory, login_for
 
 pytestmark = pytest.mark.django_db
@@ -87,3 +88,64 @@ def test_drafts_are_visible_to_district_pd_and_their_facilitators_only(
     assert ids(access.visible_sessions(teacher.user)) == public
     assert ids(access.visible_sessions(facilitator.user)) == public | {draft.pk}
     assert ids(access.visible_sessions(district_pd.user)) == public | {draft.pk}
+
+
+def test_leader_acts_on_their_building_only(leader, teacher, people):
+    actionable = ids(access.actionable_staff(leader.user))
+    assert actionable == {leader.pk, teacher.pk, people["same_building"].pk}
+    assert people["other_building"].pk not in actionable
+
+
+def test_leader_manages_no_sessions_and_sees_no_drafts(leader, facilitated_session):
+    draft = SessionFactory(status=SessionStatus.DRAFT)
+    assert ids(access.manageable_sessions(leader.user)) == set()
+    assert draft.pk not in ids(access.visible_sessions(leader.user))
+
+
+def test_hr_sees_no_drafts_and_manages_no_sessions(hr, facilitated_session):
+    draft = SessionFactory(status=SessionStatus.DRAFT)
+    assert draft.pk not in ids(access.visible_sessions(hr.user))
+    assert ids(access.manageable_sessions(hr.user)) == set()
+
+
+def test_district_pd_acts_on_everyone(district_pd, people):
+    assert ids(access.actionable_staff(district_pd.user)) >= {p.pk for p in people.values()}
+
+
+def test_a_separated_leader_keeps_no_scope(leader, teacher, people):
+    leader.status = StaffStatus.SEPARATED
+    leader.save(update_fields=["status"])
+    user = type(leader.user).objects.get(pk=leader.user.pk)
+
+    assert access.staff_of(user) is None
+    assert access.roles_of(user) == frozenset()
+    assert ids(access.visible_staff(user)) == set()
+    assert ids(access.actionable_staff(user)) == set()
+
+
+def test_staff_on_leave_keep_their_scope(teacher):
+    teacher.status = StaffStatus.ON_LEAVE
+    teacher.save(update_fields=["status"])
+    user = type(teacher.user).objects.get(pk=teacher.user.pk)
+    assert access.staff_of(user) == teacher
+
+
+def test_meeting_links_reach_current_staff_and_district_pd_only(teacher, district_pd, admin_user):
+    assert access.may_see_meeting_links(teacher.user)
+    assert access.may_see_meeting_links(district_pd.user)
+    assert access.may_see_meeting_links(admin_user)
+    assert not access.may_see_meeting_links(AnonymousUser())
+    assert not access.may_see_meeting_links(None)
+    assert not access.may_see_meeting_links(login_for(None))
+
+
+def test_roles_take_two_queries_and_are_remembered(
+    leader, facilitated_session, django_assert_num_queries
+):
+    facilitated_session.facilitators.add(leader)
+    user = type(leader.user).objects.get(pk=leader.user.pk)
+    with django_assert_num_queries(2):
+        roles = access.roles_of(user)
+    assert roles == {Role.STAFF, Role.BUILDING_LEADER, Role.FACILITATOR}
+    with django_assert_num_queries(0):
+        assert access.roles_of(user) is roles
