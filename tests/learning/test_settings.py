@@ -2,6 +2,7 @@
 module is read anew."""
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -43,6 +44,57 @@ def test_starts_with_secret_key_when_debug_is_off(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False ['pd.example.org']"
+
+
+def test_refuses_to_start_without_allowed_hosts_when_debug_is_off(tmp_path):
+    result = run_django(
+        "", DEBUG="false", SECRET_KEY="x" * 50, DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3"
+    )
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS is not set" in result.stderr
+
+
+def test_production_settings_pass_the_deployment_checks(tmp_path):
+    """check --deploy with DEBUG off: nothing but the two HSTS scope choices (subdomains and
+    preload), which each district makes for its own domain."""
+    result = run_django(
+        """
+        from django.core.management import call_command
+        call_command("check", "--deploy", "--fail-level", "ERROR")
+        """,
+        DEBUG="false",
+        SECRET_KEY="a-long-random-production-key-" + "q7Zp3vR9xK2mW8nB4tY6" * 3,
+        ALLOWED_HOSTS="pd.example.org",
+        DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3",
+    )
+    assert result.returncode == 0, result.stderr
+    output = result.stdout + result.stderr
+    warnings = set(re.findall(r"\((security\.\w+)\)", output))
+    assert warnings <= {"security.W005", "security.W021"}, output
+
+
+def test_secure_cookies_and_https_by_default_when_debug_is_off(tmp_path):
+    result = run_django(
+        """
+        from django.conf import settings as s
+        print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT,
+              s.SECURE_HSTS_SECONDS, s.SECURE_PROXY_SSL_HEADER)
+        """,
+        DEBUG="false",
+        SECRET_KEY="x" * 50,
+        ALLOWED_HOSTS="pd.example.org",
+        BEHIND_TLS_PROXY="true",
+        DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "True",
+        "True",
+        "True",
+        "31536000",
+        "('HTTP_X_FORWARDED_PROTO',",
+        "'https')",
+    ]
 
 
 def test_a_malformed_boolean_is_named(tmp_path):
