@@ -2,13 +2,14 @@
 superusers (an admin page ends up in screenshots, shared screens and browser caches)."""
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 
 from learning.admin import TIMESTAMPS
 
-from .models import FeedToken, new_feed_key
+from . import services
+from .models import FeedToken
 
 USAGE = ("last_fetched_at", "last_client", "fetch_count")
 
@@ -42,10 +43,18 @@ class FeedTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description="Rotate the keys of the selected feeds (their old URLs stop working)")
     def rotate_keys(self, request: HttpRequest, queryset: QuerySet[FeedToken]) -> None:
-        now = timezone.now()
         tokens = list(queryset)
-        for token in tokens:
-            token.key = new_feed_key()
-            token.updated_at = now
-        FeedToken.objects.bulk_update(tokens, ["key", "updated_at"])
+        with transaction.atomic():
+            for token in tokens:
+                services.feed_token_rotate(token=token)
         self.message_user(request, f"Rotated {len(tokens)} feed key(s).", messages.SUCCESS)
+
+    # Deleting a token is revoking it: both the delete page and the bulk action go through the
+    # service.
+    def delete_model(self, request: HttpRequest, obj: FeedToken) -> None:
+        services.feed_token_revoke(token=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[FeedToken]) -> None:
+        with transaction.atomic():
+            for token in queryset:
+                services.feed_token_revoke(token=token)

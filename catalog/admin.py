@@ -35,6 +35,11 @@ class StrandAdmin(admin.ModelAdmin):
     def course_count(self, strand: Strand) -> int:
         return strand.course_total
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:
+            services.strand_note_changes(strand=obj, changed_fields=form.changed_data)
+
 
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
@@ -64,6 +69,11 @@ class CourseAdmin(admin.ModelAdmin):
     def session_count(self, course: Course) -> int:
         return course.session_total
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:
+            services.course_note_changes(course=obj, changed_fields=form.changed_data)
+
 
 class MeetingInline(admin.TabularInline):
     model = Meeting
@@ -71,6 +81,13 @@ class MeetingInline(admin.TabularInline):
     readonly_fields = ("sequence", "uid")
     extra = 1
     show_change_link = True
+    # A deleted meeting silently stays in subscribers' calendars; cancelling it (status) sends
+    # STATUS:CANCELLED.
+    can_delete = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Meeting]:
+        # str() of each row names its session and course.
+        return super().get_queryset(request).select_related("session__course")
 
 
 @admin.register(Session)
@@ -153,8 +170,7 @@ class SessionAdmin(admin.ModelAdmin):
     def save_formset(self, request, form, formset, change):
         if formset.model is Meeting:
             for meeting_form in formset.forms:
-                deleting = formset.can_delete and meeting_form.cleaned_data.get("DELETE")
-                if meeting_form.has_changed() and not deleting:
+                if meeting_form.has_changed():
                     services.meeting_note_changes(
                         meeting=meeting_form.instance, changed_fields=meeting_form.changed_data
                     )
@@ -182,6 +198,11 @@ class MeetingAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Meeting]:
         # str() of a meeting names its session and course.
         return super().get_queryset(request).select_related(*self.list_select_related)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Subscribers only learn of a cancellation from the event itself (STATUS:CANCELLED);
+        # a deleted meeting would stay in their calendars. Cancel it with its status.
+        return False
 
     def save_model(self, request, obj, form, change):
         if change:

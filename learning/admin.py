@@ -6,6 +6,8 @@ from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
+from catalog import services as catalog_services
+
 from .models import (
     Building,
     Goal,
@@ -48,6 +50,12 @@ class BuildingAdmin(admin.ModelAdmin):
     @admin.display(description="staff", ordering="staff_total")
     def staff_count(self, building: Building) -> int:
         return building.staff_total
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:
+            # Its name and address are the LOCATION of the events held there.
+            catalog_services.building_note_changes(building=obj, changed_fields=form.changed_data)
 
 
 @admin.register(Position)
@@ -118,6 +126,10 @@ class PlanYearInline(admin.TabularInline):
     extra = 0
     show_change_link = True
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[PlanYear]:
+        # str() of each row names its plan.
+        return super().get_queryset(request).select_related("plan")
+
 
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
@@ -158,6 +170,10 @@ class RequirementInline(admin.TabularInline):
     extra = 0
     show_change_link = True
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Requirement]:
+        # str() of an untitled requirement describes its course or strand.
+        return super().get_queryset(request).select_related("course", "strand")
+
 
 @admin.register(Goal)
 class GoalAdmin(admin.ModelAdmin):
@@ -176,6 +192,12 @@ class GoalAdmin(admin.ModelAdmin):
             .select_related(*self.list_select_related)
             .annotate(requirement_total=Count("requirements"))
         )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "plan_year":
+            # Each choice's label names its plan.
+            kwargs["queryset"] = PlanYear.objects.select_related("plan")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="requirements", ordering="requirement_total")
     def requirement_count(self, goal: Goal) -> int:

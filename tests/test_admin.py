@@ -2,6 +2,7 @@
 deleted, and changelists cost the same number of queries for 5 rows as for 30."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.contrib import admin
@@ -11,14 +12,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from calendars import services as calendar_services
 from calendars.models import FeedToken
 from catalog.choices import MeetingStatus, SessionStatus
 from catalog.models import Course, Meeting, Session
 from enrollment.choices import EnrollmentSource, EnrollmentStatus
 from enrollment.models import Attendance, Completion, Enrollment, Evaluation
+from enrollment.services import COMPLETION_ALREADY_VOIDED, COMPLETION_VOID_NEEDS_REASON
 from imports.models import ImportRun
 from learning.choices import StaffStatus
-from learning.models import StaffMember
+from learning.models import Building, Plan, StaffMember
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -307,6 +310,44 @@ def test_enrollment_filters_and_search(admin_client, two_staff):
         assert shown(admin_client.get(url, params)) == {theirs.pk}, params
 
 
+@pytest.fixture
+def two_strands():
+    return f.StrandFactory(name="Equity"), f.StrandFactory(name="Restorative Practices")
+
+
+def test_enrollment_filters_by_building_and_strand(admin_client, two_staff, two_strands):
+    plain, special = two_staff
+    equity, restorative = two_strands
+    mine = f.EnrollmentFactory(staff=plain, session__course__strand=equity)
+    theirs = f.EnrollmentFactory(staff=special, session__course__strand=restorative)
+    url = admin_url(Enrollment, "changelist")
+    response = admin_client.get(url)
+    assert shown(response) == {mine.pk, theirs.pk}
+    content = response.content.decode()
+    assert "By building" in content and "By strand" in content
+    assert shown(admin_client.get(url, {"staff__building__id__exact": special.building_id})) == {
+        theirs.pk
+    }
+    assert shown(admin_client.get(url, {"session__course__strand__id__exact": equity.pk})) == {
+        mine.pk
+    }
+
+
+def test_completion_filters_by_building_and_strand(admin_client, two_staff, two_strands):
+    plain, special = two_staff
+    equity, restorative = two_strands
+    mine = f.CompletionFactory(staff=plain, course__strand=equity)
+    theirs = f.CompletionFactory(staff=special, course__strand=restorative)
+    url = admin_url(Completion, "changelist")
+    assert shown(admin_client.get(url)) == {mine.pk, theirs.pk}
+    assert shown(admin_client.get(url, {"staff__building__id__exact": plain.building_id})) == {
+        mine.pk
+    }
+    assert shown(admin_client.get(url, {"course__strand__id__exact": restorative.pk})) == {
+        theirs.pk
+    }
+
+
 def test_completion_voided_filter(admin_client):
     kept = f.CompletionFactory()
     voided = f.CompletionFactory(voided_at=timezone.now(), void_reason="Entered twice")
@@ -343,7 +384,7 @@ def test_staff_autocomplete_finds_by_name(admin_client, two_staff):
 
 
 def test_enrollment_autocomplete_queries_do_not_grow_with_rows(admin_client):
-    params = {"app_label": "enrollment", "model_name": "attendance", "field_name": "enrollment"}
+    params = {"app_label": "enrollment", "model_name": "completion", "field_name": "enrollment"}
     url = reverse("admin:autocomplete")
     f.EnrollmentFactory.create_batch(2)
     admin_client.get(url, params)
@@ -404,6 +445,30 @@ def test_feed_token_rotate_action_replaces_the_key_without_showing_it(admin_clie
     assert token.key not in response.content.decode()
 
 
+@pytest.mark.parametrize("how", ["delete page", "bulk action"])
+def test_deleting_a_feed_token_revokes_it_through_the_service(admin_client, monkeypatch, how):
+    token, kept = f.FeedTokenFactory(), f.FeedTokenFactory()
+    revoked = []
+    revoke = calendar_services.feed_token_revoke
+
+    def spy(*, token):
+        revoked.append(token.pk)
+        revoke(token=token)
+
+    monkeypatch.setattr(calendar_services, "feed_token_revoke", spy)
+    if how == "delete page":
+        response = admin_client.post(admin_url(FeedToken, "delete", token.pk), {"post": "yes"})
+    else:
+        response = admin_client.post(
+            admin_url(FeedToken, "changelist"),
+            {"action": "delete_selected", "_selected_action": [token.pk], "post": "yes"},
+        )
+    assert response.status_code == 302
+    assert revoked == [token.pk]
+    assert not FeedToken.objects.filter(key=token.key).exists()
+    assert FeedToken.objects.filter(pk=kept.pk).exists()
+
+
 @pytest.mark.parametrize(
     "model", [StaffMember, Enrollment, Attendance, Evaluation, Completion, ImportRun], ids=label
 )
@@ -451,6 +516,32 @@ def test_import_run_is_viewable_but_not_editable(admin_client):
     assert run.file_name == "roster.xlsx"
 
 
+@pytest.mark.parametrize(
+    ("model", "change"),
+    [
+        (Enrollment, {"status": EnrollmentStatus.WITHDRAWN}),
+        (Attendance, {"present": ""}),
+        (Evaluation, {"comment": "Edited in the admin"}),
+    ],
+    ids=["enrollment", "attendance", "evaluation"],
+)
+def test_enrollment_records_are_viewable_but_not_added_or_changed(admin_client, model, change):
+    obj = make(model)
+    before = model.objects.filter(pk=obj.pk).values().get()
+    assert shown(admin_client.get(admin_url(model, "changelist"))) == {obj.pk}
+
+    page = admin_client.get(admin_url(model, "change", obj.pk))
+    assert page.status_code == 200
+    assert str(obj) in page.content.decode()
+    assert 'name="_save"' not in page.content.decode()
+    assert admin_client.post(admin_url(model, "change", obj.pk), change).status_code == 403
+    assert model.objects.filter(pk=obj.pk).values().get() == before
+
+    assert admin_client.get(admin_url(model, "add")).status_code == 403
+    assert admin_client.post(admin_url(model, "add"), {}).status_code == 403
+    assert model.objects.count() == 1
+
+
 def test_completion_verification_code_and_timestamps_are_read_only(admin_client):
     completion = f.CompletionFactory()
     content = admin_client.get(admin_url(Completion, "change", completion.pk)).content.decode()
@@ -459,24 +550,113 @@ def test_completion_verification_code_and_timestamps_are_read_only(admin_client)
         assert f'name="{field}"' not in content
 
 
-def test_completion_void_without_reason_is_a_form_error(admin_client):
-    completion = f.CompletionFactory()
-    data = {
+def completion_form(completion: Completion, **changes) -> dict:
+    return {
         "staff": completion.staff_id,
         "course": completion.course_id,
-        "completed_on": "2026-10-01",
-        "clock_hours": "3.00",
+        "enrollment": "",
+        "completed_on": completion.completed_on.isoformat(),
+        "clock_hours": str(completion.clock_hours),
         "source": completion.source,
-        "voided_at_0": "2026-10-02",
-        "voided_at_1": "09:00:00",
-        "void_reason": "",
+        "evidence": completion.evidence,
+        "recorded_by": "",
+        "_save": "Save",
+    } | changes
+
+
+def test_existing_completion_cannot_be_edited_only_its_evidence(admin_client):
+    completion = f.CompletionFactory(clock_hours=Decimal("3.00"))
+    url = admin_url(Completion, "change", completion.pk)
+    content = admin_client.get(url).content.decode()
+    for field in ("staff", "course", "completed_on", "clock_hours", "source", "void_reason"):
+        assert f'name="{field}"' not in content, field
+    assert 'name="evidence"' in content
+
+    data = completion_form(
+        completion,
+        clock_hours="12.00",
+        completed_on="2026-01-05",
+        voided_at_0="2026-10-02",
+        voided_at_1="09:00:00",
+        void_reason="Typed over",
+        evidence="Sign-in sheet",
+    )
+    assert admin_client.post(url, data).status_code == 302
+    completion.refresh_from_db()
+    assert completion.clock_hours == Decimal("3.00")
+    assert completion.completed_on == dt.date(2026, 10, 1)
+    assert (completion.voided_at, completion.void_reason) == (None, "")
+    assert completion.evidence == "Sign-in sheet"
+
+
+def test_a_completion_can_still_be_recorded_with_its_hours(admin_client):
+    staff, course = f.StaffMemberFactory(), f.CourseFactory()
+    data = {
+        "staff": staff.pk,
+        "course": course.pk,
+        "completed_on": "2026-10-01",
+        "clock_hours": "4.50",
+        "source": "manual",
         "_save": "Save",
     }
-    response = admin_client.post(admin_url(Completion, "change", completion.pk), data)
+    assert admin_client.post(admin_url(Completion, "add"), data).status_code == 302
+    assert Completion.objects.get(staff=staff, course=course).clock_hours == Decimal("4.50")
+
+
+def void_action(client, completions, **data):
+    return client.post(
+        admin_url(Completion, "changelist"),
+        {"action": "void_selected", "_selected_action": [c.pk for c in completions]} | data,
+    )
+
+
+def test_void_action_asks_for_a_reason_first(admin_client):
+    completions = f.CompletionFactory.create_batch(2)
+    response = void_action(admin_client, completions)
     assert response.status_code == 200
-    assert "Voiding a completion needs a reason." in response.content.decode()
+    assert [t.name for t in response.templates][0] == "admin/enrollment/completion/void.html"
+    content = response.content.decode()
+    assert 'name="reason"' in content
+    for completion in completions:
+        assert str(completion) in content
+        assert f'name="_selected_action" value="{completion.pk}"' in content
+    assert not Completion.objects.filter(voided_at__isnull=False).exists()
+
+
+def test_void_action_voids_with_the_reason_and_records_who(admin_client, admin_user):
+    completions = f.CompletionFactory.create_batch(2)
+    kept = f.CompletionFactory()
+    response = void_action(admin_client, completions, post="yes", reason="Entered twice")
+    assert response.status_code == 302
+    for completion in completions:
+        completion.refresh_from_db()
+        assert completion.is_voided
+        assert (completion.voided_by, completion.void_reason) == (admin_user, "Entered twice")
+    kept.refresh_from_db()
+    assert not kept.is_voided
+    messages = [str(m) for m in admin_client.get(response.url).context["messages"]]
+    assert "Voided 2 completion(s)." in messages
+
+
+def test_void_action_without_a_reason_shows_the_refusal(admin_client):
+    completion = f.CompletionFactory()
+    response = void_action(admin_client, [completion], post="yes", reason="  ")
+    assert response.status_code == 200
+    assert response.context["form"].errors["reason"] == [COMPLETION_VOID_NEEDS_REASON]
     completion.refresh_from_db()
     assert completion.voided_at is None
+
+
+def test_void_action_voids_none_when_one_is_already_voided(admin_client, admin_user):
+    fresh = f.CompletionFactory()
+    voided = f.CompletionFactory(voided_at=timezone.now(), void_reason="Entered twice")
+    response = void_action(admin_client, [fresh, voided], post="yes", reason="Wrong course")
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [f"{voided}: {COMPLETION_ALREADY_VOIDED}"]
+    fresh.refresh_from_db()
+    voided.refresh_from_db()
+    assert fresh.voided_at is None
+    assert (voided.void_reason, voided.voided_by) == ("Entered twice", None)
 
 
 # Meetings inside a session: read-only UID and sequence; the sequence rises with visible changes.
@@ -596,3 +776,156 @@ def test_meeting_page_raises_sequence_on_visible_change_only(admin_client):
     assert admin_client.post(url, data | {"status": MeetingStatus.CANCELLED}).status_code == 302
     meeting.refresh_from_db()
     assert (meeting.sequence, meeting.status) == (1, MeetingStatus.CANCELLED)
+
+
+def test_meetings_are_cancelled_never_deleted(admin_client):
+    meeting = f.MeetingFactory()
+    url = admin_url(Meeting, "delete", meeting.pk)
+    assert admin_client.get(url).status_code == 403
+    assert admin_client.post(url, {"post": "yes"}).status_code == 403
+    action_form = admin_client.get(admin_url(Meeting, "changelist")).context["action_form"]
+    actions = dict(action_form.fields["action"].choices) if action_form else {}
+    assert "delete_selected" not in actions
+    admin_client.post(
+        admin_url(Meeting, "changelist"),
+        {"action": "delete_selected", "_selected_action": [meeting.pk], "post": "yes"},
+    )
+    # Deleting the session would take its meetings with it.
+    session_url = admin_url(Session, "delete", meeting.session_id)
+    assert "permission to delete the following types of objects" in (
+        admin_client.get(session_url).content.decode()
+    )
+    assert admin_client.post(session_url, {"post": "yes"}).status_code == 403
+    assert Meeting.objects.filter(pk=meeting.pk).exists()
+
+
+def test_session_page_offers_no_way_to_delete_a_meeting(admin_client, session_with_meetings):
+    session = session_with_meetings
+    content = admin_client.get(admin_url(Session, "change", session.pk)).content.decode()
+    assert 'name="meetings-0-starts_at_0"' in content
+    assert "-DELETE" not in content
+    data = session_form(session, **{"meetings-0-DELETE": "on"})
+    assert post_session(admin_client, session, data) == [0, 0]
+
+
+# Courses and buildings show in every event of their meetings: a visible change raises them all.
+
+
+def course_form(course: Course, **changes) -> dict:
+    return {
+        "code": course.code,
+        "title": course.title,
+        "strand": course.strand_id,
+        "summary": course.summary,
+        "clock_hours": str(course.clock_hours),
+        "format": course.format,
+        "active": "on",
+        "_save": "Save",
+    } | changes
+
+
+def test_course_title_change_raises_its_meetings_sequence(admin_client, session_with_meetings):
+    course = session_with_meetings.course
+    other = f.MeetingFactory()
+    before = {m.pk: m.updated_at for m in Meeting.objects.filter(session__course=course)}
+    url = admin_url(Course, "change", course.pk)
+
+    assert (
+        admin_client.post(url, course_form(course, title="Restorative Circles")).status_code == 302
+    )
+    meetings = Meeting.objects.filter(session__course=course)
+    assert [m.sequence for m in meetings] == [1, 1]
+    assert all(m.updated_at > before[m.pk] for m in meetings)
+    course.refresh_from_db()
+    assert course.title == "Restorative Circles"
+    other.refresh_from_db()
+    assert other.sequence == 0
+
+    # The code is not in the events: no new sequence.
+    assert admin_client.post(url, course_form(course, code="rc-101")).status_code == 302
+    assert [m.sequence for m in meetings.all()] == [1, 1]
+
+
+def test_building_address_change_raises_the_sequence_of_meetings_held_there(
+    admin_client, session_with_meetings
+):
+    building = session_with_meetings.building
+    other = f.MeetingFactory()
+    url = admin_url(Building, "change", building.pk)
+    data = {
+        "code": building.code,
+        "name": building.name,
+        "kind": building.kind,
+        "address": "1 New Rd, Birmingham, MI 48009",
+        "active": "on",
+        "_save": "Save",
+    }
+    assert admin_client.post(url, data).status_code == 302
+    held_there = Meeting.objects.filter(session__building=building)
+    assert [m.sequence for m in held_there] == [1, 1]
+    other.refresh_from_db()
+    assert other.sequence == 0
+
+
+# Change pages with inlines: rows are joined, so the page costs the same for few and many rows.
+
+
+def change_page_queries(client, url: str) -> int:
+    client.get(url)  # fills per-process caches (content types, permissions)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_session_change_page_queries_are_the_same_for_1_and_10_meetings(admin_client):
+    session = f.SessionFactory()
+    f.MeetingFactory(session=session)
+    url = admin_url(Session, "change", session.pk)
+    one = change_page_queries(admin_client, url)
+    f.MeetingFactory.create_batch(9, session=session)
+    ten = change_page_queries(admin_client, url)
+    assert ten == one
+
+
+def test_plan_change_page_queries_are_the_same_for_1_and_3_years(admin_client):
+    plan = f.PlanFactory()
+    f.PlanYearFactory(plan=plan, name="2025-26")
+    url = admin_url(Plan, "change", plan.pk)
+    one = change_page_queries(admin_client, url)
+    f.PlanYearFactory(plan=plan, name="2026-27")
+    f.PlanYearFactory(plan=plan, name="2027-28")
+    three = change_page_queries(admin_client, url)
+    assert three == one
+
+
+def test_plan_year_change_page_queries_are_the_same_for_1_and_3_goals(admin_client):
+    year = f.PlanYearFactory()
+    f.GoalFactory(plan_year=year)
+    url = admin_url(year._meta.model, "change", year.pk)
+    one = change_page_queries(admin_client, url)
+    f.GoalFactory.create_batch(2, plan_year=year)
+    three = change_page_queries(admin_client, url)
+    assert three == one
+
+
+def test_goal_change_page_queries_are_the_same_for_1_and_3_plan_years(admin_client):
+    goal = f.GoalFactory()
+    url = admin_url(goal._meta.model, "change", goal.pk)
+    one = change_page_queries(admin_client, url)
+    f.PlanYearFactory.create_batch(2)  # more choices in the plan year select, each naming a plan
+    three = change_page_queries(admin_client, url)
+    assert three == one
+
+
+@pytest.mark.parametrize("title", ["Complete CRT 101", ""], ids=["titled", "untitled"])
+def test_goal_change_page_adds_only_the_autocomplete_lookup_per_requirement(admin_client, title):
+    goal = f.GoalFactory()
+    f.RequirementFactory(goal=goal, title=title)
+    url = admin_url(goal._meta.model, "change", goal.pk)
+    one = change_page_queries(admin_client, url)
+    f.RequirementFactory.create_batch(2, goal=goal, title=title)
+    three = change_page_queries(admin_client, url)
+    # Django's autocomplete widget looks up each row's chosen course by itself; nothing else
+    # (the row's name, its course and strand) costs a query per row.
+    assert three - one == 2
