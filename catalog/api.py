@@ -6,6 +6,8 @@ learning.access.visible_sessions: drafts only reach district PD and the draft's 
 """
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import AllowAny
 
@@ -13,7 +15,7 @@ from learning import access
 from learning.models import Building, StaffGroup, StaffMember
 
 from .filters import CourseFilterSet, SessionFilterSet
-from .models import Course, Meeting, Session, Strand
+from .models import Course, Meeting, RegistrationState, Session, Strand
 from .selectors import session_list
 
 # Serializers: small nested shapes first, then one serializer per endpoint.
@@ -129,6 +131,12 @@ class SessionSerializer(serializers.ModelSerializer):
     last_ends_at = serializers.DateTimeField(
         read_only=True, allow_null=True, help_text="End of the last meeting."
     )
+    registration_state = serializers.SerializerMethodField(
+        help_text=(
+            "Whether one may register now, or why not: draft, cancelled, ended (the last meeting "
+            "is over), not_yet_open, open or closed (the registration window)."
+        )
+    )
 
     class Meta:
         model = Session
@@ -146,6 +154,7 @@ class SessionSerializer(serializers.ModelSerializer):
             "waitlist_length",
             "registration_opens_at",
             "registration_closes_at",
+            "registration_state",
             "status",
             "restricted_to_group",
             "requires_approval",
@@ -159,6 +168,11 @@ class SessionSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         user = request.user if request is not None else None
         return session.virtual_url if access.may_see_meeting_links(user) else ""
+
+    @extend_schema_field(serializers.ChoiceField(choices=RegistrationState.choices))
+    def get_registration_state(self, session: Session) -> str:
+        # One moment for the whole response, so every row is judged at the same time.
+        return session.registration_state(self.context.get("now") or timezone.now()).value
 
 
 # ViewSets
@@ -204,6 +218,8 @@ class SessionViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> QuerySet[Session]:
         # Visible and shaped, but unfiltered: the filter backend applies SessionFilterSet (the
-        # one the catalog page and feed use) exactly once, and answers invalid values with a 400
-        # where session_list(filters=...) would quietly return no sessions.
+        # one the catalog page and feed use) once, and answers invalid values with a 400.
         return session_list(user=self.request.user)
+
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(), "now": timezone.now()}

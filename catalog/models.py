@@ -1,6 +1,8 @@
 """The course catalog: strands, courses, sessions (offerings of a course) and their meetings."""
 
+import datetime as dt
 import uuid
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -83,6 +85,38 @@ class Course(TimeStampedModel):
         return f"{self.code.upper()} {self.title}"
 
 
+class RegistrationState(models.TextChoices):
+    """Whether one may register for a session at a given moment, or why not. Computed, not
+    stored: it follows from the session's status, its meetings and its registration window."""
+
+    DRAFT = "draft", "Draft, not published"
+    CANCELLED = "cancelled", "Cancelled"
+    ENDED = "ended", "Ended"
+    NOT_YET_OPEN = "not_yet_open", "Registration not yet open"
+    OPEN = "open", "Registration open"
+    CLOSED = "closed", "Registration closed"
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A session's registration as of one moment, for pages: its state and its window, with
+    whether each end of the window is already behind that moment."""
+
+    state: RegistrationState
+    opens_at: dt.datetime | None
+    closes_at: dt.datetime | None
+    has_opened: bool
+    has_closed: bool
+
+
+class MeetingState(models.TextChoices):
+    """A meeting as of a given moment. Computed, not stored."""
+
+    SCHEDULED = "scheduled", "Scheduled"
+    PAST = "past", "Past"
+    CANCELLED = "cancelled", "Cancelled"
+
+
 class Session(TimeStampedModel):
     """One offering of a course: where, who facilitates, how many seats, when one may register."""
 
@@ -148,6 +182,45 @@ class Session(TimeStampedModel):
         """Enrollment waits for approval when the session or its course asks for it."""
         return self.requires_approval or self.course.requires_approval
 
+    @property
+    def seats_on_offer(self) -> bool:
+        """A cancelled session offers no seats, whatever its capacity and enrollments."""
+        return self.status != SessionStatus.CANCELLED
+
+    def registration_state(self, at: dt.datetime) -> RegistrationState:
+        """Whether one may register at `at`, or why not. A cancelled or draft session takes no
+        registrations whatever its window; nor does one whose last meeting has ended."""
+        if self.status == SessionStatus.CANCELLED:
+            return RegistrationState.CANCELLED
+        if self.status == SessionStatus.DRAFT:
+            return RegistrationState.DRAFT
+        last_ends_at = self._last_ends_at()
+        if last_ends_at is not None and last_ends_at < at:
+            return RegistrationState.ENDED
+        if self.registration_opens_at is not None and self.registration_opens_at > at:
+            return RegistrationState.NOT_YET_OPEN
+        if self.registration_closes_at is not None and self.registration_closes_at <= at:
+            return RegistrationState.CLOSED
+        return RegistrationState.OPEN
+
+    def registration_at(self, at: dt.datetime) -> Registration:
+        """The registration state at `at` together with the window it was decided on."""
+        opens_at, closes_at = self.registration_opens_at, self.registration_closes_at
+        return Registration(
+            state=self.registration_state(at),
+            opens_at=opens_at,
+            closes_at=closes_at,
+            has_opened=opens_at is None or opens_at <= at,
+            has_closed=closes_at is not None and closes_at <= at,
+        )
+
+    def _last_ends_at(self) -> dt.datetime | None:
+        # catalog.selectors.shape_sessions annotates it; an unshaped session reads its meetings
+        # (prefetched or not).
+        if hasattr(self, "last_ends_at"):
+            return self.last_ends_at
+        return max((meeting.ends_at for meeting in self.meetings.all()), default=None)
+
 
 class Meeting(TimeStampedModel):
     """One dated block of a session. Its UID never changes; its sequence rises with every change
@@ -181,3 +254,11 @@ class Meeting(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.session} on {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
+
+    def state_at(self, at: dt.datetime) -> MeetingState:
+        """Cancelled when the meeting or its whole session is; past once it has ended."""
+        if self.status == MeetingStatus.CANCELLED or self.session.status == SessionStatus.CANCELLED:
+            return MeetingState.CANCELLED
+        if self.ends_at < at:
+            return MeetingState.PAST
+        return MeetingState.SCHEDULED

@@ -1,12 +1,14 @@
 """Reads of the catalog, shaped for the pages, the API and the feeds."""
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.db.models import (
     Aggregate,
     DateTimeField,
     Exists,
+    F,
     Field,
     Max,
     Min,
@@ -22,22 +24,33 @@ from learning import access
 from learning.access import AnyUser
 
 from .filters import SessionFilterSet
-from .models import Course, Meeting, Session, Strand
+from .models import Course, Meeting, RegistrationState, Session, Strand
 
 
-def session_list(*, user: AnyUser, filters: Mapping | None = None) -> QuerySet[Session]:
-    """Sessions the user may see, filtered by SessionFilterSet, with course, strand, building,
-    facilitators, meetings and seat counts loaded in a fixed number of queries."""
-    sessions = access.visible_sessions(user)
-    filterset = SessionFilterSet(data=filters or {}, queryset=sessions)
-    if filterset.is_valid():
-        sessions = filterset.qs
-    else:
-        sessions = sessions.none()
-    return shape_sessions(sessions)
+def session_list(*, user: AnyUser) -> QuerySet[Session]:
+    """Sessions the user may see, shaped by shape_sessions. Unfiltered: the API's filter backend
+    applies SessionFilterSet, and answers an invalid value with a 400."""
+    return shape_sessions(access.visible_sessions(user))
+
+
+def session_detail(*, user: AnyUser, pk: int, at: dt.datetime | None = None) -> Session:
+    """One session the user may see, shaped like a list row plus its course's prerequisites, with
+    its registration and meeting states as of `at` (default: now). Raises Session.DoesNotExist
+    alike for an unknown id and for a session the user may not see (a draft)."""
+    session = (
+        shape_sessions(access.visible_sessions(user))
+        .prefetch_related("course__prerequisites")
+        .get(pk=pk)
+    )
+    attach_states([session], at=at or timezone.now())
+    return session
 
 
 def shape_sessions(sessions: QuerySet[Session]) -> QuerySet[Session]:
+    """Sessions with course, strand, building, group, facilitators and meetings loaded, seat counts
+    and first_starts_at/last_ends_at annotated, in a fixed number of queries. Ordered by their
+    first meeting; sessions without meetings last on every database (SQLite would put NULL
+    first, PostgreSQL last)."""
     return (
         sessions_with_seats(sessions)
         .annotate(
@@ -49,7 +62,7 @@ def shape_sessions(sessions: QuerySet[Session]) -> QuerySet[Session]:
             Prefetch("meetings", queryset=Meeting.objects.order_by("starts_at", "id")),
             "facilitators",
         )
-        .order_by("first_starts_at", "id")
+        .order_by(F("first_starts_at").asc(nulls_last=True), "id")
     )
 
 
@@ -66,10 +79,21 @@ def per_session_meetings(aggregate: Aggregate, output_field: Field | None = None
     return Subquery(of_session, output_field=output_field or DateTimeField())
 
 
-def upcoming(sessions: QuerySet[Session]) -> QuerySet[Session]:
-    """Sessions with a meeting still to end."""
-    still_ahead = Meeting.objects.filter(session=OuterRef("pk"), ends_at__gte=timezone.now())
-    return sessions.filter(Exists(still_ahead))
+def upcoming(sessions: QuerySet[Session], *, at: dt.datetime) -> QuerySet[Session]:
+    """Sessions with a meeting still to end at `at` (a series stays listed while any of its
+    meetings is ahead), and sessions whose dates are still to be announced (no meetings yet)."""
+    meetings = Meeting.objects.filter(session=OuterRef("pk"))
+    return sessions.filter(Exists(meetings.filter(ends_at__gte=at)) | ~Exists(meetings))
+
+
+def attach_states(sessions: Iterable[Session], *, at: dt.datetime) -> None:
+    """Set `registration` on each session and `state` on each of its meetings, as of `at`:
+    templates cannot pass the moment to Session.registration_at or Meeting.state_at. Uses only
+    what shape_sessions loaded, so it adds no query."""
+    for session in sessions:
+        session.registration = session.registration_at(at)
+        for meeting in session.meetings.all():
+            meeting.state = meeting.state_at(at)
 
 
 @dataclass
@@ -89,20 +113,27 @@ class CatalogPage:
     filterset: SessionFilterSet
     strands: list[StrandEntry]
     filtered: bool
+    course_count: int = 0
+    # Sessions listed, cancelled ones apart: a cancelled session is shown but is no offer.
+    session_count: int = 0
+    cancelled_count: int = 0
 
 
-def catalog_page(*, user: AnyUser, params: Mapping) -> CatalogPage:
-    """Active courses grouped by strand, each with its sessions matching the filters. Without a
-    month the sessions are the upcoming ones. With any filter but strand, only courses that have
-    a matching session are listed; with invalid filters, none."""
+def catalog_page(*, user: AnyUser, params: Mapping, at: dt.datetime | None = None) -> CatalogPage:
+    """Active courses grouped by strand, each with its sessions matching the filters and their
+    registration states as of `at` (default: now). Without a month the sessions are the upcoming
+    ones. With any filter but strand, only courses that have a matching session are listed; with
+    invalid filters, none."""
+    at = at or timezone.now()
     filterset = SessionFilterSet(data=params, queryset=access.visible_sessions(user))
     if not filterset.is_valid():
         return CatalogPage(filterset=filterset, strands=[], filtered=True)
     data = filterset.form.cleaned_data
     sessions = filterset.qs
     if not data.get("month"):
-        sessions = upcoming(sessions)
-    sessions = shape_sessions(sessions)
+        sessions = upcoming(sessions, at=at)
+    sessions = list(shape_sessions(sessions))
+    attach_states(sessions, at=at)
 
     by_course: dict[int, list[Session]] = {}
     for session in sessions:
@@ -115,14 +146,22 @@ def catalog_page(*, user: AnyUser, params: Mapping) -> CatalogPage:
     courses = courses.prefetch_related("prerequisites").order_by("strand__order", "code")
 
     strands: dict[int, StrandEntry] = {}
+    listed: list[Session] = []
+    course_count = 0
     for course in courses:
         course_sessions = by_course.get(course.pk, [])
         if narrowing and not course_sessions:
             continue
         entry = strands.setdefault(course.strand_id, StrandEntry(strand=course.strand))
         entry.courses.append(CourseEntry(course=course, sessions=course_sessions))
+        listed.extend(course_sessions)
+        course_count += 1
+    cancelled = sum(session.registration.state == RegistrationState.CANCELLED for session in listed)
     return CatalogPage(
         filterset=filterset,
         strands=list(strands.values()),
         filtered=narrowing or bool(data.get("strand")),
+        course_count=course_count,
+        session_count=len(listed) - cancelled,
+        cancelled_count=cancelled,
     )

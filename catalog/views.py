@@ -2,13 +2,14 @@
 what each user may see comes from learning.access through the catalog's selectors."""
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 
 from learning import access
 
-from .selectors import catalog_page, shape_sessions
+from . import selectors
+from .models import Session
 
 # The filters the page's form shows, in order; the FilterSet has more for the API.
 FORM_FIELDS = ("q", "strand", "building", "month")
@@ -18,12 +19,10 @@ SINGLE_SELECT_PROMPTS = {"strand": "All strands", "building": "All buildings"}
 
 
 def catalog_index(request: HttpRequest) -> HttpResponse:
-    page = catalog_page(user=request.user, params=request.GET)
+    page = selectors.catalog_page(user=request.user, params=request.GET, at=timezone.now())
     form = page.filterset.form
     _present_filter_form(form)
     invalid = bool(form.errors)
-    session_count = sum(len(entry.sessions) for strand in page.strands for entry in strand.courses)
-    course_count = sum(len(strand.courses) for strand in page.strands)
     month = form.cleaned_data.get("month") if not invalid else ""
     return render(
         request,
@@ -34,21 +33,18 @@ def catalog_index(request: HttpRequest) -> HttpResponse:
             "fields": [form[name] for name in FORM_FIELDS],
             "errors": _error_summary(form),
             "invalid": invalid,
-            "session_count": session_count,
-            "course_count": course_count,
             "month_label": dict(form.fields["month"].choices).get(month, "") if month else "",
-            "now": timezone.now(),
             "time_zone": timezone.get_current_timezone_name(),
         },
     )
 
 
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    # A draft is a 404 to those who may not see it, the same as an id that does not exist.
-    sessions = shape_sessions(access.visible_sessions(request.user)).prefetch_related(
-        "course__prerequisites"
-    )
-    session = get_object_or_404(sessions, pk=pk)
+    try:
+        session = selectors.session_detail(user=request.user, pk=pk, at=timezone.now())
+    except Session.DoesNotExist:
+        # A draft is a 404 to those who may not see it, the same as an id that does not exist.
+        raise Http404("No such session.") from None
     return render(
         request,
         "catalog/session.html",
@@ -56,7 +52,6 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "session": session,
             "course": session.course,
             "show_meeting_link": access.may_see_meeting_links(request.user),
-            "now": timezone.now(),
             "time_zone": timezone.get_current_timezone_name(),
         },
     )

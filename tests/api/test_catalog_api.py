@@ -12,6 +12,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from catalog.choices import CourseFormat, MeetingStatus, SessionStatus
+from catalog.models import Session
 from enrollment.choices import EnrollmentStatus
 from tests.factories import (
     BuildingFactory,
@@ -246,6 +247,7 @@ def test_session_detail_shows_course_place_seats_group_facilitators_and_meetings
         "waitlist_length": 1,
         "registration_opens_at": api_time(session.registration_opens_at),
         "registration_closes_at": api_time(session.registration_closes_at),
+        "registration_state": "ended",
         "status": "published",
         "restricted_to_group": {"id": group.pk, "name": "New-teacher cohort"},
         "requires_approval": False,
@@ -323,11 +325,107 @@ def test_session_requires_approval_when_it_or_its_course_does(
     assert get_detail(api_client, "session", session.pk).json()["requires_approval"] is expected
 
 
-def test_sessions_are_listed_by_their_first_meeting(api_client):
+def test_sessions_are_listed_by_their_first_meeting_and_undated_ones_last(api_client):
+    # Created first, so it has the lowest id: only NULLS LAST keeps it at the end on SQLite.
+    undated = SessionFactory()
     later = MeetingFactory(starts_at=local(2026, 10, 1)).session
     sooner = MeetingFactory(starts_at=local(2026, 9, 1)).session
 
-    assert listed_ids(get_list(api_client, "session")) == [sooner.pk, later.pk]
+    assert listed_ids(get_list(api_client, "session")) == [sooner.pk, later.pk, undated.pk]
+
+
+def test_pending_and_completed_enrollments_take_seats(api_client):
+    session = SessionFactory(capacity=10)
+    for status in (EnrollmentStatus.PENDING_APPROVAL, EnrollmentStatus.COMPLETED):
+        EnrollmentFactory(session=session, status=status)
+    for status in (
+        EnrollmentStatus.CANCELLED,
+        EnrollmentStatus.DECLINED,
+        EnrollmentStatus.WITHDRAWN,
+        EnrollmentStatus.WAITLISTED,
+    ):
+        EnrollmentFactory(session=session, status=status)
+
+    row = get_detail(api_client, "session", session.pk).json()
+
+    assert (row["seats_taken"], row["seats_left"], row["waitlist_length"]) == (2, 8, 1)
+
+
+def hours_from_now(hours: float) -> dt.datetime:
+    return timezone.now() + dt.timedelta(hours=hours)
+
+
+@pytest.mark.parametrize(
+    ("fields", "meeting_in_hours", "expected"),
+    [
+        ({"registration_opens_at": 48}, 24 * 7, "not_yet_open"),
+        ({"registration_opens_at": -48, "registration_closes_at": 48}, 24 * 7, "open"),
+        ({}, 24 * 7, "open"),
+        ({}, None, "open"),
+        ({"registration_closes_at": -1}, 24 * 7, "closed"),
+        ({"registration_opens_at": -48, "status": SessionStatus.CANCELLED}, 24 * 7, "cancelled"),
+        ({"status": SessionStatus.DRAFT}, 24 * 7, "draft"),
+        ({"registration_closes_at": 48}, -24, "ended"),
+    ],
+)
+def test_session_registration_state(api_client, district_pd, fields, meeting_in_hours, expected):
+    values = {
+        name: hours_from_now(value) if name.startswith("registration_") else value
+        for name, value in fields.items()
+    }
+    session = SessionFactory(**values)
+    if meeting_in_hours is not None:
+        MeetingFactory(session=session, starts_at=hours_from_now(meeting_in_hours))
+    authenticate_with_token(api_client, district_pd)  # drafts too
+
+    detail = get_detail(api_client, "session", session.pk).json()
+    listed = get_list(api_client, "session").json()["results"]
+
+    assert detail["registration_state"] == expected
+    assert [row["registration_state"] for row in listed] == [expected]
+
+
+def test_registration_state_is_a_documented_choice(api_client):
+    response = api_client.get(reverse("api-schema"), HTTP_ACCEPT="application/vnd.oai.openapi+json")
+
+    schema = response.json()["components"]["schemas"]
+    state = schema["Session"]["properties"]["registration_state"]
+    assert state["allOf"] == [{"$ref": "#/components/schemas/RegistrationStateEnum"}]
+    assert state["readOnly"] is True
+    assert set(schema["RegistrationStateEnum"]["enum"]) == {
+        "draft",
+        "cancelled",
+        "ended",
+        "not_yet_open",
+        "open",
+        "closed",
+    }
+
+
+# Pagination: a bad page is a 404, never a server error; page sizes are capped.
+
+
+@pytest.mark.parametrize("page", ["abc", "9999", "0", "-1"])
+def test_a_page_that_does_not_exist_is_a_404(api_client, page):
+    SessionFactory()
+
+    response = get_list(api_client, "session", page=page)
+
+    assert response.status_code == 404
+
+
+def test_page_size_is_capped_at_500(api_client):
+    session = SessionFactory()
+    Session.objects.bulk_create(
+        Session(course=session.course, status=session.status, capacity=5) for _ in range(500)
+    )
+
+    response = get_list(api_client, "session", page_size=100000)
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["count"], len(body["results"])) == (501, 500)
+    assert body["next"] is not None
 
 
 # Sessions: filters

@@ -18,21 +18,41 @@ CHROMIUM_FLAGS = [
 ]
 BROWSER_DIR = Path(__file__).parent
 
-# Playwright's sync API runs an event loop in this thread; the test body still uses the ORM
-# (seeding, assertions), which Django would otherwise refuse while a loop is running.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 
 def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() == "true"
 
 
 def pytest_collection_modifyitems(config, items):
+    browser_items = []
     for item in items:
         if BROWSER_DIR in Path(item.fspath).parents:
             item.add_marker(pytest.mark.browser)
             if not CHROMIUM.exists() and not in_ci():
                 item.add_marker(pytest.mark.skip(reason=f"Chromium not found at {CHROMIUM}"))
+            browser_items.append(item)
+    # Browser tests run last: once the first one starts Playwright, its event loop runs in this
+    # thread until the session ends, and Django refuses database calls while a loop runs.
+    items[:] = [item for item in items if item not in browser_items] + browser_items
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _database_before_playwright(django_db_setup):
+    # Create the test database before Playwright starts its loop (and so destroy it after the
+    # loop stops), so that neither needs DJANGO_ALLOW_ASYNC_UNSAFE.
+    return None
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _orm_beside_playwright():
+    # Playwright's sync API runs an event loop in this thread; the test body still uses the ORM
+    # (seeding, assertions), which Django would otherwise refuse while a loop is running. Only
+    # for browser modules: elsewhere the check should keep catching ORM calls from async code.
+    # Module scope, not the function-scoped monkeypatch: the database flush after a
+    # transactional test runs after function-scoped fixtures are undone.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
 
 
 @pytest.fixture(autouse=True)

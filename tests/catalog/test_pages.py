@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.choices import MeetingStatus, SessionStatus
+from catalog.filters import month_choices
 from enrollment.choices import EnrollmentStatus
 from tests.factories import (
     BuildingFactory,
@@ -140,6 +141,25 @@ def test_seats_left_count_enrolled_but_not_waitlisted_or_withdrawn(client):
     assert "Full" not in row
 
 
+def test_pending_and_completed_enrollments_hold_seats_and_ended_ones_do_not(client):
+    # Seat-holding statuses: a seat held for approval or by a finished participant is not free.
+    session = upcoming_session(capacity=10)
+    for status in (EnrollmentStatus.PENDING_APPROVAL, EnrollmentStatus.COMPLETED):
+        EnrollmentFactory(session=session, status=status)
+    for status in (
+        EnrollmentStatus.CANCELLED,
+        EnrollmentStatus.DECLINED,
+        EnrollmentStatus.WITHDRAWN,
+        EnrollmentStatus.WAITLISTED,
+    ):
+        EnrollmentFactory(session=session, status=status)
+
+    response = client.get(CATALOG)
+
+    assert "8 of 10 seats left" in row_of(response, session)
+    assert "8 of 10 seats left" in text(client.get(session_url(session)))
+
+
 def test_full_session_shows_its_waitlist(client):
     session = upcoming_session(capacity=2)
     EnrollmentFactory.create_batch(2, session=session, status=EnrollmentStatus.ENROLLED)
@@ -158,7 +178,27 @@ def test_cancelled_session_is_labelled(client):
     response = client.get(CATALOG)
 
     assert "Cancelled" in row_of(response, cancelled)
+    assert "No seats (cancelled)" in row_of(response, cancelled)
     assert "Cancelled" not in row_of(response, running)
+
+
+def test_summary_does_not_count_cancelled_sessions_as_upcoming(client):
+    upcoming_session()
+    upcoming_session()
+    upcoming_session(status=SessionStatus.CANCELLED)
+
+    page = text(client.get(CATALOG))
+
+    assert "3 courses, 2 upcoming sessions (and 1 cancelled)." in page
+
+
+def test_summary_without_cancelled_sessions_says_nothing_of_them(client):
+    upcoming_session()
+
+    page = text(client.get(CATALOG))
+
+    assert "1 course, 1 upcoming session." in page
+    assert "cancelled" not in page.lower()
 
 
 def test_session_row_shows_time_place_and_restriction(client):
@@ -197,17 +237,116 @@ def test_registration_window_is_shown(client):
     assert "Registration closed" in row_of(response, closed)
 
 
-def test_series_shows_meeting_count_and_span(client):
+@pytest.mark.parametrize(
+    ("window", "status", "row_says", "page_says"),
+    [
+        (
+            {"registration_opens_at": 3},
+            SessionStatus.PUBLISHED,
+            "Registration opens {opens:%b} {opens.day}",
+            "Registration not yet open Registration opens {opens_long} at 8:00 AM",
+        ),
+        (
+            {"registration_opens_at": -3, "registration_closes_at": 5},
+            SessionStatus.PUBLISHED,
+            "Registration open closes {closes:%b} {closes.day}",
+            "Registration open Registration opened {opens_long} at 8:00 AM "
+            "Registration closes {closes_long} at 8:00 AM",
+        ),
+        (
+            {"registration_closes_at": -1},
+            SessionStatus.PUBLISHED,
+            "Registration closed",
+            "Registration closed Registration closed {closes_long} at 8:00 AM",
+        ),
+        (
+            # A cancelled session is cancelled whatever its window says.
+            {"registration_opens_at": -3, "registration_closes_at": 5},
+            SessionStatus.CANCELLED,
+            "Cancelled",
+            "Registration Cancelled",
+        ),
+    ],
+    ids=["not-yet-open", "open", "closed", "cancelled"],
+)
+def test_registration_state_is_shown_in_the_row_and_on_the_session_page(
+    client, window, status, row_says, page_says
+):
+    dates = {name: soon(days=days, hour=8) for name, days in window.items()}
+    session = upcoming_session(status=status, **dates)
+    opens, closes = dates.get("registration_opens_at"), dates.get("registration_closes_at")
+    words = {
+        "opens": opens,
+        "closes": closes,
+        "opens_long": opens and long_date(opens),
+        "closes_long": closes and long_date(closes),
+    }
+
+    row = row_of(client.get(CATALOG), session)
+    page = text(client.get(session_url(session)))
+
+    assert row_says.format(**words) in row
+    assert page_says.format(**words) in page
+
+
+def test_ended_session_says_so_in_its_month_and_on_its_page(client):
+    day = timezone.localdate() - dt.timedelta(days=3)
+    session = SessionFactory(registration_closes_at=local(day.year, day.month, day.day, 8))
+    MeetingFactory(session=session, starts_at=local(day.year, day.month, day.day, 16))
+
+    row = row_of(client.get(CATALOG, {"month": f"{day:%Y-%m}"}), session)
+    page = text(client.get(session_url(session)))
+
+    assert "Ended" in row
+    assert "Registration closed" not in row
+    assert "This session has ended." in page
+
+
+def test_series_shows_meeting_count_and_span_with_the_year(client):
     session = SessionFactory()
-    starts = [soon(days=30 + 7 * week) for week in range(4)]
+    starts = [local(2030, 3, 5 + 7 * week) for week in range(4)]
     for start in starts:
         MeetingFactory(session=session, starts_at=start, ends_at=start + dt.timedelta(hours=2))
 
     row = row_of(client.get(CATALOG), session)
 
-    first, last = starts[0], starts[-1]
-    assert f"4 meetings, {first:%b} {first.day} – {last:%b} {last.day}" in row
-    assert f"First: {long_date(first)} · 4:00–6:00 PM" in row
+    assert "4 meetings, Mar 5 – Mar 26, 2030" in row
+    assert "First: Tue, Mar 5, 2030 · 4:00–6:00 PM" in row
+
+
+def test_series_across_new_year_shows_both_years(client):
+    session = SessionFactory()
+    MeetingFactory(session=session, starts_at=local(2030, 12, 10), ends_at=local(2030, 12, 10, 18))
+    MeetingFactory(session=session, starts_at=local(2031, 1, 14), ends_at=local(2031, 1, 14, 18))
+
+    row = row_of(client.get(CATALOG), session)
+
+    assert "2 meetings, Dec 10, 2030 – Jan 14, 2031" in row
+
+
+def test_series_under_way_is_still_upcoming(client):
+    # Its first meeting is behind, but the second is ahead: people still need to find it.
+    session = SessionFactory()
+    last_week, next_week = soon(days=-7), soon(days=7)
+    MeetingFactory(session=session, starts_at=last_week, ends_at=last_week + dt.timedelta(hours=2))
+    MeetingFactory(session=session, starts_at=next_week, ends_at=next_week + dt.timedelta(hours=2))
+
+    response = client.get(CATALOG)
+
+    assert "2 meetings" in row_of(response, session)
+    assert "1 upcoming session." in text(response)
+
+
+def test_published_session_without_meetings_is_listed_with_dates_to_be_announced(client):
+    dated = upcoming_session()
+    undated = SessionFactory(course=dated.course)
+
+    response = client.get(CATALOG)
+
+    assert "Dates to be announced" in row_of(response, undated)
+    body = response.content.decode()
+    # Undated sessions come after the dated ones on every database.
+    assert body.index(session_url(dated)) < body.index(session_url(undated))
 
 
 def test_filter_by_strand(client, strands):
@@ -233,6 +372,26 @@ def test_filter_by_building(client):
 
     assert session_url(at_oak) in body
     assert session_url(at_maple) not in body
+
+
+def test_month_filter_counts_a_late_evening_meeting_in_its_local_month(client):
+    # 20:00 in Detroit on the month's last day is already the next day (and month) in UTC.
+    today = timezone.localdate()
+    month = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    following = (month + dt.timedelta(days=32)).replace(day=1)
+    last_day = following - dt.timedelta(days=1)
+    assert f"{month:%Y-%m}" in dict(month_choices())
+    assert f"{following:%Y-%m}" in dict(month_choices())
+    session = SessionFactory()
+    evening = local(last_day.year, last_day.month, last_day.day, 20)
+    MeetingFactory(session=session, starts_at=evening, ends_at=evening + dt.timedelta(hours=1))
+    assert evening.astimezone(dt.UTC).month == following.month
+
+    in_month = client.get(CATALOG, {"month": f"{month:%Y-%m}"}).content.decode()
+    next_month = client.get(CATALOG, {"month": f"{following:%Y-%m}"}).content.decode()
+
+    assert session_url(session) in in_month
+    assert session_url(session) not in next_month
 
 
 def test_filter_by_month_keeps_sessions_meeting_that_month(client):
@@ -464,3 +623,59 @@ def test_cancelled_session_page_marks_every_meeting_cancelled(client):
     assert "This session is cancelled." in page
     assert "Room 204 Cancelled" in page
     assert "Scheduled" not in page
+
+
+def test_session_page_title_and_breadcrumb_name_the_session(client, strands):
+    course = CourseFactory(code="crt-101", title="CRT Foundations", strand=strands["crt"])
+    session = SessionFactory(course=course, title="Cohort B")
+    start = local(2030, 3, 5)
+    MeetingFactory(session=session, starts_at=start, ends_at=start + dt.timedelta(hours=2))
+    other = SessionFactory(course=course, title="Cohort C")
+    MeetingFactory(session=other, starts_at=local(2030, 4, 2))
+
+    body = client.get(session_url(session)).content.decode()
+    other_body = client.get(session_url(other)).content.decode()
+
+    title = re.search(r"<title>(.*?)</title>", body, re.S).group(1)
+    assert html.unescape(title).startswith("CRT Foundations — Cohort B, Tue, Mar 5, 2030 · ")
+    assert re.search(r"<title>(.*?)</title>", other_body, re.S).group(1) != title
+    crumbs = re.search(r'<nav class="breadcrumb".*?</nav>', body, re.S).group(0)
+    current = re.findall(r'<a [^>]*aria-current="page"[^>]*>(.*?)</a>', crumbs)
+    assert [html.unescape(item) for item in current] == ["CRT Foundations — Cohort B"]
+    assert 'href="/catalog/?course=crt-101">CRT-101</a>' in crumbs
+
+
+def test_session_page_title_without_meetings_says_dates_are_to_be_announced(client):
+    session = SessionFactory(course=CourseFactory(title="Equity Walks"))
+
+    body = client.get(session_url(session)).content.decode()
+
+    assert "<title>Equity Walks, dates to be announced · " in body
+
+
+def test_session_that_requires_approval_says_so_though_its_course_does_not(client):
+    session = upcoming_session(requires_approval=True)
+    plain = upcoming_session()
+
+    page = text(client.get(session_url(session)))
+    plain_page = text(client.get(session_url(plain)))
+
+    assert "Approval required" in page
+    assert "Enrollment waits for your building leader's approval." in page
+    assert "Approval required" not in plain_page
+    assert "Enrollment waits" not in plain_page
+
+
+def test_session_page_shows_past_scheduled_and_cancelled_meetings(client):
+    session = SessionFactory(room="Room 204")
+    for days, status in ((-7, MeetingStatus.SCHEDULED), (7, MeetingStatus.SCHEDULED)):
+        start = soon(days=days)
+        MeetingFactory(session=session, starts_at=start, status=status)
+    cancelled = soon(days=14)
+    MeetingFactory(session=session, starts_at=cancelled, status=MeetingStatus.CANCELLED)
+
+    page = text(client.get(session_url(session)))
+
+    assert f"{long_date(soon(days=-7))} · 4:00–6:00 PM Room 204 Past" in page
+    assert f"{long_date(soon(days=7))} · 4:00–6:00 PM Room 204 Scheduled" in page
+    assert f"{long_date(cancelled)} · 4:00–6:00 PM Room 204 Cancelled" in page

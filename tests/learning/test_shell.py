@@ -14,7 +14,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.views.defaults import permission_denied
 
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, login_for
 
 pytestmark = pytest.mark.django_db
 
@@ -98,6 +98,132 @@ def test_staff_user_sees_the_admin_link(client, admin_user):
     nav = nav_of(client.get(CATALOG))
 
     assert 'href="/admin/">Admin</a>' in nav
+
+
+def test_login_ignores_a_next_that_leaves_the_site(client, teacher):
+    for target in ("https://evil.example/", "//evil.example/", "https:evil.example"):
+        client.logout()
+        in_query = client.post(
+            f"{LOGIN}?next={target}", {"username": "teacher", "password": PASSWORD}
+        )
+        in_form = client.post(LOGIN, {"username": "teacher", "password": PASSWORD, "next": target})
+
+        for response in (in_query, in_form):
+            assert response.status_code == 302, target
+            assert response.url == reverse("home"), (target, response.url)
+            assert "evil.example" not in response.url
+            assert int(client.session["_auth_user_id"]) == teacher.user.pk
+
+
+def test_login_follows_a_next_on_this_site(client, teacher):
+    response = client.post(
+        f"{LOGIN}?next=/catalog/%3Fstrand%3Drp", {"username": "teacher", "password": PASSWORD}
+    )
+
+    assert response.status_code == 302
+    assert response.url == "/catalog/?strand=rp"
+
+
+# Navigation by role: the roles in words after the name, and each role's links.
+
+
+def role_words(response) -> list[str]:
+    match = re.search(
+        r'<ul class="account__roles" aria-label="Your roles">(.*?)</ul>',
+        response.content.decode(),
+        re.S,
+    )
+    return re.findall(r"<li>(.*?)</li>", match.group(1)) if match else []
+
+
+def nav_links(response) -> list[tuple[str, str]]:
+    return [
+        (label, href)
+        for href, label in re.findall(r'<a href="([^"]*)"[^>]*>([^<]*)</a>', nav_of(response))
+    ]
+
+
+def page_as(client, user):
+    client.force_login(user)
+    return client.get(CATALOG)
+
+
+CATALOG_LINK = ("Catalog", CATALOG)
+API_LINK = ("API", "/api/docs/")
+
+
+def test_anonymous_sees_no_roles_and_only_the_catalog(client):
+    response = client.get(CATALOG)
+
+    assert role_words(response) == []
+    assert nav_links(response) == [CATALOG_LINK]
+
+
+def test_teacher_sees_their_position_and_no_management_links(client, teacher):
+    response = page_as(client, teacher.user)
+
+    assert role_words(response) == ["Teacher"]
+    assert nav_links(response) == [CATALOG_LINK, API_LINK]
+
+
+def test_facilitator_and_leader_roles_are_named(client, facilitated_session, facilitator, leader):
+    assert role_words(page_as(client, facilitator.user)) == ["Teacher", "Facilitator"]
+    leader_page = page_as(client, leader.user)
+    assert role_words(leader_page) == ["Principal", "Building leader"]
+    assert nav_links(leader_page) == [CATALOG_LINK, API_LINK]
+
+
+def test_district_pd_is_named_and_offered_the_catalog_admin_once_staff(client, district_pd):
+    user = district_pd.user
+    without_admin = page_as(client, user)
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+
+    response = page_as(client, user)
+
+    assert role_words(without_admin) == ["Teacher", "District PD"]
+    # Without is_staff the admin would only answer with its login page.
+    assert nav_links(without_admin) == [CATALOG_LINK, API_LINK]
+    assert role_words(response) == ["Teacher", "District PD"]
+    assert nav_links(response) == [
+        CATALOG_LINK,
+        ("Manage catalog", "/admin/catalog/"),
+        API_LINK,
+        ("Admin", "/admin/"),
+    ]
+    assert client.get("/admin/catalog/").status_code == 200
+
+
+def test_hr_is_named_and_offered_staff_records_once_staff(client, hr):
+    user = hr.user
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+
+    response = page_as(client, user)
+
+    assert role_words(response) == ["Teacher", "HR"]
+    assert nav_links(response) == [
+        CATALOG_LINK,
+        ("Staff records", "/admin/learning/staffmember/"),
+        API_LINK,
+        ("Admin", "/admin/"),
+    ]
+    assert client.get("/admin/learning/staffmember/").status_code == 200
+
+
+def test_superuser_is_an_administrator_with_one_admin_link(client, admin_user):
+    response = page_as(client, admin_user)
+
+    assert role_words(response) == ["Administrator"]
+    assert nav_links(response) == [CATALOG_LINK, API_LINK, ("Admin", "/admin/")]
+
+
+def test_login_without_any_role_shows_no_roles(client):
+    response = page_as(client, login_for(None, username="nobody"))
+
+    assert "nobody" in response.content.decode()
+    assert 'class="account__roles"' not in response.content.decode()
+    assert nav_links(response) == [CATALOG_LINK, API_LINK]
 
 
 def test_sign_out_is_a_post(client, teacher):
