@@ -1,15 +1,16 @@
-"""The demo district: Birmingham Public Schools and its "BPS, Better Together" plan.
+"""Builds the demo district for `seed_demo`; what it holds is in `learning.demo_content`.
 
-`seed_demo` builds it. This module holds the content (plain data near the top) and the code
-that writes it (below). The demo is placed around the day it is built: the plan's middle year is
-the school year containing today, and most sessions sit in the weeks before and after today, so
-every page has history and upcoming sessions. Only the strategic planning task force's meetings
-of early 2022 keep their real dates. Every choice comes from one seeded `random.Random`, so two
-builds at the same moment write the same district (all but the meetings' calendar UIDs and the
-completions' verification codes, which the models draw themselves and must stay unguessable).
+The demo is placed around the day it is built: the plan's middle year is the school year
+containing today, and most sessions sit in the weeks before and after today, so every page has
+history and upcoming sessions. A series never meets in a break: it moves as a whole, so its
+meetings keep their rhythm and their school year. Every choice comes from one seeded
+`random.Random`, so two builds at the same moment write the same district (all but the meetings'
+calendar UIDs and the completions' verification codes, which the models draw themselves and must
+stay unguessable).
 
-The buildings, people and addresses are synthetic; only the district, its plan, its goals and
-the Education Administration Building come from the district's own pages.
+The demo's logins are marked by an email in the demo domain (and, behind the staff ones, a demo
+staff record): --reset deletes only marked logins, and a real login holding a demo username (a
+district's own "admin") stops both building and resetting.
 """
 
 from __future__ import annotations
@@ -28,17 +29,55 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.db.models import Count, ProtectedError, Q, RestrictedError
+from django.db.models import Count, ProtectedError, Q, QuerySet, RestrictedError
 from django.utils import timezone
 
 from calendars.models import FeedToken
-from catalog.choices import CourseFormat, MeetingStatus, SessionStatus
+from catalog.choices import MeetingStatus, SessionStatus
 from catalog.models import Course, Meeting, Session, Strand
 from enrollment.choices import CompletionSource, EnrollmentSource, EnrollmentStatus
 from enrollment.models import Attendance, Completion, Enrollment, Evaluation
 
-from .access import DISTRICT_PD_GROUP, HR_GROUP
-from .choices import BuildingKind, GroupKind, PositionCategory, RequirementKind, StaffStatus
+from .choices import PositionCategory, RequirementKind, StaffStatus
+from .demo_content import (
+    ADMINISTRATORS,
+    BUILDINGS,
+    CANCELLED_REASON,
+    CLASSROOM,
+    COURSE_CODES,
+    COURSES,
+    DEMO_PEOPLE,
+    EMAIL_DOMAIN,
+    EVALUATION_COMMENTS,
+    FIRST_NAMES,
+    GOALS,
+    GROUP_SLUGS,
+    GROUPS,
+    LAST_NAMES,
+    NEW_TEACHER_COHORT,
+    OUTSIDE_COMPLETIONS,
+    PASSWORD,
+    PLAN_DESCRIPTION,
+    PLAN_NAME,
+    PLAN_SLUG,
+    POSITIONS,
+    PREFERRED_NAMES,
+    RANDOM_SEED,
+    ROLE_LABELS,
+    SESSIONS,
+    STAFFING,
+    STRANDS,
+    THU,
+    TUE,
+    VIRTUAL_URL,
+    WED,
+    Cadence,
+    DemoRole,
+    InPlanYear,
+    OnInventedDate,
+    OnRealDate,
+    SessionSpec,
+)
 from .models import (
     Building,
     Goal,
@@ -49,1101 +88,6 @@ from .models import (
     StaffGroup,
     StaffMember,
 )
-
-# --------------------------------------------------------------------------------------------
-# Content
-# --------------------------------------------------------------------------------------------
-
-PLAN_SLUG = "bps-better-together"
-PASSWORD = "better-together"
-EMAIL_DOMAIN = "demo.bps.example"
-RANDOM_SEED = 20220105  # the day of Advisory Committee Workshop 1
-VIRTUAL_URL = "https://meet.demo.bps.example/pl/{code}-{number}"
-
-PLAN_NAME = "BPS, Better Together"
-PLAN_DESCRIPTION = (
-    "BPS, Better Together is a way forward for our school district as we recover from the "
-    "Covid-19 pandemic and the impact it has had on our staff, students and community. It aligns "
-    "the district's work on diversity, equity and inclusion, character education and "
-    "social-emotional learning into one cohesive plan, so that all staff and children feel like "
-    "they belong. This is its three-year professional learning plan for leaders and teachers."
-)
-
-EAB = "eab"
-
-# (code, name, category)
-POSITIONS = (
-    ("teacher", "Teacher", PositionCategory.TEACHER),
-    ("special-education-teacher", "Special Education Teacher", PositionCategory.TEACHER),
-    ("instructional-coach", "Instructional Coach", PositionCategory.TEACHER),
-    ("counselor", "Counselor", PositionCategory.SUPPORT),
-    ("social-worker", "Social Worker", PositionCategory.SUPPORT),
-    ("school-psychologist", "School Psychologist", PositionCategory.SUPPORT),
-    ("paraprofessional", "Paraprofessional", PositionCategory.SUPPORT),
-    ("secretary", "Secretary", PositionCategory.SUPPORT),
-    ("principal", "Principal", PositionCategory.LEADER),
-    ("assistant-principal", "Assistant Principal", PositionCategory.LEADER),
-    ("superintendent", "Superintendent", PositionCategory.CENTRAL_OFFICE),
-    (
-        "director-professional-learning",
-        "Director of Professional Learning",
-        PositionCategory.CENTRAL_OFFICE,
-    ),
-    ("pl-coordinator", "Professional Learning Coordinator", PositionCategory.CENTRAL_OFFICE),
-    ("hr-specialist", "HR Specialist", PositionCategory.CENTRAL_OFFICE),
-)
-
-
-@dataclass(frozen=True)
-class BuildingSpec:
-    code: str
-    name: str
-    kind: str
-    address: str
-    staff: int
-    is_demo: bool = True
-
-
-BUILDINGS = (
-    BuildingSpec(
-        EAB,
-        "Education Administration Building",
-        BuildingKind.ADMINISTRATION,
-        "31301 Evergreen Road, Beverly Hills, MI 48025",
-        42,
-        # The district's own building, named on its pages; --reset still removes it.
-        is_demo=False,
-    ),
-    BuildingSpec(
-        "maple", "Maple Elementary", BuildingKind.ELEMENTARY,
-        "1420 Linden Court, Birmingham, MI 48009", 28,
-    ),
-    BuildingSpec(
-        "cedar-grove", "Cedar Grove Elementary", BuildingKind.ELEMENTARY,
-        "2275 Wexford Lane, Birmingham, MI 48009", 28,
-    ),
-    BuildingSpec(
-        "willow-creek", "Willow Creek Elementary", BuildingKind.ELEMENTARY,
-        "18640 Kestrel Drive, Beverly Hills, MI 48025", 28,
-    ),
-    BuildingSpec(
-        "birchwood", "Birchwood Elementary", BuildingKind.ELEMENTARY,
-        "3910 Ashcombe Road, Bloomfield Hills, MI 48302", 28,
-    ),
-    BuildingSpec(
-        "hawthorn", "Hawthorn Elementary", BuildingKind.ELEMENTARY,
-        "655 Larkspur Street, Birmingham, MI 48009", 28,
-    ),
-    BuildingSpec(
-        "lakeview", "Lakeview Elementary", BuildingKind.ELEMENTARY,
-        "5120 Heron Bay Drive, Bloomfield Township, MI 48301", 28,
-    ),
-    BuildingSpec(
-        "meadowbrook", "Meadowbrook Elementary", BuildingKind.ELEMENTARY,
-        "21415 Fenwick Avenue, Beverly Hills, MI 48025", 28,
-    ),
-    BuildingSpec(
-        "sycamore", "Sycamore Elementary", BuildingKind.ELEMENTARY,
-        "980 Thornbury Court, Birmingham, MI 48009", 28,
-    ),
-    BuildingSpec(
-        "fox-hollow", "Fox Hollow Elementary", BuildingKind.ELEMENTARY,
-        "6735 Bramblewood Lane, Bloomfield Township, MI 48301", 28,
-    ),
-    BuildingSpec(
-        "quarry-ridge", "Quarry Ridge Middle", BuildingKind.MIDDLE,
-        "4400 Stonemill Road, Bloomfield Hills, MI 48304", 52,
-    ),
-    BuildingSpec(
-        "stonegate", "Stonegate Middle", BuildingKind.MIDDLE,
-        "1250 Aldergate Avenue, Birmingham, MI 48009", 52,
-    ),
-    BuildingSpec(
-        "riverbend", "Riverbend High", BuildingKind.HIGH,
-        "2100 Riverbend Parkway, Birmingham, MI 48009", 92,
-    ),
-    BuildingSpec(
-        "northfield", "Northfield High", BuildingKind.HIGH,
-        "19800 Northfield Drive, Beverly Hills, MI 48025", 92,
-    ),
-    BuildingSpec(
-        "pathways", "Pathways Alternative High", BuildingKind.ALTERNATIVE,
-        "870 Commonwealth Street, Birmingham, MI 48009", 18,
-    ),
-)  # fmt: skip
-
-# Who works in a building of each kind, besides its teachers (who fill the rest of its staff).
-STAFFING = {
-    BuildingKind.ELEMENTARY: (
-        ("principal", 1), ("counselor", 1), ("social-worker", 1), ("secretary", 2),
-        ("instructional-coach", 1), ("special-education-teacher", 2), ("paraprofessional", 4),
-    ),
-    BuildingKind.MIDDLE: (
-        ("principal", 1), ("assistant-principal", 1), ("counselor", 2), ("social-worker", 1),
-        ("school-psychologist", 1), ("secretary", 3), ("instructional-coach", 1),
-        ("special-education-teacher", 4), ("paraprofessional", 5),
-    ),
-    BuildingKind.HIGH: (
-        ("principal", 1), ("assistant-principal", 2), ("counselor", 4), ("social-worker", 1),
-        ("school-psychologist", 1), ("secretary", 4), ("instructional-coach", 1),
-        ("special-education-teacher", 6), ("paraprofessional", 6),
-    ),
-    BuildingKind.ALTERNATIVE: (
-        ("principal", 1), ("counselor", 1), ("social-worker", 1), ("secretary", 1),
-        ("special-education-teacher", 2), ("paraprofessional", 2),
-    ),
-    # District coaches, itinerant specialists and the offices; the rest are itinerant teachers.
-    BuildingKind.ADMINISTRATION: (
-        ("superintendent", 1), ("director-professional-learning", 1), ("pl-coordinator", 3),
-        ("hr-specialist", 4), ("secretary", 6), ("instructional-coach", 8),
-        ("school-psychologist", 4), ("social-worker", 3), ("special-education-teacher", 4),
-    ),
-}  # fmt: skip
-
-FIRST_NAMES = (
-    "Aaliyah", "Abdullah", "Adriana", "Aisha", "Alejandro", "Amara", "Amir", "Andrea", "Angela",
-    "Anjali", "Ayesha", "Beatriz", "Benjamin", "Brianna", "Caleb", "Camila", "Carlos", "Chen",
-    "Chloé", "Daniel", "Darnell", "Deepa", "Diego", "Dmitri", "Elena", "Elijah", "Emily", "Emma",
-    "Esperanza", "Fatima", "François", "Gabriel", "Hana", "Hannah", "Hiroshi", "Ibrahim",
-    "Imani", "Isabel", "Jamal", "Jasmine", "Javier", "Jennifer", "Jessica", "José", "Joseph",
-    "Kateryna", "Katherine", "Keisha", "Kenji", "Kwame", "Laura", "Layla", "Leila", "Liam",
-    "Lindsey", "Lucía", "Malik", "María", "Marcus", "Megan", "Mei", "Michael", "Miguel",
-    "Mohammed", "Nadia", "Noah", "Olga", "Omar", "Rafael", "Rashida", "Renée", "Robert", "Rosa",
-    "Samuel", "Santiago", "Sarah", "Siobhan", "Sofia", "Søren", "Tamika", "Thomas", "Trinh",
-    "Valentina", "William", "Xavier", "Yusuf", "Zainab", "Zoë",
-)  # fmt: skip
-
-LAST_NAMES = (
-    "Abdi", "Adeyemi", "Ahmed", "Alvarez", "Anderson", "Bailey", "Banerjee", "Bell", "Brooks",
-    "Campbell", "Castillo", "Chen", "Cohen", "Coleman", "D'Angelo", "Davis", "Díaz", "Dubois",
-    "Edwards", "Fernández", "Fitzgerald", "García", "Goldberg", "Gonzalez", "Green", "Haddad",
-    "Hall", "Hernández", "Hoang", "Hughes", "Ibrahim", "Jackson", "Jensen", "Johnson",
-    "Kaminski", "Kapoor", "Kim", "Kowalski", "Lee", "Lewis", "López", "Martin", "Martínez",
-    "McAllister", "Mensah", "Miller", "Mitchell", "Moreno", "Müller", "Murphy", "Nakamura",
-    "Nguyễn", "Novak", "Núñez", "O'Brien", "O'Connor", "Okafor", "Patel", "Perez", "Petrov",
-    "Ramírez", "Reyes", "Robinson", "Rossi", "Said", "Schmidt", "Shah", "Singh",
-    "Sullivan", "Tanaka", "Taylor", "Thompson", "Torres", "Walker", "Washington", "White",
-    "Williams", "Wilson", "Wójcik", "Yamamoto", "Young", "Zhang",
-)  # fmt: skip
-
-PREFERRED_NAMES = {
-    "Benjamin": "Ben",
-    "Daniel": "Dan",
-    "Jennifer": "Jen",
-    "Katherine": "Kate",
-    "Michael": "Mike",
-    "Robert": "Rob",
-    "Samuel": "Sam",
-    "William": "Will",
-}
-
-
-class DemoRole(StrEnum):
-    """The demo logins, one per role of DESIGN.md; the value is the username."""
-
-    TEACHER = "teacher"
-    FACILITATOR = "facilitator"
-    LEADER = "leader"
-    DISTRICT_PD = "districtpd"
-    HR = "hr"
-    ADMIN = "admin"
-
-
-ROLE_LABELS = {
-    DemoRole.TEACHER: "Teacher",
-    DemoRole.FACILITATOR: "Facilitator",
-    DemoRole.LEADER: "Building leader",
-    DemoRole.DISTRICT_PD: "District PD",
-    DemoRole.HR: "HR",
-    DemoRole.ADMIN: "Administrator",
-}
-
-
-@dataclass(frozen=True)
-class DemoPerson:
-    """A staff member behind a demo login."""
-
-    role: DemoRole
-    first_name: str
-    last_name: str
-    position: str
-    building: str
-    years_of_service: int
-    auth_groups: tuple[str, ...] = ()
-
-
-DEMO_PEOPLE = (
-    DemoPerson(DemoRole.TEACHER, "Maya", "Thompson", "teacher", "maple", 8),
-    DemoPerson(DemoRole.FACILITATOR, "Rafael", "Núñez", "instructional-coach", EAB, 12),
-    DemoPerson(DemoRole.LEADER, "Grace", "Okafor", "principal", "maple", 15),
-    DemoPerson(
-        DemoRole.DISTRICT_PD, "Denise", "Carter", "director-professional-learning", EAB, 18,
-        auth_groups=(DISTRICT_PD_GROUP,),
-    ),
-    DemoPerson(DemoRole.HR, "Priya", "Shah", "hr-specialist", EAB, 6, auth_groups=(HR_GROUP,)),
-)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class StrandSpec:
-    code: str
-    name: str
-    colour: str
-    description: str
-
-
-# Colours are distinct hues, each at least 5:1 against white text.
-STRANDS = (
-    StrandSpec(
-        "crt", "Culturally Responsive Teaching", "#1f5f8b",
-        "Teaching that sees, values and builds on every student's culture and identity, and holds "
-        "every student to high expectations.",
-    ),
-    StrandSpec(
-        "rp", "Restorative Practices", "#2e7d32",
-        "Building, keeping and repairing relationships: community circles, restorative "
-        "conversations and conferences instead of exclusion.",
-    ),
-    StrandSpec(
-        "sel", "Social Emotional Learning", "#6a1b9a",
-        "How students and adults manage emotions, persevere, and feel they belong; the culture "
-        "and climate survey that measures it.",
-    ),
-    StrandSpec(
-        "ce", "Character Education", "#a3461a",
-        '"Intelligence plus character: that is the goal of true education." Character education '
-        "in every building, aligned with SEL and equity work.",
-    ),
-    StrandSpec(
-        "dei", "Diversity, Equity and Inclusion", "#ad1457",
-        "Celebrating diversity, the Equity Audit, and preventing and responding to hate and bias "
-        "through the district's reporting plan.",
-    ),
-    StrandSpec(
-        "task-force", "Strategic Plan Task Force", "#455a64",
-        "Workshops of the Core Design Team, Advisory Committee and Review Committee, and the "
-        "BPS, Better Together steering committee.",
-    ),
-)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class CourseSpec:
-    code: str
-    title: str
-    strand: str
-    clock_hours: str
-    summary: str
-    format: str = CourseFormat.IN_PERSON
-    prerequisites: tuple[str, ...] = ()
-    evaluation_required: bool = False
-    requires_approval: bool = False
-
-
-COURSES = (
-    CourseSpec(
-        "crt-101", "Culturally Responsive Teaching: Foundations", "crt", "6",
-        "What culturally responsive teaching is and why it matters in Birmingham classrooms. "
-        "Participants examine their own lens and plan one change to a unit they teach.",
-        evaluation_required=True,
-    ),
-    CourseSpec(
-        "crt-201", "Culturally Responsive Teaching: Classroom Practice", "crt", "8",
-        "Four after-school meetings that put the foundations to work: high expectations, "
-        "relevant texts and student voice, with lesson study between meetings.",
-        prerequisites=("crt-101",), evaluation_required=True,
-    ),
-    CourseSpec(
-        "crt-301", "Culturally Responsive Teaching: Coaching Cycles", "crt", "6",
-        "A coaching cycle with an instructional coach over three months: goal, observation, "
-        "student work, reflection. Substitute coverage is arranged by the building.",
-        format=CourseFormat.HYBRID, prerequisites=("crt-201",), evaluation_required=True,
-        requires_approval=True,
-    ),
-    CourseSpec(
-        "crl-101", "Culturally Responsive Leadership", "crt", "6",
-        "For principals and assistant principals: leading equity-focused school improvement, "
-        "reading opportunity gaps in building data and supporting teachers' practice.",
-    ),
-    CourseSpec(
-        "rp-101", "Restorative Practices: Foundations", "rp", "3",
-        "The restorative mindset, affective statements and questions, and the continuum from "
-        "informal conversations to formal conferences.",
-    ),
-    CourseSpec(
-        "rp-201", "Restorative Practices: Circles in the Classroom", "rp", "2",
-        "Running community-building and academic circles; practising as a circle keeper.",
-        prerequisites=("rp-101",),
-    ),
-    CourseSpec(
-        "rp-301", "Restorative Practices: Facilitating Restorative Conferences", "rp", "6",
-        "Preparing and facilitating a formal restorative conference after harm, and following "
-        "up on the agreement.",
-        prerequisites=("rp-201",), evaluation_required=True,
-    ),
-    CourseSpec(
-        "sel-101", "Social Emotional Learning: Foundations", "sel", "1.5",
-        "The five SEL competencies and how they show up in every classroom, office and hallway.",
-        format=CourseFormat.VIRTUAL,
-    ),
-    CourseSpec(
-        "sel-201", "Supporting Students Through Trauma", "sel", "3",
-        "Trauma-informed practice for counselors, social workers and psychologists: recognising "
-        "stress responses, de-escalation and referral pathways.",
-    ),
-    CourseSpec(
-        "sel-210", "Adult SEL and Staff Well-Being", "sel", "1.5",
-        "Caring for the adults who care for students: stress, boundaries and belonging at work.",
-        format=CourseFormat.VIRTUAL,
-    ),
-    CourseSpec(
-        "sel-220", "Culture and Climate Survey: Reading the Results", "sel", "3",
-        "Reading the district's culture and climate survey: belonging, high expectations and "
-        "perseverance, and turning the results into school improvement actions.",
-    ),
-    CourseSpec(
-        "ce-101", "Character Education: Intelligence Plus Character", "ce", "2",
-        "The district's character education framework and how it aligns with SEL and equity, "
-        "with ready-to-use morning meeting and advisory lessons.",
-    ),
-    CourseSpec(
-        "ce-201", "Character Education Through Service Learning", "ce", "4",
-        "Designing a service-learning project with community partners that lets students "
-        "practise the character traits they study.",
-        prerequisites=("ce-101",),
-    ),
-    CourseSpec(
-        "dei-110", "Hate and Bias Reporting Plan", "dei", "1.5",
-        "Required for all staff: recognising, interrupting and reporting incidents of hate and "
-        "bias, and supporting the students involved.",
-        format=CourseFormat.VIRTUAL,
-    ),
-    CourseSpec(
-        "dei-150", "Celebrating Diversity: Identity, Affinity and Belonging", "dei", "2",
-        "Celebrating the beauty and joy of diversity in our district and community; planning "
-        "heritage celebrations and affinity spaces with families.",
-    ),
-    CourseSpec(
-        "dei-201", "Equity Audit: Reading Your School's Data", "dei", "3",
-        "What the district's Equity Audit found and how to read your building's opportunity "
-        "gaps in the school improvement plan.",
-    ),
-    CourseSpec(
-        "bt-institute", "Better Together Summer Institute", "dei", "18",
-        "Three days that bring equity, character education and social-emotional learning "
-        "together. Stipend paid for each day attended; enrollment needs your leader's approval.",
-        evaluation_required=True, requires_approval=True,
-    ),
-    CourseSpec(
-        "tf-advisory", "Strategic Planning: Advisory Committee", "task-force", "3",
-        "Workshops of the Advisory Committee: foundation statements, priorities, core values, "
-        "goals and action steps for the district's strategic plan.",
-    ),
-    CourseSpec(
-        "tf-review", "Strategic Planning: Review Committee", "task-force", "2",
-        "The Review Committee reviews the Advisory Committee's drafts and recommends revisions "
-        "to the Core Design Team.",
-    ),
-    CourseSpec(
-        "tf-design", "Strategic Planning: Core Design Team", "task-force", "2",
-        "Key decision-makers plan the process, finalise the Advisory Committee's recommendations "
-        "and author the action plan.",
-    ),
-    CourseSpec(
-        "tf-steering", "BPS, Better Together Steering Committee", "task-force", "15",
-        "The former Diversity and Character Education steering committees, aligned with SEL: "
-        "monthly meetings that steer the plan across the district.",
-    ),
-)  # fmt: skip
-
-COURSE_CODES = tuple(course.code for course in COURSES)
-
-
-@dataclass(frozen=True)
-class GroupSpec:
-    """A staff group; members are the listed demo people plus people drawn by position."""
-
-    slug: str
-    name: str
-    kind: str
-    description: str
-    demo_members: tuple[DemoRole, ...] = ()
-    draws: tuple[tuple[tuple[str, ...], int], ...] = ()
-    # Members of the 2022 task force must have been working for the district by then.
-    hired_before: date | None = None
-    # Task force groups do not share members.
-    exclusive: bool = False
-
-
-TASK_FORCE_FORMED = date(2021, 11, 1)
-CLASSROOM = ("teacher", "special-education-teacher")
-TEACHING = (*CLASSROOM, "instructional-coach")
-ADMINISTRATORS = ("principal", "assistant-principal")
-STUDENT_SUPPORT = ("counselor", "social-worker", "school-psychologist")
-NEW_TEACHER_COHORT = "new-teacher-cohort"
-
-GROUPS = (
-    GroupSpec(
-        "core-design-team", "Core Design Team", GroupKind.TEAM,
-        "Key decision-makers responsible for planning the design of the strategic plan process. "
-        "The team finalises recommendations from the Advisory Committee, incorporates feedback "
-        "from the Review Committee, and authors the action plan designed to achieve the "
-        "strategic plan goals.",
-        demo_members=(DemoRole.DISTRICT_PD,),
-        draws=(
-            (("superintendent",), 1), (("pl-coordinator",), 1), (("principal",), 3),
-            (("assistant-principal",), 1), (("hr-specialist",), 1),
-        ),
-        hired_before=TASK_FORCE_FORMED, exclusive=True,
-    ),
-    GroupSpec(
-        "advisory-committee", "Advisory Committee", GroupKind.COMMITTEE,
-        "29 key stakeholders such as school administrators, teachers, parents, community "
-        "members and affinity groups. The committee works together to draft and recommend key "
-        "foundation statements, district priorities, core values, goals, and action steps.",
-        draws=(
-            (ADMINISTRATORS, 4), (TEACHING, 18), (STUDENT_SUPPORT, 4), (("paraprofessional",), 3),
-        ),
-        hired_before=TASK_FORCE_FORMED, exclusive=True,
-    ),
-    GroupSpec(
-        "review-committee", "Review Committee", GroupKind.COMMITTEE,
-        "29 key stakeholders such as school administrators, teachers, parents, community "
-        "members and affinity groups. The committee reviews draft documents produced by the "
-        "Advisory Committee and recommends revisions and enhancements to the Core Design Team.",
-        draws=(
-            (ADMINISTRATORS, 3), (TEACHING, 18), (STUDENT_SUPPORT, 4),
-            (("paraprofessional", "secretary"), 4),
-        ),
-        hired_before=TASK_FORCE_FORMED, exclusive=True,
-    ),
-    GroupSpec(
-        "better-together-steering", "Better Together Steering Committee", GroupKind.COMMITTEE,
-        "The Diversity and Character Education steering committees, aligned with "
-        "social-emotional learning as the BPS, Better Together steering committee. Meets "
-        "monthly.",
-        demo_members=(
-            DemoRole.TEACHER, DemoRole.FACILITATOR, DemoRole.LEADER, DemoRole.DISTRICT_PD,
-        ),
-        draws=(
-            (("principal",), 2), (("counselor",), 2), (("social-worker",), 1), (TEACHING, 4),
-            (("paraprofessional",), 1), (("pl-coordinator",), 1),
-        ),
-    ),
-    GroupSpec(
-        NEW_TEACHER_COHORT, "New Teacher Cohort", GroupKind.COHORT,
-        "Teachers in their first year with the district: the Better Together foundations in "
-        "their first year, with a mentor in their building.",
-    ),
-)  # fmt: skip
-
-GROUP_SLUGS = tuple(group.slug for group in GROUPS)
-
-
-@dataclass(frozen=True)
-class RequirementSpec:
-    title: str
-    due: tuple[int, int]  # (month, day) within the plan year
-    target_percent: int
-    course: str | None = None
-    strand: str | None = None
-    clock_hours: str | None = None
-    categories: tuple[str, ...] = ()
-    positions: tuple[str, ...] = ()
-    groups: tuple[str, ...] = ()
-    count_earlier: bool = False
-
-
-@dataclass(frozen=True)
-class GoalSpec:
-    year: int  # 0, 1 or 2: the plan's first, middle or last year
-    title: str
-    description: str
-    requirements: tuple[RequirementSpec, ...]
-
-
-# The goals are the plan's short-term goals (better-together.txt), spread over three years.
-GOALS = (
-    GoalSpec(
-        0,
-        "Build a 3-year BPS, Better Together professional learning plan for leaders and teachers",
-        "Build upon the foundation of past professional learning to create a 3-year BPS, Better "
-        "Together professional learning plan for leaders and teachers.",
-        (
-            RequirementSpec(
-                "90% of teachers complete Culturally Responsive Teaching: Foundations",
-                (6, 30), 90, course="crt-101", categories=(PositionCategory.TEACHER,),
-            ),
-            RequirementSpec(
-                "100% of building leaders complete Culturally Responsive Leadership",
-                (6, 30), 100, course="crl-101", categories=(PositionCategory.LEADER,),
-            ),
-        ),
-    ),
-    GoalSpec(
-        0,
-        "Reduce and eliminate incidents of hate and bias",
-        "Proactively work to reduce and eliminate incidents of hate and bias from our schools "
-        "and be prepared to respond when they occur.",
-        (
-            RequirementSpec(
-                "100% of all staff complete the Hate and Bias Reporting Plan training",
-                (10, 31), 100, course="dei-110",
-            ),
-        ),
-    ),
-    GoalSpec(
-        0,
-        "Embed opportunity gaps in school improvement planning",
-        "Reorient the school improvement planning process to deeply embed addressing "
-        "opportunity gaps in addition to climate and culture needs specific to each school "
-        "building.",
-        (
-            RequirementSpec(
-                "100% of building leaders complete the Equity Audit training",
-                (3, 31), 100, course="dei-201", categories=(PositionCategory.LEADER,),
-            ),
-        ),
-    ),
-    GoalSpec(
-        1,
-        "Align DEI, character education and SEL into one cohesive plan",
-        "Reimagine and align the work of diversity, equity and inclusion, character education "
-        "and social-emotional learning to present a cohesive plan that addresses inequities "
-        "while meeting the academic, behavioral and social-emotional needs of all learners.",
-        (
-            RequirementSpec(
-                "80% of teachers and support staff complete Restorative Practices: Foundations",
-                (6, 30), 80, course="rp-101",
-                categories=(PositionCategory.TEACHER, PositionCategory.SUPPORT),
-                count_earlier=True,
-            ),
-            RequirementSpec(
-                "Counselors and social workers earn 6 clock hours in Social Emotional Learning",
-                (6, 30), 100, strand="sel", clock_hours="6",
-                positions=("counselor", "social-worker"),
-            ),
-        ),
-    ),
-    GoalSpec(
-        1,
-        "Build upon past professional learning: new teachers join the foundations",
-        "Teachers new to the district complete the Culturally Responsive Teaching foundations "
-        "with their cohort in their first year.",
-        (
-            RequirementSpec(
-                "Every new teacher completes Culturally Responsive Teaching: Foundations",
-                (6, 30), 100, course="crt-101", groups=(NEW_TEACHER_COHORT,),
-            ),
-        ),
-    ),
-    GoalSpec(
-        1,
-        "Select and implement a culture and climate survey",
-        "Select and implement a culture and climate survey to measure students' sense of "
-        "belonging, how much students feel their teachers hold them to high expectations, and "
-        "how students persevere, manage emotions and believe they can succeed.",
-        (
-            RequirementSpec(
-                "Leaders and counselors learn to read the culture and climate survey",
-                (3, 31), 90, course="sel-220",
-                categories=(PositionCategory.LEADER,), positions=("counselor",),
-            ),
-        ),
-    ),
-    GoalSpec(
-        1,
-        "Celebrate the beauty and joy of diversity",
-        "Celebrate the beauty and joy of diversity within our district and community.",
-        (
-            RequirementSpec(
-                "A quarter of all staff take part in Celebrating Diversity",
-                (6, 30), 25, course="dei-150", count_earlier=True,
-            ),
-        ),
-    ),
-    GoalSpec(
-        2,
-        "Intelligence plus character: character education in every building",
-        '"Intelligence plus character: that is the goal of true education." Consistently '
-        "implement the aligned character education plan across the district.",
-        (
-            RequirementSpec(
-                "75% of all staff complete Character Education: Intelligence Plus Character",
-                (6, 30), 75, course="ce-101", count_earlier=True,
-            ),
-        ),
-    ),
-    GoalSpec(
-        2,
-        "Culturally responsive teaching in every classroom",
-        "Prepare the field to consistently implement the plan: culturally responsive practice "
-        "in every classroom, supported by coaching.",
-        (
-            RequirementSpec(
-                "Half of all teachers complete Culturally Responsive Teaching: Classroom Practice",
-                (6, 30), 50, course="crt-201", categories=(PositionCategory.TEACHER,),
-                count_earlier=True,
-            ),
-        ),
-    ),
-)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Slot:
-    """Local start and end of a meeting, and the clock hours it earns (lunch not counted)."""
-
-    starts: time
-    ends: time
-    hours: Decimal
-
-
-AFTER_SCHOOL = Slot(time(15, 45), time(17, 15), Decimal("1.5"))
-AFTER_SCHOOL_LONG = Slot(time(16, 0), time(18, 0), Decimal("2"))
-PD_DAY = Slot(time(8, 30), time(15, 30), Decimal("6"))
-PD_HALF_DAY = Slot(time(8, 30), time(11, 30), Decimal("3"))
-ALL_STAFF_LAUNCH = Slot(time(8, 30), time(10, 0), Decimal("1.5"))
-VIRTUAL_EVENING = Slot(time(18, 30), time(20, 0), Decimal("1.5"))
-INSTITUTE_DAY = Slot(time(8, 30), time(15, 0), Decimal("6"))
-COMMITTEE_WORKSHOP = Slot(time(17, 0), time(20, 0), Decimal("3"))
-COMMITTEE_REVIEW = Slot(time(17, 0), time(19, 0), Decimal("2"))
-STEERING_MEETING = Slot(time(16, 0), time(17, 30), Decimal("1.5"))
-
-MON, TUE, WED, THU, FRI, SAT = range(6)
-
-
-@dataclass(frozen=True)
-class AroundToday:
-    """So many days from today, moved to the nearest Tuesday-Thursday away from today."""
-
-    days: int
-
-
-@dataclass(frozen=True)
-class InPlanYear:
-    """The nth weekday of a month of a plan year (0, 1, 2); nth -1 is the last."""
-
-    year: int
-    month: int
-    weekday: int
-    nth: int
-
-
-@dataclass(frozen=True)
-class OnDate:
-    """A real date from the district's pages."""
-
-    day: date
-
-
-class Cadence(StrEnum):
-    DAILY = "daily"
-    WEEKLY = "weekly"
-    FOUR_WEEKLY = "four_weekly"
-    MONTHLY = "monthly"  # the same nth weekday of each following month
-
-
-@dataclass(frozen=True)
-class SessionSpec:
-    """One offering, placed by `when`; who takes part is drawn when the demo is built."""
-
-    course: str
-    when: AroundToday | InPlanYear | OnDate
-    slot: Slot
-    capacity: int
-    title: str = ""
-    meetings: int = 1
-    cadence: Cadence = Cadence.WEEKLY
-    building: str | None = None
-    room: str = ""
-    virtual: bool = False
-    status: str = SessionStatus.PUBLISHED
-    group: str | None = None  # restricted to this group, and its members are the audience
-    whole_group: bool = False  # every member of the group takes part
-    # Audience when there is no group: position categories and/or position codes; none = all.
-    categories: tuple[str, ...] = ()
-    positions: tuple[str, ...] = ()
-    fill: float = 0.85  # share of the seats taken (of the audience, when it is smaller)
-    seats_left: int | None = None  # exactly so many seats left (0 = full)
-    waitlist: int = 0
-    pending: int = 0
-    absent_rate: float = 0.07  # past sessions: share who missed a meeting (incomplete)
-    facilitators: tuple[str, ...] = ()  # demo roles or position codes
-    demo_enrolled: tuple[DemoRole, ...] = ()
-    demo_waitlisted: tuple[DemoRole, ...] = ()
-    registration_days: int = 60  # registration opens so many days before the first meeting
-    notes: str = ""
-
-
-WORKSHOP_1_NOTES = (
-    "Together with Hanover Research and the Superintendent, the committee worked on four "
-    "essential questions: which steps are indispensable to strategic planning; how the vision "
-    "and mission drive cycles of planning; which environmental and contextual factors will "
-    "matter most; and how each stakeholder group should be involved. Homework: confirm and "
-    "define the top 5 focus values, draft a vision statement, and draft a mission as the "
-    "roadmap to it."
-)
-CANCELLED_NOTES = "Cancelled: the facilitator is unavailable. Please choose another date."
-CANCELLED_REASON = "The session was cancelled; please choose another date."
-INSTITUTE_NOTES = "Stipend paid for each day attended. Breakfast and lunch provided."
-
-EAB_PL_CENTER = "Professional Learning Center"
-EAB_BOARD_ROOM = "Board Room"
-
-SESSIONS = (
-    # The strategic planning task force, with the real date of Advisory Committee Workshop 1.
-    SessionSpec(
-        "tf-design", OnDate(date(2021, 12, 8)), AFTER_SCHOOL_LONG, 12, title="Process design",
-        building=EAB, room=EAB_BOARD_ROOM, group="core-design-team", whole_group=True,
-        absent_rate=0, facilitators=("superintendent",), registration_days=21,
-    ),
-    SessionSpec(
-        "tf-advisory", OnDate(date(2022, 1, 5)), COMMITTEE_WORKSHOP, 35, title="Workshop 1",
-        building=EAB, room=EAB_BOARD_ROOM, group="advisory-committee", whole_group=True,
-        absent_rate=0, facilitators=("superintendent", DemoRole.DISTRICT_PD),
-        registration_days=21, notes=WORKSHOP_1_NOTES,
-    ),
-    SessionSpec(
-        "tf-design", OnDate(date(2022, 1, 19)), AFTER_SCHOOL_LONG, 12,
-        title="Recommendations from Workshop 1", building=EAB, room=EAB_BOARD_ROOM,
-        group="core-design-team", whole_group=True, absent_rate=0,
-        facilitators=("superintendent",), registration_days=21,
-    ),
-    SessionSpec(
-        "tf-advisory", OnDate(date(2022, 2, 2)), COMMITTEE_WORKSHOP, 35, title="Workshop 2",
-        building=EAB, room=EAB_BOARD_ROOM, group="advisory-committee", whole_group=True,
-        absent_rate=0.1, facilitators=("superintendent", DemoRole.DISTRICT_PD),
-        registration_days=21,
-    ),
-    SessionSpec(
-        "tf-review", OnDate(date(2022, 2, 23)), COMMITTEE_REVIEW, 35, title="Review of drafts",
-        building=EAB, room=EAB_BOARD_ROOM, group="review-committee", whole_group=True,
-        absent_rate=0.1, facilitators=(DemoRole.DISTRICT_PD, "pl-coordinator"),
-        registration_days=21,
-    ),
-    SessionSpec(
-        "tf-design", OnDate(date(2022, 3, 9)), AFTER_SCHOOL_LONG, 12, title="Action plan",
-        building=EAB, room=EAB_BOARD_ROOM, group="core-design-team", whole_group=True,
-        absent_rate=0, facilitators=("superintendent",), registration_days=21,
-    ),
-    # The plan's first year: all in the past.
-    SessionSpec(
-        "dei-110", InPlanYear(0, 8, MON, 4), ALL_STAFF_LAUNCH, 600, title="All-staff launch",
-        virtual=True, fill=0.93, facilitators=(DemoRole.DISTRICT_PD, "pl-coordinator"),
-        demo_enrolled=(DemoRole.TEACHER, DemoRole.LEADER, DemoRole.FACILITATOR, DemoRole.HR),
-    ),
-    SessionSpec(
-        "crt-101", InPlanYear(0, 8, TUE, 4), PD_DAY, 150, title="August PD day",
-        building="riverbend", room="Auditorium", categories=(PositionCategory.TEACHER,),
-        fill=0.9, facilitators=("instructional-coach", "instructional-coach"),
-        demo_enrolled=(DemoRole.TEACHER,),
-    ),
-    SessionSpec(
-        "crt-101", InPlanYear(0, 8, TUE, 4), PD_DAY, 150, title="August PD day",
-        building="northfield", room="Little Theater", categories=(PositionCategory.TEACHER,),
-        fill=0.9, facilitators=(DemoRole.FACILITATOR, "instructional-coach"),
-    ),
-    SessionSpec(
-        "crl-101", InPlanYear(0, 10, THU, 1), PD_DAY, 30, building=EAB, room=EAB_PL_CENTER,
-        categories=(PositionCategory.LEADER,), fill=0.85, facilitators=(DemoRole.DISTRICT_PD,),
-        demo_enrolled=(DemoRole.LEADER,),
-    ),
-    SessionSpec(
-        "dei-110", InPlanYear(0, 10, WED, 2), AFTER_SCHOOL, 80, title="Make-up session",
-        virtual=True, fill=0.9, facilitators=("pl-coordinator",),
-    ),
-    SessionSpec(
-        "crt-101", InPlanYear(0, 11, TUE, 1), PD_DAY, 100, title="November PD day",
-        building="quarry-ridge", room="Media Center", categories=(PositionCategory.TEACHER,),
-        fill=0.9, facilitators=("instructional-coach",),
-    ),
-    SessionSpec(
-        "rp-101", InPlanYear(0, 11, TUE, 1), PD_HALF_DAY, 150, title="November PD day",
-        building="stonegate", room="Cafetorium",
-        categories=(PositionCategory.TEACHER, PositionCategory.SUPPORT), fill=0.9,
-        facilitators=("social-worker", "counselor"),
-    ),
-    SessionSpec(
-        "sel-210", InPlanYear(0, 12, WED, 1), VIRTUAL_EVENING, 80, virtual=True, fill=0.8,
-        facilitators=("school-psychologist",),
-    ),
-    SessionSpec(
-        "dei-201", InPlanYear(0, 1, THU, 2), PD_HALF_DAY, 30, building=EAB, room=EAB_PL_CENTER,
-        categories=(PositionCategory.LEADER,), fill=0.85, facilitators=(DemoRole.DISTRICT_PD,),
-        demo_enrolled=(DemoRole.LEADER,),
-    ),
-    SessionSpec(
-        "sel-101", InPlanYear(0, 1, WED, 3), VIRTUAL_EVENING, 100, virtual=True, fill=0.9,
-        categories=(PositionCategory.TEACHER, PositionCategory.SUPPORT),
-        facilitators=("counselor",), demo_enrolled=(DemoRole.TEACHER,),
-    ),
-    SessionSpec(
-        "rp-101", InPlanYear(0, 2, MON, 3), PD_HALF_DAY, 150, title="February PD day",
-        building="riverbend", room="Auditorium",
-        categories=(PositionCategory.TEACHER, PositionCategory.SUPPORT), fill=0.9,
-        facilitators=("social-worker", "counselor"),
-    ),
-    SessionSpec(
-        "crt-201", InPlanYear(0, 3, TUE, 1), AFTER_SCHOOL_LONG, 24, title="Cohort A",
-        meetings=4, building="hawthorn", room="Library", categories=(PositionCategory.TEACHER,),
-        fill=0.95, facilitators=(DemoRole.FACILITATOR,),
-    ),
-    SessionSpec(
-        "crt-101", InPlanYear(0, 3, WED, 1), AFTER_SCHOOL_LONG, 30, title="After-school series",
-        meetings=3, building="cedar-grove", room="Library",
-        categories=(PositionCategory.TEACHER,), fill=0.9, facilitators=("instructional-coach",),
-    ),
-    SessionSpec(
-        "rp-201", InPlanYear(0, 4, WED, 2), AFTER_SCHOOL_LONG, 30, building="stonegate",
-        room="Room 114", fill=0.9, facilitators=(DemoRole.FACILITATOR,),
-    ),
-    SessionSpec(
-        "ce-101", InPlanYear(0, 4, THU, 3), AFTER_SCHOOL_LONG, 40, building="willow-creek",
-        room="Media Center", fill=0.9, facilitators=("counselor",),
-    ),
-    SessionSpec(
-        "dei-150", InPlanYear(0, 2, THU, 1), AFTER_SCHOOL_LONG, 60,
-        title="Black History Month planning", building="northfield", room="Library", fill=0.9,
-        facilitators=("social-worker", "counselor"),
-    ),
-    SessionSpec(
-        "sel-201", InPlanYear(0, 5, TUE, 2), PD_HALF_DAY, 30, building=EAB, room=EAB_PL_CENTER,
-        positions=STUDENT_SUPPORT, fill=0.8, facilitators=("school-psychologist",),
-    ),
-    SessionSpec(
-        "bt-institute", InPlanYear(0, 6, TUE, 3), INSTITUTE_DAY, 80, meetings=3,
-        cadence=Cadence.DAILY, building="riverbend", room="Media Center",
-        categories=(PositionCategory.TEACHER, PositionCategory.SUPPORT, PositionCategory.LEADER),
-        fill=0.9, facilitators=(DemoRole.DISTRICT_PD, "pl-coordinator", "instructional-coach"),
-        registration_days=120, notes=INSTITUTE_NOTES,
-    ),
-    SessionSpec(
-        "tf-steering", InPlanYear(0, 9, WED, 2), STEERING_MEETING, 20,
-        title="Monthly meetings", meetings=10, cadence=Cadence.MONTHLY, building=EAB,
-        room=EAB_BOARD_ROOM, group="better-together-steering", whole_group=True,
-        absent_rate=0.15, facilitators=("pl-coordinator",), registration_days=30,
-    ),
-    # The middle year, around today: history first, then what is coming.
-    SessionSpec(
-        "crt-101", AroundToday(-62), AFTER_SCHOOL_LONG, 30, title="New Teacher Cohort",
-        meetings=3, building=EAB, room=EAB_PL_CENTER, group=NEW_TEACHER_COHORT, fill=0.9,
-        facilitators=("instructional-coach",),
-    ),
-    SessionSpec(
-        "dei-110", AroundToday(-55), AFTER_SCHOOL, 60, title="New staff", virtual=True,
-        fill=0.9, facilitators=("pl-coordinator",),
-    ),
-    SessionSpec(
-        "crl-101", AroundToday(-52), PD_DAY, 20, building=EAB, room=EAB_PL_CENTER,
-        categories=(PositionCategory.LEADER,), fill=0.9, facilitators=(DemoRole.DISTRICT_PD,),
-    ),
-    SessionSpec(
-        "rp-101", AroundToday(-45), PD_HALF_DAY, 150, title="PD half day",
-        building="northfield", room="Little Theater",
-        categories=(PositionCategory.TEACHER, PositionCategory.SUPPORT), fill=0.85,
-        facilitators=("social-worker", "counselor"),
-    ),
-    SessionSpec(
-        "ce-101", AroundToday(-41), AFTER_SCHOOL_LONG, 40, building="stonegate",
-        room="Media Center", fill=0.9, facilitators=("counselor",),
-    ),
-    SessionSpec(
-        "rp-201", AroundToday(-38), AFTER_SCHOOL_LONG, 30, building="quarry-ridge",
-        room="Room 210", fill=0.9, facilitators=(DemoRole.FACILITATOR,),
-    ),
-    SessionSpec(
-        "sel-101", AroundToday(-31), VIRTUAL_EVENING, 60, virtual=True, fill=0.8,
-        facilitators=("counselor",),
-    ),
-    SessionSpec(
-        "sel-201", AroundToday(-26), PD_HALF_DAY, 30, building=EAB, room=EAB_PL_CENTER,
-        positions=STUDENT_SUPPORT, fill=0.8, facilitators=("school-psychologist",),
-    ),
-    SessionSpec(
-        "rp-101", AroundToday(-24), AFTER_SCHOOL, 30, title="Two Tuesdays", meetings=2,
-        building="cedar-grove", room="Library", fill=0.9,
-        facilitators=(DemoRole.FACILITATOR,),
-    ),
-    SessionSpec(
-        "dei-150", AroundToday(-16), AFTER_SCHOOL_LONG, 40, building="lakeview",
-        room="Gym", fill=0.85, facilitators=("social-worker",),
-    ),
-    SessionSpec(
-        "sel-220", AroundToday(-11), PD_HALF_DAY, 40, building=EAB, room=EAB_PL_CENTER,
-        categories=(PositionCategory.LEADER,), positions=("counselor",), fill=0.85,
-        facilitators=("pl-coordinator",), demo_enrolled=(DemoRole.LEADER,),
-    ),
-    # Under way: two meetings behind, two ahead.
-    SessionSpec(
-        "crt-201", AroundToday(-8), AFTER_SCHOOL_LONG, 24, title="Cohort C", meetings=4,
-        building="maple", room="Media Center", categories=(PositionCategory.TEACHER,),
-        fill=0.92, facilitators=(DemoRole.FACILITATOR,),
-    ),
-    SessionSpec(
-        "sel-101", AroundToday(6), VIRTUAL_EVENING, 60, virtual=True, fill=0.45,
-        facilitators=("counselor",),
-    ),
-    SessionSpec(
-        "crt-101", AroundToday(9), AFTER_SCHOOL_LONG, 30, title="After-school series",
-        meetings=3, building="hawthorn", room="Library", categories=(PositionCategory.TEACHER,),
-        fill=0.5, facilitators=("instructional-coach",),
-    ),
-    SessionSpec(
-        "dei-110", AroundToday(10), AFTER_SCHOOL, 40, title="Make-up session", virtual=True,
-        fill=0.2, facilitators=("pl-coordinator",),
-    ),
-    SessionSpec(
-        "rp-101", AroundToday(12), AFTER_SCHOOL, 25, title="Two Tuesdays", meetings=2,
-        building="maple", room="Media Center", seats_left=0, waitlist=5,
-        facilitators=(DemoRole.FACILITATOR,), demo_waitlisted=(DemoRole.TEACHER,),
-    ),
-    SessionSpec(
-        "dei-150", AroundToday(14), AFTER_SCHOOL_LONG, 40, building="willow-creek",
-        room="Media Center", status=SessionStatus.CANCELLED, fill=0.3,
-        facilitators=("social-worker",), notes=CANCELLED_NOTES,
-    ),
-    SessionSpec(
-        "dei-150", AroundToday(30), AFTER_SCHOOL_LONG, 40, building="birchwood",
-        room="Media Center", fill=0.5, facilitators=("social-worker",),
-    ),
-    SessionSpec(
-        "ce-101", AroundToday(18), AFTER_SCHOOL_LONG, 20, building="sycamore",
-        room="Library", seats_left=0, waitlist=3, facilitators=("counselor",),
-    ),
-    # One seat left, and the demo teacher is not in it.
-    SessionSpec(
-        "sel-210", AroundToday(20), VIRTUAL_EVENING, 30, virtual=True, seats_left=1,
-        facilitators=("school-psychologist",),
-    ),
-    SessionSpec(
-        "sel-201", AroundToday(25), PD_HALF_DAY, 30, building=EAB, room=EAB_PL_CENTER,
-        positions=STUDENT_SUPPORT, fill=0.4, facilitators=("school-psychologist",),
-    ),
-    SessionSpec(
-        "crt-301", AroundToday(28), AFTER_SCHOOL_LONG, 12, title="Coaching cohort 1",
-        meetings=3, cadence=Cadence.FOUR_WEEKLY, building=EAB, room=EAB_PL_CENTER,
-        virtual=True, categories=(PositionCategory.TEACHER,), fill=0.8, pending=3,
-        facilitators=(DemoRole.FACILITATOR, "instructional-coach"),
-    ),
-    SessionSpec(
-        "dei-201", AroundToday(35), PD_HALF_DAY, 30, building=EAB, room=EAB_PL_CENTER,
-        categories=(PositionCategory.LEADER,), fill=0.3, facilitators=(DemoRole.DISTRICT_PD,),
-    ),
-    SessionSpec(
-        "rp-101", AroundToday(40), PD_HALF_DAY, 120, title="PD half day",
-        building="riverbend", room="Auditorium",
-        categories=(PositionCategory.TEACHER, PositionCategory.SUPPORT), fill=0.35,
-        facilitators=("social-worker", "counselor"),
-    ),
-    SessionSpec(
-        "ce-101", AroundToday(45), AFTER_SCHOOL_LONG, 40, building="meadowbrook",
-        room="Library", fill=0.5, facilitators=("counselor",),
-        demo_enrolled=(DemoRole.TEACHER,),
-    ),
-    SessionSpec(
-        "crt-201", AroundToday(50), AFTER_SCHOOL_LONG, 24, title="Cohort D", meetings=4,
-        building="fox-hollow", room="Library", categories=(PositionCategory.TEACHER,),
-        fill=0.4, facilitators=(DemoRole.FACILITATOR,), demo_enrolled=(DemoRole.TEACHER,),
-    ),
-    SessionSpec(
-        "rp-301", AroundToday(66), PD_DAY, 20, building=EAB, room=EAB_PL_CENTER, fill=0.3,
-        facilitators=("social-worker",),
-    ),
-    # Registration opens later.
-    SessionSpec(
-        "ce-201", AroundToday(75), AFTER_SCHOOL_LONG, 30, meetings=2, building="lakeview",
-        room="Library", facilitators=("counselor",),
-    ),
-    SessionSpec(
-        "crt-301", AroundToday(100), AFTER_SCHOOL_LONG, 12, title="Coaching cohort 2",
-        meetings=3, cadence=Cadence.FOUR_WEEKLY, building=EAB, room=EAB_PL_CENTER,
-        virtual=True, status=SessionStatus.DRAFT, facilitators=(DemoRole.FACILITATOR,),
-    ),
-    # The middle year's fixed points: the steering committee and the summer institute.
-    SessionSpec(
-        "tf-steering", InPlanYear(1, 9, WED, 2), STEERING_MEETING, 20,
-        title="Monthly meetings", meetings=10, cadence=Cadence.MONTHLY, building=EAB,
-        room=EAB_BOARD_ROOM, group="better-together-steering", whole_group=True,
-        absent_rate=0.15, facilitators=("pl-coordinator",), registration_days=30,
-    ),
-    SessionSpec(
-        "bt-institute", InPlanYear(1, 6, TUE, 3), INSTITUTE_DAY, 80, meetings=3,
-        cadence=Cadence.DAILY, building="northfield", room="Media Center",
-        categories=(PositionCategory.TEACHER, PositionCategory.SUPPORT, PositionCategory.LEADER),
-        fill=0.5, pending=10,
-        facilitators=(DemoRole.DISTRICT_PD, "pl-coordinator", "instructional-coach"),
-        registration_days=120, notes=INSTITUTE_NOTES,
-    ),
-    # The last year: planned, not yet open.
-    SessionSpec(
-        "sel-220", InPlanYear(2, 9, THU, 2), PD_HALF_DAY, 40, building=EAB, room=EAB_PL_CENTER,
-        status=SessionStatus.DRAFT, facilitators=("pl-coordinator",),
-    ),
-    SessionSpec(
-        "ce-201", InPlanYear(2, 10, TUE, 3), AFTER_SCHOOL_LONG, 30, meetings=2,
-        building="quarry-ridge", room="Media Center", facilitators=("counselor",),
-    ),
-)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class OutsideCompletionSpec:
-    """Credit recorded by hand or imported, for learning outside the district's sessions."""
-
-    course: str
-    source: str
-    evidence: str
-    on: InPlanYear
-    people: int = 1
-    demo_person: DemoRole | None = None
-
-
-OUTSIDE_COMPLETIONS = (
-    OutsideCompletionSpec(
-        "dei-150", CompletionSource.MANUAL,
-        "Attended the equivalent workshop at the county equity summit; certificate on file.",
-        InPlanYear(0, 3, SAT, 2), demo_person=DemoRole.TEACHER,
-    ),
-    OutsideCompletionSpec(
-        "rp-101", CompletionSource.MANUAL,
-        "Two-day restorative practices conference at the intermediate school district; "
-        "agenda and certificate on file.",
-        InPlanYear(0, 4, FRI, 1), people=3,
-    ),
-    OutsideCompletionSpec(
-        "sel-101", CompletionSource.MANUAL,
-        "State SEL conference, keynote and two breakout sessions; attendance letter on file.",
-        InPlanYear(0, 2, SAT, 1), people=2,
-    ),
-    OutsideCompletionSpec(
-        "dei-110", CompletionSource.IMPORT,
-        "Online module, from the previous learning system's completion report "
-        "(hate-and-bias-module.csv).",
-        InPlanYear(0, 10, FRI, 3), people=8,
-    ),
-)  # fmt: skip
-
-EVALUATION_COMMENTS = (
-    "",
-    "",
-    "",
-    "Practical and well paced. I used the circle prompts the next morning.",
-    "More time to plan with my grade-level team would have helped.",
-    "The student voice examples were the most useful part.",
-    "Great facilitator; the small-group discussion made it real for our building.",
-    "I would like a follow-up session later in the year.",
-    "Good content, but the room was too warm and the afternoon dragged.",
-    "Finally a PD that connects SEL, equity and character work instead of three separate asks.",
-    "The data protocol is something I can bring to our school improvement team.",
-    "Please share the slides and the reading list.",
-    "Hearing from colleagues in other buildings was the highlight.",
-    "Less lecture, more practice next time.",
-)
-
-# --------------------------------------------------------------------------------------------
-# Building it
-# --------------------------------------------------------------------------------------------
 
 
 class DemoRefusedError(Exception):
@@ -1158,9 +102,14 @@ REFUSED_STILL_REFERENCED = (
     "Refusing to reset the demo: other records still point at demo data ({detail}). "
     "Nothing was deleted."
 )
-REFUSED_USERNAMES_TAKEN = (
-    "Cannot load the demo: the usernames {names} are already taken. Run seed_demo --reset to "
-    "replace them with the demo logins."
+REFUSED_NOT_DEMO_USERS = (
+    "Refusing to load the demo: it needs the username(s) {names}, which belong to logins that "
+    f"are not the demo's (their email is not in {EMAIL_DOMAIN}). seed_demo never deletes a login "
+    "it did not create: rename or delete those logins first. Nothing was changed."
+)
+REFUSED_DEMO_USERS_LEFT = (
+    "Cannot load the demo: the demo logins {names} are left from an earlier demo. Run "
+    "seed_demo --reset to replace them."
 )
 
 
@@ -1187,9 +136,46 @@ def real_staff_count() -> int:
     return StaffMember.objects.filter(is_demo=False).count()
 
 
+def demo_users() -> QuerySet:
+    """The demo's logins: a demo username, an email in the demo domain, and no staff record or a
+    demo one. A login named like a demo role without these marks is someone's real account."""
+    return get_user_model().objects.filter(
+        Q(staff_member__isnull=True) | Q(staff_member__is_demo=True),
+        username__in=list(DemoRole),
+        email__iendswith=f"@{EMAIL_DOMAIN}",
+    )
+
+
+def not_demo_usernames() -> list[str]:
+    """Demo usernames held by logins that are not the demo's, such as a real superuser "admin"."""
+    return sorted(
+        get_user_model()
+        .objects.filter(username__in=list(DemoRole))
+        .exclude(pk__in=demo_users().values("pk"))
+        .values_list("username", flat=True)
+    )
+
+
+def refuse_not_demo_users() -> None:
+    if names := not_demo_usernames():
+        quoted = ", ".join(f'"{name}"' for name in names)
+        raise DemoRefusedError(REFUSED_NOT_DEMO_USERS.format(names=quoted))
+
+
+def stale_middle_year(today: date | None = None) -> str | None:
+    """The name of the loaded plan's middle year when it no longer contains today (the demo was
+    built in an earlier school year), else None."""
+    today = today or timezone.localdate()
+    middle = PlanYear.objects.filter(plan__slug=PLAN_SLUG).order_by("starts_on")[1:2].first()
+    if middle is None or middle.starts_on <= today <= middle.ends_on:
+        return None
+    return middle.name
+
+
 def seed(*, reset: bool = False, now: datetime | None = None) -> SeedOutcome:
     """Load the demo unless it is there already. Without --reset, a database that holds the
-    district's own staff is left alone; with it, it is refused (DemoRefusedError)."""
+    district's own staff is left alone; with it, it is refused (DemoRefusedError). Building, with
+    or without --reset, is refused while a real login holds a demo username."""
     if reset:
         reset_demo(now=now)
         return SeedOutcome.BUILT
@@ -1217,10 +203,11 @@ def build_demo(*, now: datetime | None = None) -> None:
 @transaction.atomic
 def delete_demo() -> None:
     """Delete everything the demo wrote, children before what they protect. Refused when the
-    database holds staff that are not demo data."""
+    database holds staff that are not demo data, or real logins with demo usernames."""
     real = real_staff_count()
     if real:
         raise DemoRefusedError(REFUSED_REAL_STAFF.format(count=real))
+    refuse_not_demo_users()
     staff = StaffMember.objects.filter(is_demo=True)
     courses = Course.objects.filter(code__in=COURSE_CODES)
     sessions = Session.objects.filter(course__in=courses)
@@ -1245,8 +232,8 @@ def delete_demo() -> None:
         courses.delete()
         Strand.objects.filter(code__in=[strand.code for strand in STRANDS]).delete()
         StaffGroup.objects.filter(slug__in=GROUP_SLUGS).delete()
+        demo_users().delete()
         staff.delete()
-        get_user_model().objects.filter(username__in=list(DemoRole)).delete()
         Building.objects.filter(Q(is_demo=True) | Q(code__in=[b.code for b in BUILDINGS])).delete()
         Position.objects.filter(code__in=[code for code, _, _ in POSITIONS]).delete()
     except (ProtectedError, RestrictedError) as error:
@@ -1264,9 +251,7 @@ def demo_logins() -> list[DemoLogin]:
     """The demo logins that exist, one per role, with the staff member behind each."""
     users = {
         user.username: user
-        for user in get_user_model()
-        .objects.filter(username__in=list(DemoRole))
-        .select_related("staff_member__building", "staff_member__position")
+        for user in demo_users().select_related("staff_member__building", "staff_member__position")
     }
     logins = []
     for role in DemoRole:
@@ -1375,6 +360,7 @@ class _DemoBuilder:
         self.zone = ZoneInfo(settings.TIME_ZONE)
         self.today = timezone.localdate(now, self.zone)
         self.rng = random.Random(RANDOM_SEED)
+        self.cancelled_at = now - timedelta(days=2)  # when the cancelled session was called off
         self.years = plan_years_around(self.today)
         self.middle_start = self.years[1][1]
         self.people: list[_Person] = []
@@ -1406,13 +392,10 @@ class _DemoBuilder:
     # -- people ----------------------------------------------------------------------------
 
     def _refuse_taken_usernames(self) -> None:
-        taken = sorted(
-            get_user_model()
-            .objects.filter(username__in=list(DemoRole))
-            .values_list("username", flat=True)
-        )
-        if taken:
-            raise DemoRefusedError(REFUSED_USERNAMES_TAKEN.format(names=", ".join(taken)))
+        refuse_not_demo_users()
+        left = sorted(demo_users().values_list("username", flat=True))
+        if left:
+            raise DemoRefusedError(REFUSED_DEMO_USERS_LEFT.format(names=", ".join(left)))
 
     def _write_positions(self) -> dict[str, Position]:
         positions = [Position(code=c, name=n, category=cat) for c, n, cat in POSITIONS]
@@ -1445,7 +428,7 @@ class _DemoBuilder:
                     if person
                     else f"admin@{EMAIL_DOMAIN}"
                 ),
-                is_staff=role == DemoRole.ADMIN,
+                is_staff=role == DemoRole.ADMIN or (person is not None and person.is_staff),
                 is_superuser=role == DemoRole.ADMIN,
             )
             user.save()
@@ -1688,8 +671,12 @@ class _DemoBuilder:
         )
 
     def _in_plan_year(self, year: int, month: int, day: int) -> date:
+        return date(self._calendar_year(year, month), month, day)
+
+    def _calendar_year(self, year: int, month: int) -> int:
+        """The calendar year of a month of the plan's year 0, 1 or 2 (July to June)."""
         starts_on = self.years[year][1]
-        return date(starts_on.year if month >= 7 else starts_on.year + 1, month, day)
+        return starts_on.year if month >= 7 else starts_on.year + 1
 
     # -- sessions --------------------------------------------------------------------------
 
@@ -1750,14 +737,36 @@ class _DemoBuilder:
 
     def _meeting_days(self, spec: SessionSpec) -> list[date]:
         when = spec.when
-        if isinstance(when, AroundToday):
-            first = self._midweek(self.today + timedelta(days=when.days), when.days < 0)
-        elif isinstance(when, InPlanYear):
-            starts_on = self.years[when.year][1]
-            year = starts_on.year if when.month >= 7 else starts_on.year + 1
+        if isinstance(when, OnRealDate | OnInventedDate):
+            return self._series(when.day, spec)
+        if isinstance(when, InPlanYear):
+            year = self._calendar_year(when.year, when.month)
             first = _nth_weekday(year, when.month, when.weekday, when.nth)
-        else:
-            first = when.day
+            return self._clear_of_breaks(first, spec, toward_past=False)
+        toward_past = when.days < 0
+        first = self._midweek(self.today + timedelta(days=when.days), toward_past)
+        days = self._clear_of_breaks(first, spec, toward_past=toward_past)
+        if when.after_group_hired:
+            # The whole group is hired before it meets; early in a school year, that is ahead.
+            hired_by = max(p.member.hired_on for p in self.members[spec.group])
+            if days[0] <= hired_by:
+                first = self._midweek(hired_by + timedelta(days=1), toward_past=False)
+                days = self._clear_of_breaks(first, spec, toward_past=False)
+        return days
+
+    def _clear_of_breaks(self, first: date, spec: SessionSpec, *, toward_past: bool) -> list[date]:
+        """The series from first, moved as a whole, a week at a time away from today, until no
+        meeting falls in a break: its meetings keep their rhythm and stay in one school year."""
+        week = timedelta(days=-7 if toward_past else 7)
+        days = self._series(first, spec)
+        while any(in_break(day) for day in days):
+            first += week
+            days = self._series(first, spec)
+        return days
+
+    @staticmethod
+    def _series(first: date, spec: SessionSpec) -> list[date]:
+        """The meeting days from first at the spec's cadence, breaks aside."""
         if spec.cadence == Cadence.MONTHLY:
             nth = (first.day - 1) // 7 + 1
             days = []
@@ -1766,23 +775,15 @@ class _DemoBuilder:
                 year, month = first.year + month_index // 12, month_index % 12 + 1
                 days.append(_nth_weekday(year, month, first.weekday(), nth))
             return days
-        step = timedelta(
-            days={Cadence.DAILY: 1, Cadence.WEEKLY: 7, Cadence.FOUR_WEEKLY: 28}[spec.cadence]
-        )
-        days = [first]
-        while len(days) < spec.meetings:
-            day = days[-1] + step
-            while _in_break(day):  # a series skips the break weeks
-                day += timedelta(days=7)
-            days.append(day)
-        return days
+        step = {Cadence.DAILY: 1, Cadence.WEEKLY: 7, Cadence.FOUR_WEEKLY: 28}[spec.cadence]
+        return [first + timedelta(days=step * k) for k in range(spec.meetings)]
 
     @staticmethod
     def _midweek(day: date, toward_past: bool) -> date:
         """The nearest Tuesday-Thursday outside the breaks, moving away from today: a past
         session stays in the past and a coming one stays ahead."""
         step = timedelta(days=-1 if toward_past else 1)
-        while day.weekday() not in _MIDWEEK or _in_break(day):
+        while day.weekday() not in _MIDWEEK or in_break(day):
             day += step
         return day
 
@@ -1816,6 +817,9 @@ class _DemoBuilder:
         session = plan.session
         opens = session.registration_opens_at
         latest_request = min(session.registration_closes_at, self.now - timedelta(minutes=5))
+        if spec.status == SessionStatus.CANCELLED:
+            # Everyone asked, and some withdrew, before the session was cancelled.
+            latest_request = min(latest_request, self.cancelled_at)
         if opens >= latest_request:
             return  # registration has not opened yet
         past = plan.last_end < self.now
@@ -1910,9 +914,8 @@ class _DemoBuilder:
     ) -> None:
         spec, course = plan.spec, plan.session.course
         if spec.status == SessionStatus.CANCELLED:
-            cancelled_at = max(requested_at, self.now - timedelta(days=2))
             self._enroll(
-                plan, person, EnrollmentStatus.CANCELLED, requested_at, cancelled_at,
+                plan, person, EnrollmentStatus.CANCELLED, requested_at, self.cancelled_at,
                 acted_by=self.users[DemoRole.DISTRICT_PD], reason=CANCELLED_REASON,
             )  # fmt: skip
             return
@@ -1983,18 +986,8 @@ class _DemoBuilder:
         reason: str = "",
     ) -> Enrollment:
         source = EnrollmentSource.SELF
-        if acted_by is not None:
-            pass
-        elif plan.spec.whole_group:
-            source, acted_by = EnrollmentSource.ASSIGNED, self.users[DemoRole.DISTRICT_PD]
-        elif status in (EnrollmentStatus.PENDING_APPROVAL, EnrollmentStatus.WAITLISTED):
-            acted_by = person.member.user
-        elif plan.session.requires_approval:
-            acted_by = self.users[self._approver(person)]
-        elif self.rng.random() < 0.08:
-            source, acted_by = EnrollmentSource.ASSIGNED, self.users[self._approver(person)]
-        else:
-            acted_by = person.member.user
+        if acted_by is None:
+            source, acted_by = self._requested_by(plan, person, status)
         enrollment = Enrollment(
             staff=person.member,
             session=plan.session,
@@ -2007,6 +1000,21 @@ class _DemoBuilder:
         )
         self.enrollments.append(enrollment)
         return enrollment
+
+    def _requested_by(
+        self, plan: _PlannedSession, person: _Person, status: str
+    ) -> tuple[str, object]:
+        """The enrollment's source and who acted: the group's organiser assigns a whole group;
+        otherwise the person asks, their approver approves, or now and then assigns them."""
+        if plan.spec.whole_group:
+            return EnrollmentSource.ASSIGNED, self.users[DemoRole.DISTRICT_PD]
+        if status in (EnrollmentStatus.PENDING_APPROVAL, EnrollmentStatus.WAITLISTED):
+            return EnrollmentSource.SELF, person.member.user
+        if plan.session.requires_approval:
+            return EnrollmentSource.SELF, self.users[self._approver(person)]
+        if self.rng.random() < 0.08:
+            return EnrollmentSource.ASSIGNED, self.users[self._approver(person)]
+        return EnrollmentSource.SELF, person.member.user
 
     def _approver(self, person: _Person) -> DemoRole:
         """The demo leader acts for their own building; district PD for everyone else."""
@@ -2032,8 +1040,7 @@ class _DemoBuilder:
     def _outside_completions(self) -> None:
         recorder = self.users[DemoRole.DISTRICT_PD]
         for spec in OUTSIDE_COMPLETIONS:
-            starts_on = self.years[spec.on.year][1]
-            year = starts_on.year if spec.on.month >= 7 else starts_on.year + 1
+            year = self._calendar_year(spec.on.year, spec.on.month)
             on = _nth_weekday(year, spec.on.month, spec.on.weekday, spec.on.nth)
             if spec.demo_person:
                 people = [self.by_role[spec.demo_person]]
@@ -2063,7 +1070,7 @@ class _DemoBuilder:
                 )
 
 
-def _in_break(day: date) -> bool:
+def in_break(day: date) -> bool:
     """Summer, Thanksgiving week and winter break: no after-school sessions then."""
     if date(day.year, 7, 1) <= day <= date(day.year, 8, 10):
         return True

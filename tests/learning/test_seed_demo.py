@@ -2,6 +2,8 @@
 the services enforce, and safe to run again or to reset."""
 
 import datetime as dt
+import itertools
+import re
 from decimal import Decimal
 from io import StringIO
 from zoneinfo import ZoneInfo
@@ -20,7 +22,7 @@ from catalog.models import Course, Meeting, Session, Strand
 from catalog.selectors import shape_sessions
 from enrollment.choices import LIVE_STATUSES, SEAT_HOLDING_STATUSES, EnrollmentStatus
 from enrollment.models import Attendance, Completion, Enrollment
-from learning import access, demo
+from learning import access, demo, demo_content
 from learning.access import Role
 from learning.models import Building, Plan, StaffGroup, StaffMember
 from tests.factories import StaffMemberFactory, UserFactory
@@ -36,16 +38,33 @@ def seeded(django_db_setup, django_db_blocker):
     """The demo, built once for this module; each test's changes roll back with its
     transaction, and the demo is deleted after the last test."""
     with django_db_blocker.unblock():
-        call_command("seed_demo", stdout=StringIO())
+        demo.build_demo()
     yield
     with django_db_blocker.unblock():
         demo.delete_demo()
+
+
+@pytest.fixture(autouse=True)
+def debug_on(settings):
+    """seed_demo runs where DEBUG is on (`make run`); pytest-django turns it off, and the tests
+    of a server without DEBUG turn it off again."""
+    settings.DEBUG = True
 
 
 def run_seed_demo(*args: str) -> str:
     out = StringIO()
     call_command("seed_demo", *args, stdout=out)
     return out.getvalue()
+
+
+def real_admin():
+    """A district's own superuser that happens to share the demo admin's username."""
+    return UserFactory(
+        username="admin", email="admin@district.example", is_superuser=True, is_staff=True
+    )
+
+
+REFUSED_REAL_ADMIN = re.escape('Refusing to load the demo: it needs the username(s) "admin"')
 
 
 def snapshot() -> dict:
@@ -103,7 +122,7 @@ def one_seat_left_sessions(now: dt.datetime):
 def assert_placed_around(now: dt.datetime) -> None:
     """What every build must hold, whatever the day it runs."""
     today = timezone.localdate(now, DISTRICT_ZONE)
-    plan = Plan.objects.get(slug=demo.PLAN_SLUG)
+    plan = Plan.objects.get(slug=demo_content.PLAN_SLUG)
     years = list(plan.years.order_by("starts_on"))
     assert len(years) == 3
     assert years[1].starts_on <= today <= years[1].ends_on
@@ -119,7 +138,7 @@ def assert_placed_around(now: dt.datetime) -> None:
     assert any(s.first_starts_at > now for s in sessions)
     assert any(s.last_ends_at < now and s.seats_taken for s in sessions)
 
-    teacher = StaffMember.objects.get(user__username=demo.DemoRole.TEACHER)
+    teacher = StaffMember.objects.get(user__username=demo_content.DemoRole.TEACHER)
     left_one = one_seat_left_sessions(now)
     assert len(left_one) == 1
     assert not left_one[0].enrollments.filter(staff=teacher, status__in=LIVE_STATUSES).exists()
@@ -127,6 +146,32 @@ def assert_placed_around(now: dt.datetime) -> None:
     for meeting in Meeting.objects.all():
         assert meeting.ends_at > meeting.starts_at
         assert local_day(meeting.starts_at).weekday() < 5
+
+    for session in sessions:
+        days = [local_day(meeting.starts_at) for meeting in session.meetings.all()]
+        label = f"{session.course.code} {session.title}: {days}"
+        # A series keeps its rhythm and its school year: no meeting in a break, none skipped.
+        assert not any(demo.in_break(day) for day in days), label
+        assert len({demo.school_year_start(day) for day in days}) == 1, label
+        gaps = {(later - earlier).days for earlier, later in itertools.pairwise(days)}
+        assert len(gaps) <= 1 or gaps <= {28, 35}, label  # monthly: 4 or 5 weeks apart
+        # Nobody takes part before they were hired.
+        assert not session.enrollments.filter(staff__hired_on__gt=days[0]).exists(), label
+
+    # This year's new teachers meet in this school year, once hired, and take part.
+    cohort = Session.objects.get(restricted_to_group__slug=demo_content.NEW_TEACHER_COHORT)
+    cohort_days = [local_day(meeting.starts_at) for meeting in cohort.meetings.all()]
+    assert years[1].starts_on <= cohort_days[0] and cohort_days[-1] <= years[1].ends_on
+    members = set(cohort.restricted_to_group.members.values_list("pk", flat=True))
+    enrolled = set(cohort.enrollments.values_list("staff_id", flat=True))
+    assert enrolled and enrolled <= members
+
+    # Every session that has begun has people in it, whether open to all or to one group.
+    begun = shaped_sessions().filter(status=SessionStatus.PUBLISHED, first_starts_at__lt=now)
+    assert begun.filter(restricted_to_group__isnull=True).exists()
+    assert begun.filter(restricted_to_group__isnull=False).exists()
+    empty = [f"{s.course.code} {s.title}" for s in begun if not s.enrollments.exists()]
+    assert not empty, empty
 
 
 # -- running it again ------------------------------------------------------------------------
@@ -138,15 +183,16 @@ def test_a_second_run_changes_nothing(seeded):
     output = run_seed_demo()
 
     assert "already loaded" in output
+    assert "was built for" not in output
     assert snapshot() == before
 
 
 def test_every_run_prints_the_demo_logins(seeded):
     output = run_seed_demo()
 
-    for role in demo.DemoRole:
+    for role in demo_content.DemoRole:
         assert f" {role.value} " in output
-    assert demo.PASSWORD in output
+    assert demo_content.PASSWORD in output
     assert "Grace Okafor, Principal, Maple Elementary" in output
 
 
@@ -175,22 +221,93 @@ def test_reset_is_refused_in_a_real_districts_database(seeded):
 def test_without_reset_a_real_districts_database_is_left_alone(seeded):
     demo.delete_demo()
     StaffMemberFactory(is_demo=False)
+    real_admin()
     before = snapshot()
 
     output = run_seed_demo()
 
     assert "Not loading the demo" in output
+    # The real "admin" is not listed as a demo login with the published password.
+    assert demo_content.PASSWORD not in output
     assert snapshot() == before
 
 
-def test_taken_demo_usernames_are_refused(seeded):
+def test_seed_refuses_a_real_login_with_a_demo_username(seeded):
     demo.delete_demo()
-    UserFactory(username="admin")
+    admin = real_admin()
     before = snapshot()
 
-    with pytest.raises(CommandError, match="already taken"):
+    with pytest.raises(CommandError, match=REFUSED_REAL_ADMIN):
         run_seed_demo()
 
+    assert snapshot() == before
+    assert get_user_model().objects.get(username="admin").email == admin.email
+
+
+@pytest.mark.parametrize("demo_loaded", [True, False], ids=["demo-loaded", "no-demo"])
+def test_reset_never_replaces_a_real_login_with_a_demo_username(seeded, demo_loaded):
+    if demo_loaded:
+        get_user_model().objects.filter(username="admin").delete()
+    else:
+        demo.delete_demo()
+    admin = real_admin()
+    before = snapshot()
+
+    with pytest.raises(CommandError, match=REFUSED_REAL_ADMIN) as refused:
+        run_seed_demo("--reset")
+
+    assert "Nothing was changed" in str(refused.value)
+    assert snapshot() == before
+    survivor = get_user_model().objects.get(username="admin")
+    assert (survivor.pk, survivor.email, survivor.is_superuser) == (admin.pk, admin.email, True)
+
+
+def test_logins_left_from_an_earlier_demo_are_replaced_by_reset(seeded):
+    demo.delete_demo()
+    UserFactory(username="hr", email="priya.shah@demo.bps.example")
+
+    with pytest.raises(CommandError, match="left from an earlier demo"):
+        run_seed_demo()
+    output = run_seed_demo("--reset")
+
+    assert "Loaded the demo" in output
+    assert get_user_model().objects.get(username="hr").staff_member.is_demo
+
+
+@pytest.mark.parametrize("args", [(), ("--reset",)], ids=["seed", "reset"])
+def test_without_debug_the_published_password_is_refused(seeded, settings, args):
+    demo.delete_demo()
+    settings.DEBUG = False
+    before = snapshot()
+
+    with pytest.raises(CommandError, match="published") as refused:
+        run_seed_demo(*args)
+
+    assert "--allow-without-debug" in str(refused.value)
+    assert snapshot() == before
+
+
+def test_allow_without_debug_loads_the_demo_anyway(seeded, settings):
+    demo.delete_demo()
+    settings.DEBUG = False
+
+    output = run_seed_demo("--allow-without-debug")
+
+    assert "Loaded the demo" in output
+    assert demo.is_loaded()
+
+
+def test_a_demo_built_in_an_earlier_school_year_says_how_to_move_it(seeded):
+    demo.delete_demo()
+    demo.build_demo(now=dt.datetime(2024, 11, 22, 12, 0, tzinfo=DISTRICT_ZONE))
+    before = snapshot()
+
+    output = run_seed_demo()
+
+    assert (
+        "The demo was built for 2024-25; run `python manage.py seed_demo --reset` to place it "
+        "around today." in output
+    )
     assert snapshot() == before
 
 
@@ -205,10 +322,13 @@ def test_today_falls_in_the_plans_middle_year(seeded):
     "now",
     [
         dt.datetime(2026, 7, 1, 7, 0, tzinfo=DISTRICT_ZONE),  # the first day of a school year
+        dt.datetime(2026, 7, 20, 9, 0, tzinfo=DISTRICT_ZONE),  # the new teachers meet in August
+        dt.datetime(2026, 9, 2, 12, 0, tzinfo=DISTRICT_ZONE),  # the new teachers' series under way
+        dt.datetime(2026, 10, 1, 12, 0, tzinfo=DISTRICT_ZONE),  # 62 days back is summer break
         dt.datetime(2027, 1, 4, 12, 0, tzinfo=DISTRICT_ZONE),  # just after winter break
         dt.datetime(2027, 6, 30, 22, 0, tzinfo=DISTRICT_ZONE),  # the last day of a school year
     ],
-    ids=["first-day", "after-winter-break", "last-day"],
+    ids=["first-day", "july-20", "september-2", "october-1", "after-winter-break", "last-day"],
 )
 def test_the_demo_can_be_built_on_any_day(seeded, now):
     demo.delete_demo()
@@ -271,10 +391,21 @@ def test_courses_have_prerequisite_chains(seeded):
     assert sum(c.evaluation_required for c in courses.values()) >= 3
 
 
-def test_each_sessions_meetings_add_up_to_its_courses_clock_hours():
-    hours = {course.code: Decimal(course.clock_hours) for course in demo.COURSES}
+def test_committee_meetings_earn_no_clock_hours(seeded):
+    committee = Course.objects.filter(strand__code="task-force")
+    completions = Completion.objects.filter(course__in=committee)
 
-    for spec in demo.SESSIONS:
+    assert committee.count() == 4
+    assert set(committee.values_list("clock_hours", flat=True)) == {Decimal(0)}
+    assert completions.count() >= 29  # Workshop 1, at least
+    assert set(completions.values_list("clock_hours", flat=True)) == {Decimal(0)}
+    assert not Completion.objects.exclude(course__in=committee).filter(clock_hours=0).exists()
+
+
+def test_each_sessions_meetings_add_up_to_its_courses_clock_hours():
+    hours = {course.code: Decimal(course.clock_hours) for course in demo_content.COURSES}
+
+    for spec in demo_content.SESSIONS:
         assert spec.slot.hours * spec.meetings == hours[spec.course], spec
 
 
@@ -298,6 +429,16 @@ def test_advisory_committee_workshop_1_keeps_its_real_date_and_place(seeded):
     assert Attendance.objects.filter(meeting=meeting, present=True).count() == 29
 
 
+def test_only_workshop_1_is_presented_as_a_real_date():
+    task_force = [s for s in demo_content.SESSIONS if s.course.startswith("tf-")]
+    real = [s for s in task_force if isinstance(s.when, demo_content.OnRealDate)]
+    invented = [s for s in task_force if isinstance(s.when, demo_content.OnInventedDate)]
+
+    assert [(s.title, s.when.day) for s in real] == [("Workshop 1", dt.date(2022, 1, 5))]
+    assert len(invented) == 5
+    assert all(dt.date(2021, 12, 1) <= s.when.day <= dt.date(2022, 3, 31) for s in invented)
+
+
 def test_the_steering_committee_meets_monthly_this_school_year(seeded):
     today = timezone.localdate()
     steering = StaffGroup.objects.get(name="Better Together Steering Committee")
@@ -316,8 +457,18 @@ def test_the_steering_committee_meets_monthly_this_school_year(seeded):
 def test_the_cancelled_session_cancelled_its_meetings_and_enrollments(seeded):
     session = Session.objects.get(status=SessionStatus.CANCELLED)
 
+    enrollments = session.enrollments.all()
+    cancelled = enrollments.filter(status=EnrollmentStatus.CANCELLED)
+    withdrawn = enrollments.filter(status=EnrollmentStatus.WITHDRAWN)
+
     assert set(session.meetings.values_list("status", flat=True)) == {MeetingStatus.CANCELLED}
-    assert set(session.enrollments.values_list("status", flat=True)) == {EnrollmentStatus.CANCELLED}
+    assert cancelled.exists()
+    assert enrollments.count() == cancelled.count() + withdrawn.count()
+    # Whoever withdrew did so before the session was cancelled.
+    last_withdrawal = withdrawn.aggregate(last=Max("status_changed_at"))["last"]
+    first_cancellation = cancelled.aggregate(first=Min("status_changed_at"))["first"]
+    assert last_withdrawal is None or last_withdrawal <= first_cancellation
+    assert all(e.requested_at <= first_cancellation for e in enrollments)
 
 
 def test_a_full_sessions_waitlist_asked_after_everyone_enrolled(seeded):
@@ -409,11 +560,20 @@ def test_each_role_has_a_login_with_the_shared_password(seeded):
     }
 
     for username, roles in expected_roles.items():
-        user = authenticate(username=username, password=demo.PASSWORD)
+        user = authenticate(username=username, password=demo_content.PASSWORD)
         assert user is not None, username
         assert roles <= access.roles_of(user), username
         assert user.staff_member.is_demo
-    admin = authenticate(username="admin", password=demo.PASSWORD)
+    # District PD and HR work in the Django admin; the others only use the site.
+    staff_flags = dict(User.objects.values_list("username", "is_staff"))
+    assert {name: staff_flags[name] for name in expected_roles} == {
+        "teacher": False,
+        "facilitator": False,
+        "leader": False,
+        "districtpd": True,
+        "hr": True,
+    }
+    admin = authenticate(username="admin", password=demo_content.PASSWORD)
     assert admin.is_superuser and admin.is_staff
     assert access.staff_of(admin) is None
     assert list(User.objects.get(username="districtpd").groups.values_list("name", flat=True)) == [

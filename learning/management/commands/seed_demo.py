@@ -2,6 +2,7 @@
 
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from learning import demo
@@ -13,6 +14,16 @@ OUTCOME_MESSAGES = {
         "Not loading the demo: this database holds {real} staff members that are not demo data."
     ),
 }
+STALE_HINT = (
+    "The demo was built for {year}; run `python manage.py seed_demo --reset` to place it around "
+    "today."
+)
+REFUSED_WITHOUT_DEBUG = (
+    "Refusing to load the demo: DEBUG is off, so this may be a production server, and the demo "
+    "logins (a superuser among them) share a password published in the README and printed by "
+    "this command. To load it anyway, e.g. for a public demo site, run seed_demo "
+    "--allow-without-debug."
+)
 
 
 class Command(BaseCommand):
@@ -25,10 +36,23 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset",
             action="store_true",
-            help="Delete the demo and build it again (refused when real staff are present).",
+            help=(
+                "Delete the demo and build it again (refused when real staff, or real logins "
+                "with a demo username, are present)."
+            ),
+        )
+        parser.add_argument(
+            "--allow-without-debug",
+            action="store_true",
+            help=(
+                "Load the demo even though DEBUG is off, knowing that its logins share a "
+                "published password (e.g. for a public demo site)."
+            ),
         )
 
-    def handle(self, *args, reset: bool = False, **options):
+    def handle(self, *args, reset: bool = False, allow_without_debug: bool = False, **options):
+        if not settings.DEBUG and not allow_without_debug:
+            raise CommandError(REFUSED_WITHOUT_DEBUG)
         started = time.monotonic()
         try:
             outcome = demo.seed(reset=reset)
@@ -44,6 +68,8 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING(message))
         else:
             self.stdout.write(message)
+            if year := demo.stale_middle_year():
+                self.stdout.write(self.style.WARNING(STALE_HINT.format(year=year)))
         self._write_logins()
 
     def _write_counts(self) -> None:
