@@ -23,6 +23,7 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() == "true"
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     browser_items = []
     for item in items:
@@ -31,8 +32,9 @@ def pytest_collection_modifyitems(config, items):
             if not CHROMIUM.exists() and not in_ci():
                 item.add_marker(pytest.mark.skip(reason=f"Chromium not found at {CHROMIUM}"))
             browser_items.append(item)
-    # Browser tests run last: once the first one starts Playwright, its event loop runs in this
-    # thread until the session ends, and Django refuses database calls while a loop runs.
+    # Browser tests run last (trylast: after pytest-django sorts tests by database use): once the
+    # first one starts Playwright, its event loop runs in this thread until the session ends,
+    # and Django refuses database calls while a loop runs.
     items[:] = [item for item in items if item not in browser_items] + browser_items
 
 
