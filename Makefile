@@ -7,8 +7,9 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# Development and tests run with DEBUG on (and so with the development SECRET_KEY);
-# a deployment sets DEBUG=false and its own SECRET_KEY.
+# Development and tests run with DEBUG on (and so with the development SECRET_KEY), the
+# settings' default outside the served application; a deployment sets DEBUG=false and its own
+# SECRET_KEY.
 export DEBUG ?= true
 
 .PHONY: run test install install-dev lint format migrate seed clean

@@ -26,7 +26,9 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", default=False)
+# On for the developer's entry points (manage.py, tests, shells); the served application
+# (learning/wsgi.py, learning/asgi.py) defaults it to off before these settings are read.
+DEBUG = env_bool("DEBUG", default=True)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:

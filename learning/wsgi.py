@@ -1,16 +1,13 @@
-"""
-WSGI config for learning project.
+"""The WSGI application, the entry point of the served service (gunicorn and the like).
 
-It exposes the WSGI callable as a module-level variable named ``application``.
-
-For more information on this file, see
-https://docs.djangoproject.com/en/5.2/howto/deployment/wsgi/
-"""
+A served application is production unless told otherwise: DEBUG is off unless the environment
+turns it on, and so the settings refuse to start without a SECRET_KEY and ALLOWED_HOSTS."""
 
 import os
 
 from django.core.wsgi import get_wsgi_application
 
+os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "learning.settings")
 
 application = get_wsgi_application()

@@ -34,6 +34,35 @@ def test_refuses_to_start_without_secret_key_when_debug_is_off(tmp_path):
     assert "SECRET_KEY is not set" in result.stderr
 
 
+def test_the_served_application_is_production_unless_told_otherwise(tmp_path):
+    """Importing the WSGI application with nothing set: DEBUG off, so no SECRET_KEY, no start."""
+    for module in ("learning.wsgi", "learning.asgi"):
+        result = subprocess.run(
+            [sys.executable, "-c", f"import {module}"],
+            cwd=ROOT,
+            env={
+                key: value
+                for key, value in os.environ.items()
+                if key not in {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DATABASE_URL"}
+            }
+            | {"DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode != 0, module
+        assert "SECRET_KEY is not set" in result.stderr, module
+
+
+def test_developer_entry_points_default_to_debug(tmp_path):
+    result = run_django(
+        "from django.conf import settings; print(settings.DEBUG)",
+        DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
+
+
 def test_starts_with_secret_key_when_debug_is_off(tmp_path):
     result = run_django(
         "from django.conf import settings; print(settings.DEBUG, settings.ALLOWED_HOSTS)",
