@@ -117,7 +117,7 @@ class SessionSerializer(serializers.ModelSerializer):
         help_text="Whether enrollment waits for approval (the session or its course asks for it).",
     )
     virtual_url = serializers.SerializerMethodField(
-        help_text="The meeting link; only for signed-in staff (empty otherwise)."
+        help_text="The meeting link; only for current staff and district PD (empty otherwise)."
     )
     facilitators = FacilitatorSerializer(many=True, read_only=True)
     meetings = MeetingSerializer(many=True, read_only=True)

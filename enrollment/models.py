@@ -66,10 +66,6 @@ class Enrollment(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.staff.display_name} in {self.session} ({self.get_status_display()})"
 
-    @property
-    def is_live(self) -> bool:
-        return self.status in LIVE_STATUSES
-
 
 class Attendance(TimeStampedModel):
     """Whether one enrolled person was at one meeting, and who recorded it."""

@@ -137,10 +137,6 @@ class StaffMember(TimeStampedModel):
     def display_name(self) -> str:
         return f"{self.preferred_name or self.first_name} {self.last_name}"
 
-    @property
-    def is_active(self) -> bool:
-        return self.status == StaffStatus.ACTIVE
-
 
 class StaffGroup(TimeStampedModel):
     """A committee, cohort or team (e.g. the Advisory Committee); sessions can be limited to one."""
