@@ -30,6 +30,21 @@ SEAT_HOLDING_STATUSES = (
     EnrollmentStatus.INCOMPLETE,
 )
 
+# Statuses of the people taking part in a session: its roster, on which attendance is taken.
+ROSTER_STATUSES = (
+    EnrollmentStatus.ENROLLED,
+    EnrollmentStatus.COMPLETED,
+    EnrollmentStatus.INCOMPLETE,
+)
+
+# Statuses one may withdraw from: not yet a participant, or taking part (until the session is
+# over: then attendance decides the credit; see Enrollment.may_withdraw).
+WITHDRAWABLE_STATUSES = (
+    EnrollmentStatus.PENDING_APPROVAL,
+    EnrollmentStatus.ENROLLED,
+    EnrollmentStatus.WAITLISTED,
+)
+
 
 class EnrollmentSource(models.TextChoices):
     SELF = "self", "Self-registered"

@@ -11,7 +11,13 @@ from django.utils import timezone
 from catalog.models import Course, Meeting, Session
 from learning.models import StaffMember, TimeStampedModel
 
-from .choices import LIVE_STATUSES, CompletionSource, EnrollmentSource, EnrollmentStatus
+from .choices import (
+    LIVE_STATUSES,
+    WITHDRAWABLE_STATUSES,
+    CompletionSource,
+    EnrollmentSource,
+    EnrollmentStatus,
+)
 
 # Unambiguous characters for codes people read aloud or type (no 0/O, 1/I/L).
 VERIFICATION_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -47,6 +53,14 @@ class Enrollment(TimeStampedModel):
         help_text="Who made the last change.",
     )
     decision_reason = models.TextField(blank=True)
+    approved_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a building leader or district PD approved it (or assigned the person).",
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["session", "requested_at", "id"]
@@ -65,6 +79,13 @@ class Enrollment(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.staff.display_name} in {self.session} ({self.get_status_display()})"
+
+    def may_withdraw(self, *, session_ended: bool) -> bool:
+        """A request or a waitlist place can always be withdrawn; a seat only until the session
+        is over, when its attendance decides the credit."""
+        if self.status not in WITHDRAWABLE_STATUSES:
+            return False
+        return not (session_ended and self.status == EnrollmentStatus.ENROLLED)
 
 
 class Attendance(TimeStampedModel):

@@ -1,13 +1,44 @@
-"""Reads about enrollments. Seats are an enrollment fact, so the seat annotations live here and
-the catalog's selectors use them."""
+"""Reads about enrollments, attendance, evaluations and completions, shaped for the pages, the
+API and the exports. Seats are an enrollment fact, so the seat annotations live here and the
+catalog's selectors use them."""
 
-from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce, Greatest
+from __future__ import annotations
 
-from catalog.models import Session
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
 
-from .choices import SEAT_HOLDING_STATUSES, EnrollmentStatus
-from .models import Enrollment
+from django.conf import settings
+from django.db.models import (
+    Aggregate,
+    Avg,
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest, Now
+from django.utils import timezone
+
+from catalog.choices import MeetingStatus
+from catalog.models import Meeting, Session
+from learning import access
+from learning.access import AnyUser
+from learning.choices import StaffStatus
+from learning.models import PlanYear, StaffMember
+
+from .choices import LIVE_STATUSES, ROSTER_STATUSES, SEAT_HOLDING_STATUSES, EnrollmentStatus
+from .models import Attendance, Completion, Enrollment, Evaluation
 
 
 def _count_of(enrollments: QuerySet[Enrollment]) -> Coalesce:
@@ -21,12 +52,573 @@ def _count_of(enrollments: QuerySet[Enrollment]) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
+def seat_holding(at: dt.datetime | None = None) -> Q:
+    """Enrollments that hold a seat at `at` (default: the database's now): a pending approval
+    only while its hold is on."""
+    return Q(status__in=SEAT_HOLDING_STATUSES) & ~Q(
+        status=EnrollmentStatus.PENDING_APPROVAL, hold_expires_at__lte=at or Now()
+    )
+
+
 def sessions_with_seats(sessions: QuerySet[Session]) -> QuerySet[Session]:
     """Annotate seats_taken, seats_left and waitlist_length. Correlated subqueries, not joins, so
     the counts stay right when other relations are joined or aggregated in the same query."""
     return sessions.annotate(
-        seats_taken=_count_of(Enrollment.objects.filter(status__in=SEAT_HOLDING_STATUSES)),
+        seats_taken=_count_of(Enrollment.objects.filter(seat_holding())),
         waitlist_length=_count_of(Enrollment.objects.filter(status=EnrollmentStatus.WAITLISTED)),
     ).annotate(
         seats_left=Greatest(F("capacity") - F("seats_taken"), Value(0), output_field=IntegerField())
+    )
+
+
+def seats_taken(session: Session, *, now: dt.datetime) -> int:
+    """Seats held at `now`: enrolled, finished, and pending approvals whose hold is still on."""
+    return Enrollment.objects.filter(seat_holding(now), session=session).count()
+
+
+def waitlist_position(enrollment: Enrollment) -> int | None:
+    """The enrollment's place on its session's waitlist (1 = next), or None if not waitlisted."""
+    if enrollment.status != EnrollmentStatus.WAITLISTED:
+        return None
+    return (
+        with_waitlist_position(Enrollment.objects.filter(pk=enrollment.pk))
+        .values_list("waitlist_position", flat=True)
+        .get()
+    )
+
+
+def with_waitlist_position(enrollments: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
+    """Annotate waitlist_position (1 = next to get a seat) on waitlisted enrollments; None on
+    the others. First come first served: by requested_at, then id."""
+    ahead = (
+        Enrollment.objects.filter(session=OuterRef("session"), status=EnrollmentStatus.WAITLISTED)
+        .filter(
+            Q(requested_at__lt=OuterRef("requested_at"))
+            | Q(requested_at=OuterRef("requested_at"), pk__lt=OuterRef("pk"))
+        )
+        .order_by()
+        .values("session")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return enrollments.annotate(
+        waitlist_position=Case(
+            When(
+                status=EnrollmentStatus.WAITLISTED,
+                then=Coalesce(Subquery(ahead, output_field=IntegerField()), Value(0)) + 1,
+            ),
+            default=None,
+            output_field=IntegerField(),
+        )
+    )
+
+
+def held_meetings_of_session(aggregate: Aggregate) -> Subquery:
+    """An aggregate over the meetings (cancelled ones aside) of an enrollment's session, as a
+    correlated subquery on enrollments."""
+    return Subquery(
+        Meeting.objects.filter(session=OuterRef("session"))
+        .exclude(status=MeetingStatus.CANCELLED)
+        .order_by()
+        .values("session")
+        .annotate(value=aggregate)
+        .values("value")
+    )
+
+
+def _shaped(enrollments: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
+    return (
+        with_waitlist_position(enrollments)
+        .annotate(
+            first_starts_at=held_meetings_of_session(Min("starts_at")),
+            last_starts_at=held_meetings_of_session(Max("starts_at")),
+            last_ends_at=held_meetings_of_session(Max("ends_at")),
+            has_evaluation=Exists(Evaluation.objects.filter(enrollment=OuterRef("pk"))),
+        )
+        .select_related(
+            "staff",
+            "staff__building",
+            "session",
+            "session__course",
+            "session__course__strand",
+            "session__building",
+        )
+    )
+
+
+def enrollment_list(*, user: AnyUser) -> QuerySet[Enrollment]:
+    """Enrollments the user may see: those of the staff in their scope (learning.access), plus the
+    rosters of the sessions they facilitate. Shaped with waitlist positions and meeting dates, in
+    a fixed number of queries; unfiltered (EnrollmentFilterSet narrows it). HR keeps staff
+    records, not their learning: like anyone else, they see only their own enrollments."""
+    scope = Q(staff__in=access.actionable_staff(user)) | Q(
+        session__in=access.manageable_sessions(user)
+    )
+    return _shaped(Enrollment.objects.filter(scope)).order_by("-requested_at", "-pk")
+
+
+def live_enrollment(*, staff: StaffMember | None, session: Session) -> Enrollment | None:
+    """The person's live enrollment in the session, shaped, or None."""
+    if staff is None:
+        return None
+    return (
+        _shaped(Enrollment.objects.filter(staff=staff, session=session, status__in=LIVE_STATUSES))
+        .order_by("-requested_at")
+        .first()
+    )
+
+
+@dataclass
+class SessionPlace:
+    """Where the signed-in user stands with one session, for the session page: their live
+    enrollment (or None) and what it still lacks for credit, and whether they may manage the
+    session's roster or assign staff to it."""
+
+    staff: StaffMember | None
+    enrollment: Enrollment | None = None
+    missing: list[str] = field(default_factory=list)
+    may_manage: bool = False
+    may_assign: bool = False
+
+
+def session_place(*, user: AnyUser, session: Session, at: dt.datetime) -> SessionPlace:
+    """The user's place in the session: the live enrollment shaped like live_enrollment plus
+    attendance counts and `completion_id` (its valid completion, for the certificate link).
+    At most two queries beyond the user's roles, whatever the session's size."""
+    roles = access.roles_of(user)
+    staff = access.staff_of(user)
+    place = SessionPlace(
+        staff=staff,
+        may_assign=bool(roles & {access.Role.BUILDING_LEADER, access.Role.DISTRICT_PD}),
+    )
+    if staff is not None:
+        valid_completion = Completion.objects.filter(
+            enrollment=OuterRef("pk"), voided_at__isnull=True
+        ).order_by("-completed_on", "-pk")
+        place.enrollment = (
+            with_attendance_counts(
+                _shaped(
+                    Enrollment.objects.filter(
+                        staff=staff, session=session, status__in=LIVE_STATUSES
+                    )
+                )
+            )
+            .annotate(completion_id=Subquery(valid_completion.values("pk")[:1]))
+            .order_by("-requested_at")
+            .first()
+        )
+        if place.enrollment is not None:
+            place.missing = missing_for_credit(place.enrollment, at=at)
+            _mark_withdrawable(place.enrollment, at=at)
+    if access.Role.DISTRICT_PD in roles:
+        place.may_manage = True
+    elif staff is not None:
+        place.may_manage = access.manageable_sessions(user).filter(pk=session.pk).exists()
+    return place
+
+
+def own_enrollment(*, user: AnyUser, pk: int) -> Enrollment:
+    """One of the signed-in person's own enrollments, shaped, whatever its status. Raises
+    Enrollment.DoesNotExist for anyone else's, a leader's staff included: the participant pages
+    act on oneself only."""
+    staff = access.staff_of(user)
+    if staff is None:
+        raise Enrollment.DoesNotExist("This login has no staff record.")
+    return _shaped(Enrollment.objects.filter(staff=staff)).get(pk=pk)
+
+
+def missing_for_credit(
+    enrollment: Enrollment, *, at: dt.datetime, include_evaluation: bool = True
+) -> list[str]:
+    """What still stands between a live enrollment and its credit, in words for the person:
+    e.g. ["2 meetings to attend", "evaluation due"]. Empty once completed. Expects the
+    enrollment shaped by enrollment_list / live_enrollment, with `attended_count` and
+    `held_count` when the caller annotated them (otherwise counted here). Whether someone has
+    evaluated is theirs alone: others (facilitators above all) get `include_evaluation=False`,
+    or comparing the results before and after would tell who said what."""
+    if enrollment.status not in ROSTER_STATUSES or enrollment.status == EnrollmentStatus.COMPLETED:
+        return []
+    missing = []
+    held = getattr(enrollment, "held_count", None)
+    attended = getattr(enrollment, "attended_count", None)
+    if held is None or attended is None:
+        held = enrollment.session.meetings.exclude(status=MeetingStatus.CANCELLED).count()
+        attended = (
+            enrollment.attendance.filter(present=True)
+            .exclude(meeting__status=MeetingStatus.CANCELLED)
+            .count()
+        )
+    if enrollment.status == EnrollmentStatus.INCOMPLETE:
+        missing.append("no credit: a meeting was missed or the completion was voided")
+    elif held > attended:
+        left = held - attended
+        missing.append(f"{left} meeting{'s' if left != 1 else ''} to attend")
+    if (
+        include_evaluation
+        and enrollment.status != EnrollmentStatus.INCOMPLETE
+        and enrollment.session.course.evaluation_required
+        and not enrollment.has_evaluation
+    ):
+        if enrollment.last_ends_at is not None and enrollment.last_ends_at <= at:
+            missing.append("evaluation due")
+        else:
+            missing.append("evaluation after the last meeting")
+    return missing
+
+
+def _mark_withdrawable(enrollment: Enrollment, *, at: dt.datetime) -> None:
+    """Set `withdrawable_now` for templates, by the rule enrollment_withdraw applies."""
+    ended = enrollment.last_ends_at is not None and enrollment.last_ends_at < at
+    enrollment.withdrawable_now = enrollment.may_withdraw(session_ended=ended)
+
+
+def with_attendance_counts(enrollments: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
+    """Annotate held_count (meetings not cancelled) and attended_count (of those, present)."""
+    attended = (
+        Attendance.objects.filter(enrollment=OuterRef("pk"), present=True)
+        .exclude(meeting__status=MeetingStatus.CANCELLED)
+        .order_by()
+        .values("enrollment")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return enrollments.annotate(
+        held_count=Coalesce(
+            held_meetings_of_session(Count("pk")), Value(0), output_field=IntegerField()
+        ),
+        attended_count=Coalesce(Subquery(attended, output_field=IntegerField()), Value(0)),
+    )
+
+
+# School years
+
+
+@dataclass(frozen=True)
+class SchoolYear:
+    name: str
+    starts_on: dt.date
+    ends_on: dt.date
+
+    def __contains__(self, day: dt.date) -> bool:
+        return self.starts_on <= day <= self.ends_on
+
+
+def school_years() -> list[SchoolYear]:
+    """The plan's years (one query), newest first."""
+    return [
+        SchoolYear(name, starts_on, ends_on)
+        for name, starts_on, ends_on in PlanYear.objects.order_by("-starts_on").values_list(
+            "name", "starts_on", "ends_on"
+        )
+    ]
+
+
+def school_year_of(day: dt.date, years: list[SchoolYear]) -> SchoolYear:
+    """The plan year holding the day, or else the July-June school year around it."""
+    for year in years:
+        if day in year:
+            return year
+    start = dt.date(day.year if day.month >= 7 else day.year - 1, 7, 1)
+    return SchoolYear(
+        f"{start.year}-{(start.year + 1) % 100:02d}", start, dt.date(start.year + 1, 6, 30)
+    )
+
+
+# A person's own pages
+
+
+@dataclass
+class MyLearning:
+    """What /me/ shows: places in sessions by what they wait for, and the year's hours."""
+
+    staff: StaffMember
+    school_year: SchoolYear
+    upcoming: list[Enrollment] = field(default_factory=list)
+    pending: list[Enrollment] = field(default_factory=list)
+    waitlisted: list[Enrollment] = field(default_factory=list)
+    awaiting_evaluation: list[Enrollment] = field(default_factory=list)
+    in_progress: list[Enrollment] = field(default_factory=list)
+    completed: list[Completion] = field(default_factory=list)
+    hours_this_year: Decimal = Decimal(0)
+
+
+def my_learning(*, staff: StaffMember, at: dt.datetime | None = None) -> MyLearning:
+    """The person's live enrollments sorted by what they wait for, the completions of the school
+    year and its clock hours. A fixed number of queries however many enrollments."""
+    at = at or timezone.now()
+    year = school_year_of(timezone.localdate(at), school_years())
+    page = MyLearning(staff=staff, school_year=year)
+    enrollments = with_attendance_counts(
+        _shaped(Enrollment.objects.filter(staff=staff, status__in=LIVE_STATUSES))
+    ).order_by(F("first_starts_at").asc(nulls_last=True), "pk")
+    for enrollment in enrollments:
+        enrollment.missing = missing_for_credit(enrollment, at=at)
+        _mark_withdrawable(enrollment, at=at)
+        if enrollment.status == EnrollmentStatus.PENDING_APPROVAL:
+            page.pending.append(enrollment)
+        elif enrollment.status == EnrollmentStatus.WAITLISTED:
+            page.waitlisted.append(enrollment)
+        elif enrollment.status == EnrollmentStatus.ENROLLED:
+            if "evaluation due" in enrollment.missing:
+                page.awaiting_evaluation.append(enrollment)
+            elif enrollment.last_ends_at is None or enrollment.last_ends_at >= at:
+                page.upcoming.append(enrollment)
+            else:
+                page.in_progress.append(enrollment)
+        elif enrollment.status == EnrollmentStatus.INCOMPLETE:
+            # No credit yet (a missed meeting): the person must see it, not lose it from view.
+            page.in_progress.append(enrollment)
+    page.completed = list(
+        Completion.objects.filter(
+            staff=staff,
+            voided_at__isnull=True,
+            completed_on__gte=year.starts_on,
+            completed_on__lte=year.ends_on,
+        ).select_related("course", "course__strand")
+    )
+    page.hours_this_year = sum((c.clock_hours for c in page.completed), Decimal(0))
+    return page
+
+
+@dataclass
+class TranscriptYear:
+    school_year: SchoolYear
+    completions: list[Completion] = field(default_factory=list)
+
+    @property
+    def clock_hours(self) -> Decimal:
+        return sum((c.clock_hours for c in self.completions if not c.is_voided), Decimal(0))
+
+
+@dataclass
+class Transcript:
+    staff: StaffMember
+    years: list[TranscriptYear]
+    in_progress: list[Enrollment]
+
+    @property
+    def clock_hours(self) -> Decimal:
+        return sum((year.clock_hours for year in self.years), Decimal(0))
+
+
+def completions_shaped(completions: QuerySet[Completion]) -> QuerySet[Completion]:
+    return completions.select_related(
+        "staff", "staff__building", "course", "course__strand", "enrollment__session", "voided_by"
+    ).prefetch_related(
+        Prefetch(
+            "enrollment__session__facilitators",
+            queryset=StaffMember.objects.order_by("last_name", "first_name"),
+        )
+    )
+
+
+def transcript(*, staff: StaffMember) -> Transcript:
+    """Every completion of the person (voided ones too, marked, so corrections stay visible)
+    grouped by school year, newest first, with the year's clock hours (voided ones not counted),
+    and the enrollments still in progress. A fixed number of queries."""
+    years = school_years()
+    by_year: dict[str, TranscriptYear] = {}
+    completions = completions_shaped(Completion.objects.filter(staff=staff)).order_by(
+        "-completed_on", "-pk"
+    )
+    for completion in completions:
+        year = school_year_of(completion.completed_on, years)
+        by_year.setdefault(year.name, TranscriptYear(school_year=year)).completions.append(
+            completion
+        )
+    in_progress = list(
+        _shaped(
+            Enrollment.objects.filter(
+                staff=staff,
+                status__in=(
+                    EnrollmentStatus.ENROLLED,
+                    EnrollmentStatus.PENDING_APPROVAL,
+                    EnrollmentStatus.WAITLISTED,
+                ),
+            )
+        ).order_by(F("first_starts_at").asc(nulls_last=True), "pk")
+    )
+    ordered = sorted(by_year.values(), key=lambda y: y.school_year.starts_on, reverse=True)
+    return Transcript(staff=staff, years=ordered, in_progress=in_progress)
+
+
+def completion_for_certificate(*, user: AnyUser, pk: int) -> Completion:
+    """One completion the user may see (their own, their staff's, or any for district PD).
+    Raises Completion.DoesNotExist otherwise."""
+    return completions_shaped(Completion.objects.filter(staff__in=access.visible_staff(user))).get(
+        pk=pk
+    )
+
+
+def completion_by_code(code: str) -> Completion | None:
+    """The completion a verification code names, for the public /verify/ page."""
+    code = "".join(code.split()).upper()
+    if not code or len(code) > 16:
+        return None
+    return completions_shaped(Completion.objects.filter(verification_code=code)).first()
+
+
+def completion_list(*, user: AnyUser) -> QuerySet[Completion]:
+    """Completions of the staff the user may see, newest first."""
+    return completions_shaped(
+        Completion.objects.filter(staff__in=access.visible_staff(user))
+    ).order_by("-completed_on", "-pk")
+
+
+# Facilitators
+
+
+@dataclass
+class RosterRow:
+    enrollment: Enrollment
+    marks: dict[int, bool | None]
+
+
+@dataclass
+class Roster:
+    session: Session
+    meetings: list[Meeting]
+    rows: list[RosterRow]
+    waitlist: list[Enrollment]
+    pending: list[Enrollment]
+
+
+def roster(*, session: Session) -> Roster:
+    """The participants of a session with their attendance per meeting, then the pending
+    requests and the waitlist in order. A fixed number of queries for any roster size."""
+    meetings = list(Meeting.objects.filter(session=session).order_by("starts_at", "pk"))
+    enrollments = list(
+        with_attendance_counts(
+            _shaped(Enrollment.objects.filter(session=session, status__in=LIVE_STATUSES))
+        )
+        .select_related("staff__position")
+        .prefetch_related("attendance")
+        .order_by("staff__last_name", "staff__first_name", "pk")
+    )
+    rows, waitlist, pending = [], [], []
+    for enrollment in enrollments:
+        if enrollment.status == EnrollmentStatus.WAITLISTED:
+            waitlist.append(enrollment)
+        elif enrollment.status == EnrollmentStatus.PENDING_APPROVAL:
+            pending.append(enrollment)
+        else:
+            marks = {a.meeting_id: a.present for a in enrollment.attendance.all()}
+            rows.append(
+                RosterRow(
+                    enrollment=enrollment,
+                    marks={meeting.pk: marks.get(meeting.pk) for meeting in meetings},
+                )
+            )
+    waitlist.sort(key=lambda e: e.waitlist_position)
+    return Roster(session=session, meetings=meetings, rows=rows, waitlist=waitlist, pending=pending)
+
+
+def attendance_sheet(
+    *, session: Session, meeting: Meeting
+) -> list[tuple[Enrollment, Attendance | None]]:
+    """The roster for one meeting, each participant with their recorded mark (or None)."""
+    marks = {
+        a.enrollment_id: a
+        for a in Attendance.objects.filter(meeting=meeting).select_related(
+            "recorded_by", "recorded_by__staff_member"
+        )
+    }
+    enrollments = (
+        Enrollment.objects.filter(session=session, status__in=ROSTER_STATUSES)
+        .select_related("staff", "staff__building", "staff__position")
+        .order_by("staff__last_name", "staff__first_name", "pk")
+    )
+    return [(enrollment, marks.get(enrollment.pk)) for enrollment in enrollments]
+
+
+@dataclass
+class EvaluationSummary:
+    """A session's evaluations in aggregate. Below the minimum number of responses nothing but
+    the count is shown, so no answer can be traced to a person."""
+
+    responses: int
+    participants: int
+    minimum: int
+    averages: dict[str, float | None]
+    comments: list[str]
+
+    @property
+    def shown(self) -> bool:
+        return self.responses >= self.minimum
+
+
+def evaluation_summary(*, session: Session) -> EvaluationSummary:
+    evaluations = Evaluation.objects.filter(enrollment__session=session)
+    totals = evaluations.aggregate(
+        responses=Count("pk"),
+        content=Avg("content_rating"),
+        facilitator=Avg("facilitator_rating"),
+        relevance=Avg("relevance_rating"),
+    )
+    participants = Enrollment.objects.filter(session=session, status__in=ROSTER_STATUSES).count()
+    minimum = settings.EVALUATION_MIN_RESPONSES
+    shown = totals["responses"] >= minimum
+    # Sorted, not in submission order, so the order of comments gives away nobody.
+    comments = (
+        sorted(c for c in evaluations.exclude(comment="").values_list("comment", flat=True))
+        if shown
+        else []
+    )
+
+    def rounded(value):
+        return round(value, 2) if (value is not None and shown) else None
+
+    return EvaluationSummary(
+        responses=totals["responses"],
+        participants=participants,
+        minimum=minimum,
+        averages={
+            "content_rating": rounded(totals["content"]),
+            "facilitator_rating": rounded(totals["facilitator"]),
+            "relevance_rating": rounded(totals["relevance"]),
+        },
+        comments=comments,
+    )
+
+
+# Leaders
+
+
+def pending_approvals(*, user: AnyUser) -> QuerySet[Enrollment]:
+    """Requests waiting for the user's approval, oldest first: for district PD every one; for a
+    building leader those of their buildings' staff (not their own)."""
+    pending = Enrollment.objects.filter(status=EnrollmentStatus.PENDING_APPROVAL).filter(
+        Q(hold_expires_at__isnull=True) | Q(hold_expires_at__gt=Now())
+    )
+    if not access.is_district_pd(user):
+        buildings = access.led_building_ids(user)
+        own = access.staff_of(user)
+        pending = pending.filter(staff__building_id__in=buildings)
+        if own is not None:
+            pending = pending.exclude(staff=own)
+    return _shaped(pending).order_by("requested_at", "pk")
+
+
+def assignable_staff(
+    *, user: AnyUser, staff_ids=None, position=None, building=None
+) -> QuerySet[StaffMember]:
+    """Current staff the user may assign, narrowed to chosen people, or to everyone of a position
+    or building; in name order."""
+    people = access.actionable_staff(user).exclude(status=StaffStatus.SEPARATED)
+    if staff_ids is not None:
+        people = people.filter(pk__in=staff_ids)
+    if position is not None:
+        people = people.filter(position=position)
+    if building is not None:
+        people = people.filter(building=building)
+    return people.select_related("building", "position").order_by("last_name", "first_name", "pk")
+
+
+def signin_rows(*, session: Session) -> QuerySet[Enrollment]:
+    """Participants of a session for the printable sign-in sheet, in name order: its roster,
+    not requests that may still be declined."""
+    return (
+        Enrollment.objects.filter(session=session, status__in=ROSTER_STATUSES)
+        .select_related("staff", "staff__building", "staff__position")
+        .order_by("staff__last_name", "staff__first_name", "pk")
     )

@@ -1,31 +1,1054 @@
-"""Writes to enrollments and completions that carry a rule. The admin and, later, the pages and
-API call these."""
+"""Every write to enrollments, attendance, evaluations and completions. The API, the pages, the
+admin and the importers call these, so each rule is written once.
 
+Concurrency: every write that counts a session's seats locks the session row first
+(`select_for_update`; on SQLite the IMMEDIATE transaction serializes writers), and a write that
+checks one person's schedule locks that person's row first. Locks are always taken person(s)
+first, then session, so two writers never wait on each other in a circle.
+
+Mail goes out after commit (`transaction.on_commit`), so nobody is told about a change that was
+rolled back."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from .models import Completion
+from catalog.choices import MeetingStatus, SessionStatus
+from catalog.models import Course, Meeting, RegistrationState, Session
+from catalog.services import meeting_note_changes, session_note_changes
+from learning import access
+from learning.choices import StaffStatus
+from learning.models import StaffMember
+from learning.text import day, moment
 
-COMPLETION_VOID_NEEDS_REASON = "Voiding a completion needs a reason."
-COMPLETION_ALREADY_VOIDED = "This completion is already voided."
+from . import notifications
+from . import refusals as r
+from .choices import (
+    LIVE_STATUSES,
+    ROSTER_STATUSES,
+    WITHDRAWABLE_STATUSES,
+    CompletionSource,
+    EnrollmentSource,
+    EnrollmentStatus,
+)
+from .models import Attendance, Completion, Enrollment, Evaluation
+from .refusals import Refusal
+from .selectors import seats_taken, waitlist_position
+
+# Statuses that follow a session into cancellation; completed and incomplete ones are history.
+CANCELLABLE_STATUSES = WITHDRAWABLE_STATUSES
+# Who hears of a cancelled meeting or a changed time or place: everyone with a live place,
+# someone who missed an earlier meeting (incomplete) included.
+TOLD_OF_CHANGES = (*WITHDRAWABLE_STATUSES, EnrollmentStatus.INCOMPLETE)
+# The reason on a completion voided by _settle itself: one voided by a person (district PD) is
+# a decision that later attendance edits must not undo.
+AUTOMATIC_VOID_REASON = "Attendance or evaluation corrected; the rule for credit is no longer met."
+
+
+def _hold_until(now: dt.datetime) -> dt.datetime:
+    return now + dt.timedelta(days=settings.APPROVAL_HOLD_DAYS)
+
+
+def _lock_session(session: Session) -> Session:
+    """The session row, locked for the rest of the transaction, with its course loaded."""
+    return (
+        Session.objects.select_for_update(of=("self",)).select_related("course").get(pk=session.pk)
+    )
+
+
+def _lock_staff(staff_ids: Iterable[int]) -> None:
+    # In primary-key order, so concurrent bulk writers lock in the same order. NO KEY: a plain
+    # FOR UPDATE would also block rows being inserted that point at the person (a completion
+    # written by attendance under the session lock) and deadlock with an enrollment that holds
+    # the person and waits for that session.
+    list(
+        StaffMember.objects.select_for_update(no_key=True)
+        .filter(pk__in=staff_ids)
+        .order_by("pk")
+        .values("pk")
+    )
+
+
+def _check_district_pd(actor: User | None) -> None:
+    if actor is None or not access.is_district_pd(actor):
+        raise Refusal(r.NOT_PERMITTED, r.MSG_DISTRICT_PD_ONLY, 403)
+
+
+def _may_act_on(actor: User | None, staff: StaffMember) -> bool:
+    return actor is not None and access.actionable_staff(actor).filter(pk=staff.pk).exists()
+
+
+def _may_approve(actor: User | None, staff: StaffMember) -> bool:
+    """District PD approves anyone; a building leader approves the staff of their buildings, but
+    not their own requests."""
+    if actor is None:
+        return False
+    if access.is_district_pd(actor):
+        return True
+    own = access.staff_of(actor)
+    return (
+        own is not None
+        and own.pk != staff.pk
+        and staff.building_id is not None
+        and staff.building_id in access.led_building_ids(actor)
+    )
+
+
+# Seats and the waitlist
+
+
+def _lapse_expired_holds(session: Session, *, now: dt.datetime) -> list[int]:
+    """Requests that waited too long for approval lapse (declined, with the reason said), which
+    frees their seats. Returns their ids."""
+    expired = list(
+        Enrollment.objects.filter(
+            session=session,
+            status=EnrollmentStatus.PENDING_APPROVAL,
+            hold_expires_at__lte=now,
+        ).values_list("pk", flat=True)
+    )
+    if expired:
+        Enrollment.objects.filter(pk__in=expired).update(
+            status=EnrollmentStatus.DECLINED,
+            status_changed_at=now,
+            decision_reason=r.MSG_APPROVAL_LAPSED.format(days=settings.APPROVAL_HOLD_DAYS),
+            acted_by=None,
+            updated_at=now,
+        )
+        notifications.after_commit(notifications.LAPSED, expired)
+    return expired
+
+
+def _fill_from_waitlist(session: Session, *, now: dt.datetime) -> list[int]:
+    """Give free seats to the head of the waitlist, first come first served. The session must be
+    locked. Promoted people whose enrollment still needs approval wait for it, holding the seat.
+    Returns the promoted enrollments' ids."""
+    if session.status == SessionStatus.CANCELLED or _has_ended(session, now=now):
+        return []
+    free = session.capacity - seats_taken(session, now=now)
+    if free <= 0:
+        return []
+    heads = list(
+        Enrollment.objects.filter(session=session, status=EnrollmentStatus.WAITLISTED).order_by(
+            "requested_at", "pk"
+        )[:free]
+    )
+    needs_approval = session.approval_required
+    for enrollment in heads:
+        if needs_approval and enrollment.approved_at is None:
+            enrollment.status = EnrollmentStatus.PENDING_APPROVAL
+            enrollment.hold_expires_at = _hold_until(now)
+        else:
+            enrollment.status = EnrollmentStatus.ENROLLED
+        enrollment.status_changed_at = now
+        enrollment.updated_at = now
+    Enrollment.objects.bulk_update(
+        heads, ["status", "hold_expires_at", "status_changed_at", "updated_at"]
+    )
+    promoted = [enrollment.pk for enrollment in heads]
+    notifications.after_commit(notifications.PROMOTED, promoted)
+    notifications.after_commit(
+        notifications.APPROVAL_REQUESTED,
+        [e.pk for e in heads if e.status == EnrollmentStatus.PENDING_APPROVAL],
+    )
+    return promoted
+
+
+def _has_ended(session: Session, *, now: dt.datetime) -> bool:
+    """Whether the session's last meeting (cancelled ones aside) has ended."""
+    last_end = (
+        Meeting.objects.filter(session=session)
+        .exclude(status=MeetingStatus.CANCELLED)
+        .order_by("-ends_at")
+        .values_list("ends_at", flat=True)
+        .first()
+    )
+    return last_end is not None and last_end < now
+
+
+def _refresh_seats(session: Session, *, now: dt.datetime) -> None:
+    _lapse_expired_holds(session, now=now)
+    _fill_from_waitlist(session, now=now)
 
 
 @transaction.atomic
-def completion_void(*, completion: Completion, reason: str, actor: User | None) -> Completion:
-    """Void a wrong completion, keeping the row: who voided it, when and why. A correction is
-    recorded as a new completion."""
-    reason = reason.strip()
+def waitlist_fill(*, session: Session, now: dt.datetime | None = None) -> list[int]:
+    """Lapse expired approval holds and promote from the waitlist into any free seats: after the
+    capacity is raised, or from the periodic job. Returns the promoted enrollments' ids."""
+    now = now or timezone.now()
+    session = _lock_session(session)
+    _lapse_expired_holds(session, now=now)
+    return _fill_from_waitlist(session, now=now)
+
+
+def approval_holds_lapse(*, now: dt.datetime | None = None) -> int:
+    """Lapse every expired approval hold in the district and refill those seats. Returns how
+    many requests lapsed."""
+    now = now or timezone.now()
+    session_ids = (
+        Enrollment.objects.filter(
+            status=EnrollmentStatus.PENDING_APPROVAL, hold_expires_at__lte=now
+        )
+        .values_list("session_id", flat=True)
+        .distinct()
+    )
+    lapsed = 0
+    for session in Session.objects.filter(pk__in=list(session_ids)).order_by("pk"):
+        with transaction.atomic():
+            locked = _lock_session(session)
+            lapsed += len(_lapse_expired_holds(locked, now=now))
+            _fill_from_waitlist(locked, now=now)
+    return lapsed
+
+
+# Enrolling
+
+
+@dataclass(frozen=True)
+class Placement:
+    """The outcome of one enrollment request: the enrollment, and its waitlist position if the
+    session was full."""
+
+    enrollment: Enrollment
+    waitlist_position: int | None = None
+
+    @property
+    def status(self) -> str:
+        return self.enrollment.status
+
+
+def _check_session_open(session: Session, *, now: dt.datetime, override_window: bool) -> None:
+    state = session.registration_state(now)
+    if state == RegistrationState.DRAFT:
+        raise Refusal(r.SESSION_DRAFT, r.MSG_SESSION_DRAFT)
+    if state == RegistrationState.CANCELLED:
+        raise Refusal(r.SESSION_CANCELLED, r.MSG_SESSION_CANCELLED)
+    if state == RegistrationState.ENDED:
+        raise Refusal(r.SESSION_ENDED, r.MSG_SESSION_ENDED)
+    if override_window:
+        return
+    if state == RegistrationState.NOT_YET_OPEN:
+        raise Refusal(
+            r.REGISTRATION_NOT_OPEN,
+            r.MSG_REGISTRATION_NOT_OPEN.format(when=moment(session.registration_opens_at)),
+            details={"opens_at": session.registration_opens_at.isoformat()},
+        )
+    if state == RegistrationState.CLOSED:
+        raise Refusal(
+            r.REGISTRATION_CLOSED,
+            r.MSG_REGISTRATION_CLOSED.format(when=moment(session.registration_closes_at)),
+            details={"closed_at": session.registration_closes_at.isoformat()},
+        )
+
+
+def _check_not_enrolled(staff: StaffMember, session: Session) -> None:
+    live = Enrollment.objects.filter(staff=staff, session=session, status__in=LIVE_STATUSES).first()
+    if live is not None:
+        raise Refusal(
+            r.ALREADY_ENROLLED,
+            r.MSG_ALREADY_ENROLLED.format(
+                name=staff.display_name, status=live.get_status_display().lower()
+            ),
+            details={"enrollment": live.pk, "status": live.status},
+        )
+
+
+def _check_audience(staff: StaffMember, session: Session) -> None:
+    group = session.restricted_to_group
+    if group is not None and not group.members.filter(pk=staff.pk).exists():
+        raise Refusal(r.NOT_IN_AUDIENCE, r.MSG_NOT_IN_AUDIENCE.format(group=group.name))
+
+
+def _check_prerequisites(staff: StaffMember, course: Course) -> None:
+    required = list(course.prerequisites.order_by("code"))
+    if not required:
+        return
+    done = set(
+        Completion.objects.filter(
+            staff=staff, course__in=required, voided_at__isnull=True
+        ).values_list("course_id", flat=True)
+    )
+    missing = [prerequisite for prerequisite in required if prerequisite.pk not in done]
+    if missing:
+        names = "; ".join(f"{course.code.upper()} {course.title}" for course in missing)
+        template = (
+            r.MSG_PREREQUISITES_MISSING if len(missing) == 1 else r.MSG_PREREQUISITES_MISSING_MANY
+        )
+        raise Refusal(
+            r.PREREQUISITES_MISSING,
+            template.format(courses=names),
+            details={"courses": [course.code for course in missing]},
+        )
+
+
+def _check_schedule(staff: StaffMember, session: Session) -> None:
+    """No meeting of the session may overlap a meeting of another session the person has a live
+    enrollment in. Cancelled meetings and sessions clash with nothing."""
+    own = Meeting.objects.filter(session=session).exclude(status=MeetingStatus.CANCELLED)
+    overlapping = Q()
+    for starts_at, ends_at in own.values_list("starts_at", "ends_at"):
+        overlapping |= Q(starts_at__lt=ends_at, ends_at__gt=starts_at)
+    if not overlapping:
+        return
+    clash = (
+        Meeting.objects.filter(overlapping)
+        .filter(
+            session__enrollments__staff=staff,
+            session__enrollments__status__in=LIVE_STATUSES,
+        )
+        .exclude(session=session)
+        .exclude(status=MeetingStatus.CANCELLED)
+        .exclude(session__status=SessionStatus.CANCELLED)
+        .select_related("session__course")
+        .order_by("starts_at")
+        .first()
+    )
+    if clash is None:
+        return
+    other = Enrollment.objects.filter(
+        staff=staff, session=clash.session, status__in=LIVE_STATUSES
+    ).first()
+    raise Refusal(
+        r.SCHEDULE_CONFLICT,
+        r.MSG_SCHEDULE_CONFLICT.format(
+            session=clash.session.display_title,
+            when=moment(clash.starts_at),
+            name=staff.display_name,
+            status=other.get_status_display().lower() if other else "enrolled",
+        ),
+        details={"session": clash.session_id, "meeting": clash.pk},
+    )
+
+
+def _place(
+    *,
+    staff: StaffMember,
+    session: Session,
+    actor: User | None,
+    source: str,
+    override_window: bool,
+    now: dt.datetime,
+    mail: dict[str, list[int]] | None = None,
+) -> Placement:
+    """The rules of one enrollment, with the person and the session already locked. The mail to
+    send is collected in `mail` (kind -> enrollment ids) when given, else sent after commit."""
+    if staff.status == StaffStatus.SEPARATED:
+        raise Refusal(r.STAFF_SEPARATED, r.MSG_STAFF_SEPARATED.format(name=staff.display_name))
+    _check_session_open(session, now=now, override_window=override_window)
+    _check_not_enrolled(staff, session)
+    _check_audience(staff, session)
+    _check_prerequisites(staff, session.course)
+    _check_schedule(staff, session)
+    _refresh_seats(session, now=now)
+
+    pre_approved = _may_approve(actor, staff)
+    enrollment = Enrollment(
+        staff=staff,
+        session=session,
+        source=source,
+        requested_at=now,
+        status_changed_at=now,
+        acted_by=actor,
+        approved_at=now if pre_approved else None,
+        approved_by=actor if pre_approved else None,
+    )
+    if seats_taken(session, now=now) >= session.capacity:
+        enrollment.status = EnrollmentStatus.WAITLISTED
+    elif session.approval_required and not pre_approved:
+        enrollment.status = EnrollmentStatus.PENDING_APPROVAL
+        enrollment.hold_expires_at = _hold_until(now)
+    else:
+        enrollment.status = EnrollmentStatus.ENROLLED
+    enrollment.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            enrollment.save()
+    except IntegrityError:
+        # Another request placed the same person first (the one-live-enrollment constraint).
+        _check_not_enrolled(staff, session)
+        raise
+    kinds = [notifications.kind_for_status(enrollment.status)]
+    if enrollment.status == EnrollmentStatus.PENDING_APPROVAL:
+        kinds.append(notifications.APPROVAL_REQUESTED)
+    for kind in kinds:
+        if mail is None:
+            notifications.after_commit(kind, [enrollment.pk])
+        else:
+            mail.setdefault(kind, []).append(enrollment.pk)
+    return Placement(enrollment=enrollment, waitlist_position=waitlist_position(enrollment))
+
+
+def _check_may_enroll(actor: User | None, staff: StaffMember, override_window: bool) -> None:
+    if not _may_act_on(actor, staff):
+        raise Refusal(r.NOT_PERMITTED, r.MSG_NOT_PERMITTED.format(name=staff.display_name), 404)
+    if override_window and not access.is_district_pd(actor):
+        raise Refusal(r.NOT_PERMITTED, r.MSG_OVERRIDE_NOT_PERMITTED, 403)
+
+
+@transaction.atomic
+def enrollment_create(
+    *,
+    staff: StaffMember,
+    session: Session,
+    actor: User | None,
+    override_window: bool = False,
+    now: dt.datetime | None = None,
+) -> Placement:
+    """Enroll a person in a session: a seat if one is free (or a held seat waiting for approval,
+    where the course or session asks for it), else the waitlist. Refuses, with a Refusal and
+    nothing written, outside the registration window (district PD may override), when the person
+    already has a place, is not in the session's audience, lacks a prerequisite, or has a meeting
+    at the same time. The actor must be the person, their building leader, or district PD."""
+    _check_may_enroll(actor, staff, override_window)
+    source = (
+        EnrollmentSource.SELF
+        if (own := access.staff_of(actor)) is not None and own.pk == staff.pk
+        else EnrollmentSource.ASSIGNED
+    )
+    _lock_staff([staff.pk])
+    locked = _lock_session(session)
+    return _place(
+        staff=staff,
+        session=locked,
+        actor=actor,
+        source=source,
+        override_window=override_window,
+        now=now or timezone.now(),
+    )
+
+
+@dataclass(frozen=True)
+class AssignmentResult:
+    """What happened to one person of a bulk assignment."""
+
+    staff: StaffMember
+    placement: Placement | None = None
+    refusal: Refusal | None = None
+
+    @property
+    def outcome(self) -> str:
+        return self.placement.status if self.placement else "refused"
+
+
+@transaction.atomic
+def enrollments_assign(
+    *,
+    staff: Iterable[StaffMember],
+    session: Session,
+    actor: User,
+    override_window: bool = False,
+    now: dt.datetime | None = None,
+) -> list[AssignmentResult]:
+    """Assign many people to a session with the rules of enrollment_create, one at a time in the
+    order given (so the first ones get the free seats). Each person gets a result: enrolled,
+    pending approval, waitlisted, or refused with the reason. Refusals do not stop the others.
+    Only building leaders and district PD assign; one mail per kind goes out after commit."""
+    now = now or timezone.now()
+    people = list(dict.fromkeys(staff))
+    if not (access.is_district_pd(actor) or access.led_building_ids(actor)):
+        raise Refusal(r.NOT_PERMITTED, r.MSG_ASSIGN_NOT_PERMITTED, 404)
+    if override_window and not access.is_district_pd(actor):
+        raise Refusal(r.NOT_PERMITTED, r.MSG_OVERRIDE_NOT_PERMITTED, 403)
+    actionable = set(
+        access.actionable_staff(actor)
+        .filter(pk__in=[person.pk for person in people])
+        .values_list("pk", flat=True)
+    )
+    _lock_staff(actionable)
+    locked = _lock_session(session)
+    results = []
+    mail: dict[str, list[int]] = {}
+    for person in people:
+        if person.pk not in actionable:
+            refusal = Refusal(
+                r.NOT_PERMITTED, r.MSG_NOT_PERMITTED.format(name=person.display_name), 404
+            )
+            results.append(AssignmentResult(staff=person, refusal=refusal))
+            continue
+        try:
+            with transaction.atomic():
+                placement = _place(
+                    staff=person,
+                    session=locked,
+                    actor=actor,
+                    source=EnrollmentSource.ASSIGNED,
+                    override_window=override_window,
+                    now=now,
+                    mail=mail,
+                )
+        except Refusal as refusal:
+            results.append(AssignmentResult(staff=person, refusal=refusal))
+        else:
+            results.append(AssignmentResult(staff=person, placement=placement))
+    for kind, ids in mail.items():
+        notifications.after_commit(kind, ids)
+    return results
+
+
+# Leaving, approving, declining
+
+
+def _decide(
+    enrollment: Enrollment,
+    status: str,
+    *,
+    actor: User | None,
+    now: dt.datetime,
+    reason: str | None = None,
+    also: tuple[str, ...] = (),
+) -> None:
+    """Save a person's or an approver's decision on an enrollment: the new status, who and when;
+    the seat hold ends; the reason, when one is given, replaces the last."""
+    enrollment.status = status
+    enrollment.status_changed_at = now
+    enrollment.hold_expires_at = None
+    enrollment.acted_by = actor
+    fields = ["status", "status_changed_at", "hold_expires_at", "acted_by", "updated_at", *also]
+    if reason is not None:
+        enrollment.decision_reason = reason
+        fields.append("decision_reason")
+    enrollment.save(update_fields=fields)
+
+
+def _lock_enrollment(enrollment: Enrollment) -> tuple[Enrollment, Session]:
+    session = _lock_session(enrollment.session)
+    current = Enrollment.objects.select_related("staff", "session__course").get(pk=enrollment.pk)
+    return current, session
+
+
+@transaction.atomic
+def enrollment_withdraw(
+    *,
+    enrollment: Enrollment,
+    actor: User | None,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> Enrollment:
+    """Withdraw from a session (the person, their leader, district PD or an admin). The seat goes
+    at once to the head of the waitlist. A finished enrollment cannot be withdrawn."""
+    now = now or timezone.now()
+    if not _may_act_on(actor, enrollment.staff):
+        raise Refusal(
+            r.NOT_PERMITTED, r.MSG_NOT_PERMITTED.format(name=enrollment.staff.display_name), 404
+        )
+    current, session = _lock_enrollment(enrollment)
+    if not current.may_withdraw(session_ended=_has_ended(session, now=now)):
+        template = (
+            r.MSG_SESSION_OVER_NOT_WITHDRAWABLE
+            if current.status in WITHDRAWABLE_STATUSES
+            else r.MSG_NOT_WITHDRAWABLE
+        )
+        raise Refusal(
+            r.NOT_WITHDRAWABLE, template.format(status=current.get_status_display().lower())
+        )
+    _decide(current, EnrollmentStatus.WITHDRAWN, actor=actor, now=now, reason=reason.strip())
+    notifications.after_commit(notifications.WITHDRAWN, [current.pk])
+    _refresh_seats(session, now=now)
+    return current
+
+
+@transaction.atomic
+def enrollment_approve(
+    *, enrollment: Enrollment, actor: User, now: dt.datetime | None = None
+) -> Enrollment:
+    """A building leader (of the person's building) or district PD approves a pending request;
+    the person keeps the seat the request held."""
+    now = now or timezone.now()
+    if not _may_approve(actor, enrollment.staff):
+        raise Refusal(
+            r.NOT_PERMITTED, r.MSG_NOT_PERMITTED.format(name=enrollment.staff.display_name), 404
+        )
+    current, _session = _lock_enrollment(enrollment)
+    if (
+        current.status == EnrollmentStatus.PENDING_APPROVAL
+        and current.hold_expires_at
+        and (current.hold_expires_at <= now)
+    ):
+        # Seat counts already ignore the expired hold; the lapse itself is recorded (and mailed)
+        # by the next write on the session or by lapse_approval_holds.
+        raise Refusal(
+            r.APPROVAL_LAPSED, r.MSG_APPROVAL_LAPSED.format(days=settings.APPROVAL_HOLD_DAYS)
+        )
+    if current.status != EnrollmentStatus.PENDING_APPROVAL:
+        raise Refusal(
+            r.NOT_PENDING, r.MSG_NOT_PENDING.format(status=current.get_status_display().lower())
+        )
+    current.approved_at = now
+    current.approved_by = actor
+    _decide(
+        current,
+        EnrollmentStatus.ENROLLED,
+        actor=actor,
+        now=now,
+        also=("approved_at", "approved_by"),
+    )
+    notifications.after_commit(notifications.APPROVED, [current.pk])
+    return current
+
+
+@transaction.atomic
+def enrollment_decline(
+    *, enrollment: Enrollment, actor: User, reason: str, now: dt.datetime | None = None
+) -> Enrollment:
+    """A building leader or district PD declines a pending request, saying why; the seat it held
+    goes to the head of the waitlist."""
+    now = now or timezone.now()
+    if not _may_approve(actor, enrollment.staff):
+        raise Refusal(
+            r.NOT_PERMITTED, r.MSG_NOT_PERMITTED.format(name=enrollment.staff.display_name), 404
+        )
+    reason = (reason or "").strip()
     if not reason:
-        raise ValidationError(COMPLETION_VOID_NEEDS_REASON, code="void_reason_required")
+        raise Refusal(r.REASON_REQUIRED, r.MSG_DECLINE_NEEDS_REASON, 400)
+    current, session = _lock_enrollment(enrollment)
+    if current.status != EnrollmentStatus.PENDING_APPROVAL:
+        raise Refusal(
+            r.NOT_PENDING, r.MSG_NOT_PENDING.format(status=current.get_status_display().lower())
+        )
+    _decide(current, EnrollmentStatus.DECLINED, actor=actor, now=now, reason=reason)
+    notifications.after_commit(notifications.DECLINED, [current.pk])
+    _refresh_seats(session, now=now)
+    return current
+
+
+# Cancelling and changing sessions
+
+
+@transaction.atomic
+def session_cancel(
+    *, session: Session, actor: User | None, reason: str, now: dt.datetime | None = None
+) -> int:
+    """Cancel a whole session: its live enrollments are cancelled with it (finished ones stay as
+    they are), calendars see the change, and everyone who had a place is mailed. Nothing is
+    deleted. Returns how many enrollments were cancelled. District PD (and admins) cancel."""
+    now = now or timezone.now()
+    _check_district_pd(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise Refusal(r.REASON_REQUIRED, r.MSG_CANCEL_NEEDS_REASON, 400)
+    locked = _lock_session(session)
+    if locked.status == SessionStatus.CANCELLED:
+        raise Refusal(r.ALREADY_CANCELLED, r.MSG_ALREADY_CANCELLED)
+    locked.status = SessionStatus.CANCELLED
+    locked.save(update_fields=["status", "updated_at"])
+    session_note_changes(session=locked, changed_fields=["status"])
+    affected = list(
+        Enrollment.objects.filter(session=locked, status__in=CANCELLABLE_STATUSES).values_list(
+            "pk", flat=True
+        )
+    )
+    Enrollment.objects.filter(pk__in=affected).update(
+        status=EnrollmentStatus.CANCELLED,
+        status_changed_at=now,
+        hold_expires_at=None,
+        acted_by=actor,
+        decision_reason=reason,
+        updated_at=now,
+    )
+    notifications.after_commit(notifications.SESSION_CANCELLED, affected, reason=reason)
+    return len(affected)
+
+
+@transaction.atomic
+def meeting_cancel(
+    *, meeting: Meeting, actor: User | None, reason: str, now: dt.datetime | None = None
+) -> Meeting:
+    """Cancel one meeting of a session: it stays, marked cancelled (calendars show it struck
+    through), and the participants are mailed. Completion then needs only the meetings held.
+    District PD (and admins) cancel."""
+    now = now or timezone.now()
+    _check_district_pd(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise Refusal(r.REASON_REQUIRED, r.MSG_CANCEL_NEEDS_REASON, 400)
+    _lock_session(meeting.session)
+    current = Meeting.objects.select_related("session").get(pk=meeting.pk)
+    if current.status == MeetingStatus.CANCELLED:
+        raise Refusal(r.ALREADY_CANCELLED, r.MSG_ALREADY_CANCELLED)
+    current.status = MeetingStatus.CANCELLED
+    meeting_note_changes(meeting=current, changed_fields=["status"])
+    current.save(update_fields=["status", "sequence", "updated_at"])
+    participants = list(
+        Enrollment.objects.filter(session=current.session, status__in=TOLD_OF_CHANGES).values_list(
+            "pk", flat=True
+        )
+    )
+    notifications.after_commit(
+        notifications.MEETING_CANCELLED, participants, reason=reason, meeting=current.pk
+    )
+    # Credit now needs only the meetings still held: someone who attended all of those is done.
+    _settle(
+        list(
+            Enrollment.objects.filter(
+                session=current.session, status__in=ROSTER_STATUSES, attendance__isnull=False
+            ).distinct()
+        ),
+        actor=actor,
+        now=now,
+    )
+    return current
+
+
+def session_changed_notify(*, session: Session, what: str) -> None:
+    """Tell everyone with a place in the session that something they rely on (time, place) has
+    changed. Called by the writes that change a session or its meetings."""
+    participants = list(
+        Enrollment.objects.filter(session=session, status__in=TOLD_OF_CHANGES).values_list(
+            "pk", flat=True
+        )
+    )
+    notifications.after_commit(notifications.SESSION_CHANGED, participants, reason=what)
+
+
+# Attendance and completion
+
+
+@dataclass(frozen=True)
+class AttendanceChange:
+    enrollment_id: int
+    present: bool
+    created: bool
+
+
+@transaction.atomic
+def attendance_record(
+    *,
+    meeting: Meeting,
+    marks: Mapping[int, bool],
+    actor: User,
+    now: dt.datetime | None = None,
+) -> list[AttendanceChange]:
+    """Record who was at a meeting: `marks` maps enrollment ids of the session's roster to
+    present (True) or absent (False); one person or the whole roster at once. Late changes are
+    allowed: each changed mark records who changed it and when. Completions follow: recorded
+    when every held meeting is attended (and the evaluation is in, where the course asks for
+    it), voided if a correction breaks the rule. Returns the marks that changed."""
+    now = now or timezone.now()
+    session = meeting.session
+    if not access.manageable_sessions(actor).filter(pk=session.pk).exists():
+        raise Refusal(r.NOT_PERMITTED, r.MSG_NOT_FACILITATOR, 404)
+    _lock_session(session)
+    # Read again under the lock: a cancellation may have just been committed.
+    meeting = Meeting.objects.get(pk=meeting.pk)
+    if meeting.session_id != session.pk:
+        raise Refusal(r.INVALID_VALUE, r.MSG_MEETING_OF_OTHER_SESSION, 400)
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise Refusal(r.MEETING_CANCELLED, r.MSG_MEETING_CANCELLED)
+    if timezone.localdate(meeting.starts_at) > timezone.localdate(now):
+        raise Refusal(
+            r.MEETING_NOT_STARTED,
+            r.MSG_MEETING_NOT_STARTED.format(when=day(timezone.localdate(meeting.starts_at))),
+        )
+    roster = {
+        enrollment.pk: enrollment
+        for enrollment in Enrollment.objects.filter(
+            session=session, status__in=ROSTER_STATUSES, pk__in=list(marks)
+        ).select_related("staff")
+    }
+    unknown = [pk for pk in marks if pk not in roster]
+    if unknown:
+        # Named only when they have a place in this session (e.g. on its waitlist): an id from
+        # elsewhere must not tell who is enrolled in other sessions.
+        other = (
+            Enrollment.objects.filter(pk__in=unknown, session=session)
+            .select_related("staff")
+            .first()
+        )
+        name = other.staff.display_name if other else f"Enrollment {unknown[0]}"
+        raise Refusal(
+            r.NOT_ON_ROSTER,
+            r.MSG_NOT_ON_ROSTER.format(name=name),
+            400,
+            details={"enrollments": unknown},
+        )
+    existing = {
+        attendance.enrollment_id: attendance
+        for attendance in Attendance.objects.filter(meeting=meeting, enrollment_id__in=list(marks))
+    }
+    created, updated, changes = [], [], []
+    for enrollment_id, present in marks.items():
+        present = bool(present)
+        record = existing.get(enrollment_id)
+        if record is None:
+            created.append(
+                Attendance(
+                    enrollment_id=enrollment_id,
+                    meeting=meeting,
+                    present=present,
+                    recorded_by=actor,
+                    recorded_at=now,
+                )
+            )
+            changes.append(AttendanceChange(enrollment_id, present, created=True))
+        elif record.present != present:
+            record.present, record.recorded_by, record.recorded_at = present, actor, now
+            record.updated_at = now
+            updated.append(record)
+            changes.append(AttendanceChange(enrollment_id, present, created=False))
+    Attendance.objects.bulk_create(created)
+    Attendance.objects.bulk_update(updated, ["present", "recorded_by", "recorded_at", "updated_at"])
+    if changes:
+        _settle([roster[change.enrollment_id] for change in changes], actor=actor, now=now)
+    return changes
+
+
+def _settle(enrollments: list[Enrollment], *, actor: User | None, now: dt.datetime) -> None:
+    """Bring the enrollments' status and completion in line with their attendance and
+    evaluation. One pass over all of them: a fixed number of queries for a whole roster."""
+    if not enrollments:
+        return
+    session_ids = {enrollment.session_id for enrollment in enrollments}
+    held: dict[int, set[int]] = {}
+    last_ends_at: dict[int, dt.datetime] = {}
+    for session_id, meeting_id, ends_at in (
+        Meeting.objects.filter(session_id__in=session_ids)
+        .exclude(status=MeetingStatus.CANCELLED)
+        .values_list("session_id", "pk", "ends_at")
+        .order_by("starts_at")
+    ):
+        held.setdefault(session_id, set()).add(meeting_id)
+        last_ends_at[session_id] = ends_at
+    ids = [enrollment.pk for enrollment in enrollments]
+    attended: dict[int, set[int]] = {}
+    recorded: dict[int, set[int]] = {}
+    for enrollment_id, meeting_id, present in Attendance.objects.filter(
+        enrollment_id__in=ids
+    ).values_list("enrollment_id", "meeting_id", "present"):
+        recorded.setdefault(enrollment_id, set()).add(meeting_id)
+        if present:
+            attended.setdefault(enrollment_id, set()).add(meeting_id)
+    evaluated = set(
+        Evaluation.objects.filter(enrollment_id__in=ids).values_list("enrollment_id", flat=True)
+    )
+    completions = {
+        completion.enrollment_id: completion
+        for completion in Completion.objects.filter(enrollment_id__in=ids, voided_at__isnull=True)
+    }
+    # A completion district PD voided stays voided: attendance edits do not credit it again (a
+    # new completion is then recorded by hand).
+    voided_by_people = set(
+        Completion.objects.filter(enrollment_id__in=ids, voided_at__isnull=False)
+        .exclude(void_reason=AUTOMATIC_VOID_REASON)
+        .values_list("enrollment_id", flat=True)
+    )
+    enrollments = list(
+        Enrollment.objects.filter(pk__in=ids).select_related("session__course", "staff")
+    )
+    to_create, to_void, changed = [], [], []
+    for enrollment in enrollments:
+        course = enrollment.session.course
+        meetings = held.get(enrollment.session_id, set())
+        all_attended = bool(meetings) and meetings <= attended.get(enrollment.pk, set())
+        evaluation_ok = not course.evaluation_required or enrollment.pk in evaluated
+        missed = bool(
+            meetings & (recorded.get(enrollment.pk, set()) - attended.get(enrollment.pk, set()))
+        )
+        completion = completions.get(enrollment.pk)
+        if enrollment.pk in voided_by_people and completion is None:
+            status = EnrollmentStatus.INCOMPLETE
+        elif all_attended and evaluation_ok:
+            status = EnrollmentStatus.COMPLETED
+            if completion is None:
+                to_create.append(
+                    Completion(
+                        staff=enrollment.staff,
+                        course=course,
+                        enrollment=enrollment,
+                        completed_on=timezone.localdate(last_ends_at[enrollment.session_id]),
+                        clock_hours=course.clock_hours,
+                        source=CompletionSource.SESSION,
+                        recorded_by=actor,
+                    )
+                )
+        else:
+            status = EnrollmentStatus.INCOMPLETE if missed else EnrollmentStatus.ENROLLED
+            if completion is not None:
+                completion.voided_at = now
+                completion.voided_by = actor
+                completion.void_reason = AUTOMATIC_VOID_REASON
+                completion.updated_at = now
+                to_void.append(completion)
+        if enrollment.status != status:
+            enrollment.status = status
+            enrollment.status_changed_at = now
+            enrollment.updated_at = now
+            changed.append(enrollment)
+    Completion.objects.bulk_update(to_void, ["voided_at", "voided_by", "void_reason", "updated_at"])
+    # A completion already recorded for the same person, course and day (a manual record, or a
+    # concurrent writer) stands; the unique constraint leaves this one out.
+    Completion.objects.bulk_create(to_create, ignore_conflicts=True)
+    Enrollment.objects.bulk_update(changed, ["status", "status_changed_at", "updated_at"])
+
+
+# Evaluations
+
+RATING_FIELDS = ("content_rating", "facilitator_rating", "relevance_rating")
+
+
+@transaction.atomic
+def evaluation_submit(
+    *,
+    enrollment: Enrollment,
+    actor: User,
+    content_rating: int,
+    facilitator_rating: int,
+    relevance_rating: int,
+    comment: str = "",
+    now: dt.datetime | None = None,
+) -> Evaluation:
+    """The participant's own survey after the session: open once the last meeting has started,
+    once per enrollment. Where the course asks for it, it completes the credit."""
+    now = now or timezone.now()
+    own = access.staff_of(actor)
+    if own is None or own.pk != enrollment.staff_id:
+        raise Refusal(r.NOT_PERMITTED, r.MSG_NOT_PARTICIPANT, 404)
+    ratings = {
+        "content_rating": content_rating,
+        "facilitator_rating": facilitator_rating,
+        "relevance_rating": relevance_rating,
+    }
+    for name, value in ratings.items():
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 5:
+            label = Evaluation._meta.get_field(name).verbose_name.capitalize()
+            raise Refusal(
+                r.RATING_OUT_OF_RANGE,
+                r.MSG_RATING_OUT_OF_RANGE.format(field=label),
+                400,
+                details={"field": name},
+            )
+    _lock_session(enrollment.session)
+    current = Enrollment.objects.select_related("session__course").get(pk=enrollment.pk)
+    if current.status not in ROSTER_STATUSES:
+        raise Refusal(r.EVALUATION_NOT_OPEN, r.MSG_EVALUATION_NOT_ATTENDED)
+    last_start = (
+        Meeting.objects.filter(session_id=current.session_id)
+        .exclude(status=MeetingStatus.CANCELLED)
+        .order_by("-starts_at")
+        .values_list("starts_at", flat=True)
+        .first()
+    )
+    if last_start is None or last_start > now:
+        when = moment(last_start) if last_start else "once its dates are set"
+        raise Refusal(r.EVALUATION_NOT_OPEN, r.MSG_EVALUATION_NOT_OPEN.format(when=when))
+    if Evaluation.objects.filter(enrollment=current).exists():
+        raise Refusal(r.EVALUATION_ALREADY_SUBMITTED, r.MSG_EVALUATION_ALREADY_SUBMITTED)
+    evaluation = Evaluation(
+        enrollment=current, comment=(comment or "").strip(), submitted_at=now, **ratings
+    )
+    evaluation.full_clean()
+    evaluation.save()
+    if current.session.course.evaluation_required:
+        _settle([current], actor=None, now=now)
+    return evaluation
+
+
+# Completions
+
+
+@transaction.atomic
+def completion_record(
+    *,
+    staff: StaffMember,
+    course: Course,
+    completed_on: dt.date,
+    clock_hours: Decimal | None,
+    evidence: str,
+    actor: User | None,
+    source: str = CompletionSource.MANUAL,
+    now: dt.datetime | None = None,
+) -> Completion:
+    """District PD records credit earned outside a session (external PD), with evidence; an
+    import by HR or district PD records it with source "import". The course's clock hours apply
+    unless others are given."""
+    now = now or timezone.now()
+    if source == CompletionSource.IMPORT:
+        if actor is None or not (access.is_district_pd(actor) or access.is_hr(actor)):
+            raise Refusal(r.NOT_PERMITTED, r.MSG_DISTRICT_PD_ONLY, 403)
+    else:
+        _check_district_pd(actor)
+    evidence = (evidence or "").strip()
+    if not evidence:
+        raise Refusal(
+            r.EVIDENCE_REQUIRED, r.MSG_EVIDENCE_REQUIRED, 400, details={"field": "evidence"}
+        )
+    if completed_on > timezone.localdate(now):
+        raise Refusal(
+            r.INVALID_VALUE, r.MSG_COMPLETED_ON_FUTURE, 400, details={"field": "completed_on"}
+        )
+    if clock_hours is None:
+        clock_hours = course.clock_hours
+    try:
+        clock_hours = Decimal(clock_hours)
+    except (InvalidOperation, TypeError, ValueError):
+        raise Refusal(
+            r.INVALID_VALUE, r.MSG_CLOCK_HOURS_INVALID, 400, details={"field": "clock_hours"}
+        ) from None
+    if not clock_hours.is_finite() or not Decimal(0) <= clock_hours < Decimal(1000):
+        raise Refusal(
+            r.INVALID_VALUE, r.MSG_CLOCK_HOURS_INVALID, 400, details={"field": "clock_hours"}
+        )
+    _lock_staff([staff.pk])
+    if Completion.objects.filter(
+        staff=staff, course=course, completed_on=completed_on, voided_at__isnull=True
+    ).exists():
+        raise Refusal(
+            r.COMPLETION_EXISTS,
+            r.MSG_COMPLETION_EXISTS.format(
+                name=staff.display_name, course=course.code.upper(), day=day(completed_on)
+            ),
+        )
+    completion = Completion(
+        staff=staff,
+        course=course,
+        completed_on=completed_on,
+        clock_hours=clock_hours.quantize(Decimal("0.01")),
+        source=source,
+        evidence=evidence,
+        recorded_by=actor,
+    )
+    completion.full_clean()
+    completion.save()
+    return completion
+
+
+@transaction.atomic
+def completion_void(
+    *, completion: Completion, reason: str, actor: User | None, now: dt.datetime | None = None
+) -> Completion:
+    """Void a wrong completion, keeping the row: who voided it, when and why. A correction is
+    recorded as a new completion. A voided session completion leaves its enrollment incomplete,
+    so reports stop counting it. District PD (and admins) void."""
+    _check_district_pd(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise Refusal(r.REASON_REQUIRED, r.MSG_VOID_NEEDS_REASON, 400, details={"field": "reason"})
     # Locked and read afresh, so two people voiding at once cannot both pass the check.
     current = Completion.objects.select_for_update().only("voided_at").get(pk=completion.pk)
     if completion.is_voided or current.is_voided:
-        raise ValidationError(COMPLETION_ALREADY_VOIDED, code="already_voided")
-    completion.voided_at = timezone.now()
+        raise Refusal(r.ALREADY_VOIDED, r.MSG_ALREADY_VOIDED)
+    now = now or timezone.now()
+    completion.voided_at = now
     completion.voided_by = actor
     completion.void_reason = reason
     completion.full_clean()
     completion.save(update_fields=["voided_at", "voided_by", "void_reason", "updated_at"])
+    if completion.enrollment_id is not None:
+        Enrollment.objects.filter(
+            pk=completion.enrollment_id, status=EnrollmentStatus.COMPLETED
+        ).update(
+            status=EnrollmentStatus.INCOMPLETE,
+            status_changed_at=now,
+            acted_by=actor,
+            decision_reason=reason,
+            updated_at=now,
+        )
     return completion

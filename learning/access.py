@@ -3,6 +3,7 @@ rule about scope is written once. An object outside someone's scope is a 404 to 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -171,3 +172,31 @@ def manageable_sessions(user: AnyUser) -> QuerySet[Session]:
 def _facilitated_session_ids(staff: StaffMember) -> QuerySet:
     # A subquery rather than a join, so callers can annotate counts without duplicated rows.
     return Session.facilitators.through.objects.filter(staffmember=staff).values("session_id")
+
+
+@dataclass(frozen=True)
+class RecordScope:
+    """Whose personal details (employee id, the reasons given on their requests) a user may read
+    in lists they otherwise share: their own, their buildings' staff for a leader, everyone's for
+    district PD. A facilitator reads only names on their roster. Decided once per request, so
+    checking a row costs no query."""
+
+    own_staff_id: int | None
+    everyone: bool
+    building_ids: frozenset[int]
+
+    def covers(self, staff: StaffMember) -> bool:
+        return (
+            self.everyone
+            or staff.pk == self.own_staff_id
+            or (staff.building_id is not None and staff.building_id in self.building_ids)
+        )
+
+
+def record_scope(user: AnyUser) -> RecordScope:
+    staff = staff_of(user)
+    return RecordScope(
+        own_staff_id=staff.pk if staff is not None else None,
+        everyone=is_district_pd(user),
+        building_ids=frozenset(led_building_ids(user)),
+    )

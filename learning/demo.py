@@ -924,7 +924,7 @@ class _DemoBuilder:
             enrollment = self._enroll(
                 plan, person, EnrollmentStatus.PENDING_APPROVAL, requested_at, requested_at
             )
-            enrollment.hold_expires_at = requested_at + timedelta(days=7)
+            enrollment.hold_expires_at = requested_at + timedelta(days=settings.APPROVAL_HOLD_DAYS)
             person.booked_courses.add(spec.course)
             return
         if not started:
@@ -988,6 +988,13 @@ class _DemoBuilder:
         source = EnrollmentSource.SELF
         if acted_by is None:
             source, acted_by = self._requested_by(plan, person, status)
+        # An approver acting for someone else approves them (an assignment needs no request).
+        approved = (
+            status
+            in (EnrollmentStatus.ENROLLED, EnrollmentStatus.COMPLETED, EnrollmentStatus.INCOMPLETE)
+            and acted_by is not None
+            and acted_by != person.member.user
+        )
         enrollment = Enrollment(
             staff=person.member,
             session=plan.session,
@@ -997,6 +1004,8 @@ class _DemoBuilder:
             status_changed_at=changed_at,
             acted_by=acted_by,
             decision_reason=reason,
+            approved_at=changed_at if approved else None,
+            approved_by=acted_by if approved else None,
         )
         self.enrollments.append(enrollment)
         return enrollment

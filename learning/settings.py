@@ -134,6 +134,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    # Tests use a file too, not the default shared-cache in-memory database: there a second
+    # writer gets "database table is locked" at once (table locks ignore the busy timeout), so
+    # the concurrency tests could not show how the service behaves. One file per test process,
+    # so runs at the same time never clobber each other's database; Django deletes it after.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3")}
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
@@ -174,6 +179,12 @@ STORAGES = {
 }
 
 # Mail: printed on the console unless an SMTP server is configured.
+# A request waiting for a building leader's approval holds its seat this long, then lapses.
+APPROVAL_HOLD_DAYS = int(os.environ.get("APPROVAL_HOLD_DAYS", "5"))
+# Facilitators see a session's evaluation results only from this many responses up, so no single
+# answer can be traced back to the person who gave it.
+EVALUATION_MIN_RESPONSES = int(os.environ.get("EVALUATION_MIN_RESPONSES", "3"))
+
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
@@ -194,13 +205,17 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "learning.api.pagination.StandardPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_VERSIONING_CLASS": None,
+    "EXCEPTION_HANDLER": "learning.api.exceptions.exception_handler",
 }
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Professional Learning API",
     "DESCRIPTION": (
-        "The district's professional learning plan, course catalog, sessions and meetings. "
-        "Authenticate with a browser session or `Authorization: Token <key>`."
+        "The district's professional learning plan, course catalog, sessions and meetings, "
+        "enrollments, attendance, evaluations, completions and transcripts. "
+        "Authenticate with a browser session or `Authorization: Token <key>`. Errors answer "
+        "`{code, message}` (refusals of the enrollment rules: 400, 403, 404 or 409); invalid "
+        "fields answer 400 with `{field: [messages]}`."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -208,6 +223,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status` or `source`: name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "SessionStatusEnum": "catalog.choices.SessionStatus",
+        "MeetingStatusEnum": "catalog.choices.MeetingStatus",
+        "EnrollmentStatusEnum": "enrollment.choices.EnrollmentStatus",
+        "EnrollmentSourceEnum": "enrollment.choices.EnrollmentSource",
+        "CompletionSourceEnum": "enrollment.choices.CompletionSource",
+    },
 }
 
 LOGGING = {
