@@ -2,10 +2,12 @@
 what each user may see comes from learning.access through the catalog's selectors."""
 
 from django import forms
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from enrollment import selectors as enrollment_selectors
 from learning import access
 
 from . import selectors
@@ -40,8 +42,9 @@ def catalog_index(request: HttpRequest) -> HttpResponse:
 
 
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    now = timezone.now()
     try:
-        session = selectors.session_detail(user=request.user, pk=pk, at=timezone.now())
+        session = selectors.session_detail(user=request.user, pk=pk, at=now)
     except Session.DoesNotExist:
         # A draft is a 404 to those who may not see it, the same as an id that does not exist.
         raise Http404("No such session.") from None
@@ -53,6 +56,8 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "course": session.course,
             "show_meeting_link": access.may_see_meeting_links(request.user),
             "time_zone": timezone.get_current_timezone_name(),
+            "place": enrollment_selectors.session_place(user=request.user, session=session, at=now),
+            "approval_hold_days": settings.APPROVAL_HOLD_DAYS,
         },
     )
 

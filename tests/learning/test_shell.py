@@ -150,6 +150,8 @@ def page_as(client, user):
 
 CATALOG_LINK = ("Catalog", CATALOG)
 API_LINK = ("API", "/api/docs/")
+ME_LINK = ("My learning", "/me/")
+APPROVALS_LINK = ("Approvals", "/leaders/approvals/")
 
 
 def test_anonymous_sees_no_roles_and_only_the_catalog(client):
@@ -163,14 +165,14 @@ def test_teacher_sees_their_position_and_no_management_links(client, teacher):
     response = page_as(client, teacher.user)
 
     assert role_words(response) == ["Teacher"]
-    assert nav_links(response) == [CATALOG_LINK, API_LINK]
+    assert nav_links(response) == [CATALOG_LINK, ME_LINK, API_LINK]
 
 
 def test_facilitator_and_leader_roles_are_named(client, facilitated_session, facilitator, leader):
     assert role_words(page_as(client, facilitator.user)) == ["Teacher", "Facilitator"]
     leader_page = page_as(client, leader.user)
     assert role_words(leader_page) == ["Principal", "Building leader"]
-    assert nav_links(leader_page) == [CATALOG_LINK, API_LINK]
+    assert nav_links(leader_page) == [CATALOG_LINK, ME_LINK, APPROVALS_LINK, API_LINK]
 
 
 def test_district_pd_is_named_and_offered_the_catalog_admin_once_staff(client, district_pd):
@@ -183,10 +185,12 @@ def test_district_pd_is_named_and_offered_the_catalog_admin_once_staff(client, d
 
     assert role_words(without_admin) == ["Teacher", "District PD"]
     # Without is_staff the admin would only answer with its login page.
-    assert nav_links(without_admin) == [CATALOG_LINK, API_LINK]
+    assert nav_links(without_admin) == [CATALOG_LINK, ME_LINK, APPROVALS_LINK, API_LINK]
     assert role_words(response) == ["Teacher", "District PD"]
     assert nav_links(response) == [
         CATALOG_LINK,
+        ME_LINK,
+        APPROVALS_LINK,
         ("Manage catalog", "/admin/catalog/"),
         API_LINK,
         ("Admin", "/admin/"),
@@ -204,6 +208,7 @@ def test_hr_is_named_and_offered_staff_records_once_staff(client, hr):
     assert role_words(response) == ["Teacher", "HR"]
     assert nav_links(response) == [
         CATALOG_LINK,
+        ME_LINK,
         ("Staff records", "/admin/learning/staffmember/"),
         API_LINK,
         ("Admin", "/admin/"),
@@ -215,7 +220,8 @@ def test_superuser_is_an_administrator_with_one_admin_link(client, admin_user):
     response = page_as(client, admin_user)
 
     assert role_words(response) == ["Administrator"]
-    assert nav_links(response) == [CATALOG_LINK, API_LINK, ("Admin", "/admin/")]
+    # No staff record, so no "My learning"; an administrator approves anyone's requests.
+    assert nav_links(response) == [CATALOG_LINK, APPROVALS_LINK, API_LINK, ("Admin", "/admin/")]
 
 
 def test_login_without_any_role_shows_no_roles(client):

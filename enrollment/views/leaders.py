@@ -1,0 +1,333 @@
+"""Building leaders' and district PD's pages: assigning staff to a session, and deciding the
+requests that wait for approval. Anyone else gets a 404, as for anything outside their scope."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from catalog.filters import MAX_ID
+from catalog.models import Session
+from catalog.selectors import attach_states, shape_sessions
+from learning import access
+from learning.models import Building, Position, StaffMember
+
+from .. import selectors, services
+from ..choices import EnrollmentStatus
+from ..models import Enrollment
+from ..refusals import Refusal
+from .common import safe_next
+
+LEADING_ROLES = frozenset({access.Role.BUILDING_LEADER, access.Role.DISTRICT_PD})
+
+MSG_CHOOSE_SOMEONE = "Choose at least one person, or everyone of a position or building."
+MSG_NOBODY_MATCHES = "Nobody you may assign holds this position in this building."
+MSG_APPROVED = "Approved: {name} has a place in {session}."
+MSG_DECLINED = "Declined: {name}'s request for {session}. They are told your reason."
+
+# Outcomes of an assignment, in the order the results page counts them.
+OUTCOMES = {
+    EnrollmentStatus.ENROLLED: "Enrolled",
+    EnrollmentStatus.PENDING_APPROVAL: "Waiting for approval",
+    EnrollmentStatus.WAITLISTED: "Waitlisted",
+    "refused": "Refused",
+}
+
+
+def _require_leader(request: HttpRequest) -> None:
+    if not LEADING_ROLES & access.roles_of(request.user):
+        raise Http404("No such page.")
+
+
+def _out_of_range(value) -> bool:
+    # Database ids are 64-bit; a larger number is an unknown choice, not a database error.
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return False  # not a number: Django's own check names it
+    return not 0 < number <= MAX_ID
+
+
+class StaffChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, staff: StaffMember) -> str:
+        return staff.display_name
+
+    def _check_values(self, value):
+        for candidate in value if isinstance(value, list | tuple) else ():
+            if _out_of_range(candidate):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": candidate},
+                )
+        return super()._check_values(value)
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    def to_python(self, value):
+        if value not in self.empty_values and _out_of_range(value):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
+
+
+class AssignForm(forms.Form):
+    """Who to assign: chosen people, and/or everyone of a position and/or building. Every choice
+    is limited to the staff the user may assign, so an id from outside that scope is an invalid
+    choice, never an enrollment."""
+
+    people = StaffChoiceField(
+        queryset=StaffMember.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="People",
+    )
+    position = IdChoiceField(
+        queryset=Position.objects.none(),
+        required=False,
+        empty_label="Any position",
+        label="Everyone of position",
+    )
+    building = IdChoiceField(
+        queryset=Building.objects.none(),
+        required=False,
+        empty_label="Any building",
+        label="Everyone in building",
+    )
+    override_window = forms.BooleanField(
+        required=False,
+        label="Enroll even though registration is not open",
+        help_text="District PD only: the registration window is not checked. "
+        "Every other rule still applies.",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        assignable = selectors.assignable_staff(user=user)
+        self.fields["people"].queryset = assignable
+        in_scope = assignable.order_by()
+        self.fields["position"].queryset = Position.objects.filter(
+            pk__in=in_scope.values("position_id")
+        ).order_by("name")
+        self.fields["building"].queryset = Building.objects.filter(
+            pk__in=in_scope.values("building_id")
+        ).order_by("name")
+        if not access.is_district_pd(user):
+            del self.fields["override_window"]
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        position, building = data.get("position"), data.get("building")
+        chosen = list(data.get("people") or [])
+        everyone = []
+        if position is not None or building is not None:
+            everyone = list(
+                selectors.assignable_staff(user=self.user, position=position, building=building)
+            )
+            if not everyone:
+                self.add_error(
+                    "position" if position is not None else "building", MSG_NOBODY_MATCHES
+                )
+        elif not chosen:
+            self.add_error("people", MSG_CHOOSE_SOMEONE)
+        # The chosen people first, in name order; the service drops anyone named twice.
+        data["staff"] = chosen + everyone
+        return data
+
+
+def _people_by_building(form: AssignForm, shown: Building | None) -> list[dict]:
+    """The people checkboxes grouped by building, each group a fieldset on the page."""
+    checked = {str(value) for value in (form["people"].value() or [])}
+    people = form.fields["people"].queryset
+    if shown is not None:
+        people = people.filter(building=shown)
+    groups: dict[str, dict] = {}
+    for staff in people:
+        name = staff.building.name if staff.building else "No building"
+        group = groups.setdefault(name, {"name": name, "people": []})
+        group["people"].append(
+            {
+                "staff": staff,
+                "id": f"person-{staff.pk}",
+                "checked": str(staff.pk) in checked,
+            }
+        )
+    return sorted(groups.values(), key=lambda group: group["name"])
+
+
+def _shown_buildings(request: HttpRequest, form: AssignForm) -> tuple[Building | None, bool]:
+    """Which building's staff the people list shows (the `show` filter). District PD sees the
+    whole district's staff only building by building, to keep the page a usable size."""
+    raw = request.GET.get("show", "")
+    choice = None
+    if raw.isascii() and raw.isdigit() and not _out_of_range(raw):
+        choice = form.fields["building"].queryset.filter(pk=int(raw)).first()
+    must_choose = choice is None and access.is_district_pd(request.user)
+    return choice, must_choose
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assign(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_leader(request)
+    try:
+        session = shape_sessions(access.visible_sessions(request.user)).get(pk=pk)
+    except Session.DoesNotExist:
+        raise Http404("No such session.") from None
+    attach_states([session], at=timezone.now())
+    form = AssignForm(request.POST if request.method == "POST" else None, user=request.user)
+    refusal_message = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            results = services.enrollments_assign(
+                staff=form.cleaned_data["staff"],
+                session=session,
+                actor=request.user,
+                override_window=form.cleaned_data.get("override_window", False),
+            )
+        except Refusal as refusal:
+            refusal_message = refusal.message
+        else:
+            return _assign_results(request, session, results)
+    shown, must_choose = _shown_buildings(request, form)
+    groups = [] if must_choose else _people_by_building(form, shown)
+    status = 400 if form.errors or refusal_message else 200
+    return render(
+        request,
+        "enrollment/assign.html",
+        {
+            "session": session,
+            "course": session.course,
+            "form": form,
+            "groups": groups,
+            "shown": shown,
+            "must_choose": must_choose,
+            "show_choices": form.fields["building"].queryset,
+            "errors": [
+                {
+                    "label": form.fields[name].label if name in form.fields else "",
+                    "message": m,
+                    "anchor": _anchor(form, name),
+                }
+                for name, msgs in form.errors.items()
+                for m in msgs
+            ],
+            "refusal_message": refusal_message,
+            "time_zone": timezone.get_current_timezone_name(),
+        },
+        status=status,
+    )
+
+
+def _anchor(form: forms.Form, name: str) -> str:
+    if name not in form.fields:
+        return ""
+    # The people checkboxes sit in nested fieldsets; the summary links to the outer one.
+    return "people-fieldsets" if name == "people" else form[name].id_for_label
+
+
+def _assign_results(request: HttpRequest, session: Session, results) -> HttpResponse:
+    rows = []
+    for result in results:
+        if result.refusal is not None:
+            outcome, words = "refused", f"Refused: {result.refusal.message}"
+        else:
+            outcome = result.placement.status
+            words = OUTCOMES[outcome]
+            if outcome == EnrollmentStatus.WAITLISTED:
+                words = f"Waitlisted, number {result.placement.waitlist_position}"
+        rows.append({"staff": result.staff, "outcome": outcome, "words": words})
+    counted = Counter(row["outcome"] for row in rows)
+    counts = [(key, label, counted[key]) for key, label in OUTCOMES.items() if counted[key]]
+    return render(
+        request,
+        "enrollment/assign_results.html",
+        {
+            "session": session,
+            "course": session.course,
+            "rows": rows,
+            "counts": counts,
+        },
+    )
+
+
+@login_required
+@require_safe
+def approvals(request: HttpRequest) -> HttpResponse:
+    _require_leader(request)
+    pending = list(selectors.pending_approvals(user=request.user))
+    return render(
+        request,
+        "enrollment/approvals.html",
+        {"pending": pending, "time_zone": timezone.get_current_timezone_name()},
+    )
+
+
+def _enrollment_in_scope(request: HttpRequest, pk: int) -> Enrollment:
+    _require_leader(request)
+    enrollment = (
+        Enrollment.objects.filter(pk=pk, staff__in=access.actionable_staff(request.user))
+        .select_related("staff", "session__course")
+        .first()
+    )
+    if enrollment is None:
+        raise Http404("No such request.")
+    return enrollment
+
+
+def _back(request: HttpRequest) -> HttpResponse:
+    return redirect(safe_next(request) or reverse("enrollment:approvals"))
+
+
+@login_required
+@require_POST
+def approve(request: HttpRequest, pk: int) -> HttpResponse:
+    enrollment = _enrollment_in_scope(request, pk)
+    try:
+        services.enrollment_approve(enrollment=enrollment, actor=request.user)
+    except Refusal as refusal:
+        if refusal.status == 404:
+            raise Http404(refusal.message) from None
+        messages.error(request, refusal.message)
+    else:
+        messages.success(
+            request,
+            MSG_APPROVED.format(
+                name=enrollment.staff.display_name, session=enrollment.session.display_title
+            ),
+        )
+    return _back(request)
+
+
+@login_required
+@require_POST
+def decline(request: HttpRequest, pk: int) -> HttpResponse:
+    enrollment = _enrollment_in_scope(request, pk)
+    try:
+        services.enrollment_decline(
+            enrollment=enrollment, actor=request.user, reason=request.POST.get("reason", "")
+        )
+    except Refusal as refusal:
+        if refusal.status == 404:
+            raise Http404(refusal.message) from None
+        messages.error(request, f"{enrollment.staff.display_name}: {refusal.message}")
+    else:
+        messages.success(
+            request,
+            MSG_DECLINED.format(
+                name=enrollment.staff.display_name, session=enrollment.session.display_title
+            ),
+        )
+    return _back(request)
