@@ -1,9 +1,12 @@
-"""The /api/v1/ router: one registration per resource."""
+"""The /api/v1/ router: one registration per resource, plus the enrollment actions on sessions
+(the catalog's read-only session resource stays the catalog's)."""
 
+from django.urls import path
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import APIRootView, DefaultRouter
 
 from catalog import api as catalog_api
+from enrollment import api as enrollment_api
 
 
 class PublicAPIRootView(APIRootView):
@@ -19,5 +22,28 @@ router.register("strands", catalog_api.StrandViewSet, basename="strand")
 router.register("courses", catalog_api.CourseViewSet, basename="course")
 router.register("buildings", catalog_api.BuildingViewSet, basename="building")
 router.register("sessions", catalog_api.SessionViewSet, basename="session")
+router.register("enrollments", enrollment_api.EnrollmentViewSet, basename="enrollment")
+router.register("completions", enrollment_api.CompletionViewSet, basename="completion")
+router.register("evaluations", enrollment_api.EvaluationViewSet, basename="evaluation")
 
-urlpatterns = router.urls
+session_actions = enrollment_api.SessionActionsViewSet
+
+urlpatterns = [
+    path(
+        "sessions/<int:pk>/enroll/",
+        session_actions.as_view({"post": "enroll"}),
+        name="session-enroll",
+    ),
+    path(
+        "sessions/<int:pk>/attendance/",
+        session_actions.as_view({"post": "attendance"}),
+        name="session-attendance",
+    ),
+    path(
+        "sessions/<int:pk>/evaluation-summary/",
+        session_actions.as_view({"get": "evaluation_summary"}),
+        name="session-evaluation-summary",
+    ),
+    path("me/transcript/", enrollment_api.TranscriptView.as_view(), name="me-transcript"),
+    *router.urls,
+]

@@ -13,6 +13,23 @@ CATALOG_PATHS = [
     for resource in ("strands", "courses", "buildings", "sessions")
     for suffix in ("", "{id}/")
 ]
+ENROLLMENT_PATHS = [
+    "/api/v1/sessions/{id}/enroll/",
+    "/api/v1/sessions/{id}/attendance/",
+    "/api/v1/sessions/{id}/evaluation-summary/",
+    "/api/v1/enrollments/",
+    "/api/v1/enrollments/{id}/",
+    "/api/v1/enrollments/{id}/withdraw/",
+    "/api/v1/enrollments/{id}/approve/",
+    "/api/v1/enrollments/{id}/decline/",
+    "/api/v1/enrollments/assign/",
+    "/api/v1/completions/",
+    "/api/v1/completions/{id}/",
+    "/api/v1/completions/{id}/void/",
+    "/api/v1/evaluations/",
+    "/api/v1/me/transcript/",
+]
+PATHS = CATALOG_PATHS + ENROLLMENT_PATHS
 
 
 def test_schema_command_validates_without_warnings(tmp_path):
@@ -22,7 +39,7 @@ def test_schema_command_validates_without_warnings(tmp_path):
 
     text = schema_file.read_text()
     assert text.startswith("openapi: 3")
-    assert all(f"{path}:" in text for path in CATALOG_PATHS)
+    assert all(f"{path}:" in text for path in PATHS)
 
 
 def test_schema_endpoint_serves_openapi_3_with_the_catalog(api_client):
@@ -31,7 +48,7 @@ def test_schema_endpoint_serves_openapi_3_with_the_catalog(api_client):
     assert response.status_code == 200
     schema = response.json()
     assert schema["openapi"].startswith("3")
-    assert set(CATALOG_PATHS) <= set(schema["paths"])
+    assert set(PATHS) <= set(schema["paths"])
     session_filters = {p["name"] for p in schema["paths"]["/api/v1/sessions/"]["get"]["parameters"]}
     assert {"strand", "strand_id", "course", "building", "building_id", "month", "q"} <= (
         session_filters
@@ -47,3 +64,25 @@ def test_swagger_ui_uses_the_bundled_sidecar_files_not_a_cdn(api_client):
     html = response.content.decode()
     assert "cdn" not in html.lower()
     assert re.search(r"/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle\.js", html)
+
+
+def test_enrollment_actions_document_their_bodies_and_refusals(api_client):
+    response = api_client.get(reverse("api-schema"), HTTP_ACCEPT="application/vnd.oai.openapi+json")
+
+    schema = response.json()
+    enroll = schema["paths"]["/api/v1/sessions/{id}/enroll/"]["post"]
+    body = enroll["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert body == "#/components/schemas/EnrollRequest"
+
+    def ref(status: str) -> str:
+        return enroll["responses"][status]["content"]["application/json"]["schema"]["$ref"]
+
+    assert ref("201") == "#/components/schemas/Enrollment"
+    for status in ("400", "403", "404", "409"):
+        assert ref(status) == "#/components/schemas/Refusal"
+    refusal = schema["components"]["schemas"]["Refusal"]
+    assert set(refusal["required"]) == {"code", "message"}
+    assigned = schema["paths"]["/api/v1/enrollments/assign/"]["post"]["responses"]["200"]
+    assert assigned["content"]["application/json"]["schema"]["type"] == "array"
+    position = schema["components"]["schemas"]["Enrollment"]["properties"]["waitlist_position"]
+    assert position["nullable"] is True

@@ -1,0 +1,205 @@
+"""FilterSets for enrollments and completions, shared by the API and the pages. They narrow a
+list the selectors already scoped. People and sessions named in a filter are looked up among
+those the user may see, so a filter never confirms that someone outside the scope exists."""
+
+import datetime as dt
+
+import django_filters
+from django.db.models import Min, Q, QuerySet
+from django.utils import timezone
+
+from catalog.filters import BlankMeansAnyFilterSet, IdMultipleChoiceFilter
+from catalog.models import Course, Session
+from learning import access
+from learning.models import Building, PlanYear, StaffMember
+
+from .choices import EnrollmentStatus
+from .models import Completion, Enrollment
+from .selectors import held_meetings_of_session
+
+
+def visible_staff(request) -> QuerySet[StaffMember]:
+    if request is None:
+        return StaffMember.objects.none()
+    return access.visible_staff(request.user)
+
+
+def visible_sessions(request) -> QuerySet[Session]:
+    if request is None:
+        return Session.objects.none()
+    return access.visible_sessions(request.user)
+
+
+def school_year_choices() -> list[tuple[str, str]]:
+    """The plans' year names, newest first; plans may share a name."""
+    names = PlanYear.objects.order_by("-starts_on").values_list("name", flat=True)
+    return [(name, name) for name in dict.fromkeys(names)]
+
+
+def school_year_days(name: str) -> list[tuple[dt.date, dt.date]]:
+    return list(PlanYear.objects.filter(name=name).values_list("starts_on", "ends_on"))
+
+
+class EnrollmentFilterSet(BlankMeansAnyFilterSet):
+    """Filter enrollments by person, session, course and the person's building (by natural key
+    or id), status, and school year (sessions whose first meeting falls in that plan year), or
+    search names and courses."""
+
+    q = django_filters.CharFilter(method="filter_q", label="Search")
+    staff = django_filters.ModelMultipleChoiceFilter(
+        field_name="staff__employee_id",
+        to_field_name="employee_id",
+        queryset=visible_staff,
+        label="Staff (employee id)",
+        distinct=False,
+    )
+    staff_id = IdMultipleChoiceFilter(
+        field_name="staff", queryset=visible_staff, label="Staff (id)", distinct=False
+    )
+    session = IdMultipleChoiceFilter(
+        field_name="session", queryset=visible_sessions, label="Session (id)", distinct=False
+    )
+    course = django_filters.ModelMultipleChoiceFilter(
+        field_name="session__course__code",
+        to_field_name="code",
+        queryset=Course.objects.all(),
+        label="Course",
+        distinct=False,
+    )
+    course_id = IdMultipleChoiceFilter(
+        field_name="session__course",
+        queryset=Course.objects.all(),
+        label="Course (id)",
+        distinct=False,
+    )
+    building = django_filters.ModelMultipleChoiceFilter(
+        field_name="staff__building__code",
+        to_field_name="code",
+        queryset=Building.objects.all(),
+        label="Building (the person's)",
+        distinct=False,
+    )
+    building_id = IdMultipleChoiceFilter(
+        field_name="staff__building",
+        queryset=Building.objects.all(),
+        label="Building (id, the person's)",
+        distinct=False,
+    )
+    status = django_filters.MultipleChoiceFilter(
+        choices=EnrollmentStatus.choices, label="Status", distinct=False
+    )
+    school_year = django_filters.ChoiceFilter(
+        choices=school_year_choices,
+        method="filter_school_year",
+        label="School year",
+        empty_label="Any school year",
+    )
+
+    class Meta:
+        model = Enrollment
+        fields = [
+            "q",
+            "staff",
+            "staff_id",
+            "session",
+            "course",
+            "course_id",
+            "building",
+            "building_id",
+            "status",
+            "school_year",
+        ]
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(staff__first_name__icontains=value)
+            | Q(staff__preferred_name__icontains=value)
+            | Q(staff__last_name__icontains=value)
+            | Q(staff__employee_id=value)
+            | Q(session__course__code__icontains=value)
+            | Q(session__course__title__icontains=value)
+        )
+
+    def filter_school_year(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        first_start = held_meetings_of_session(Min("starts_at"))
+        tz = timezone.get_current_timezone()
+        within = Q(pk__in=[])
+        for starts_on, ends_on in school_year_days(value):
+            within |= Q(
+                first_start__gte=dt.datetime.combine(starts_on, dt.time.min, tzinfo=tz),
+                first_start__lt=dt.datetime.combine(
+                    ends_on + dt.timedelta(days=1), dt.time.min, tzinfo=tz
+                ),
+            )
+        return queryset.alias(first_start=first_start).filter(within)
+
+
+class CompletionFilterSet(BlankMeansAnyFilterSet):
+    """Filter completions by person, course and the person's building (by natural key or id),
+    the school year they were completed in, and whether they are voided."""
+
+    staff = django_filters.ModelMultipleChoiceFilter(
+        field_name="staff__employee_id",
+        to_field_name="employee_id",
+        queryset=visible_staff,
+        label="Staff (employee id)",
+        distinct=False,
+    )
+    staff_id = IdMultipleChoiceFilter(
+        field_name="staff", queryset=visible_staff, label="Staff (id)", distinct=False
+    )
+    course = django_filters.ModelMultipleChoiceFilter(
+        field_name="course__code",
+        to_field_name="code",
+        queryset=Course.objects.all(),
+        label="Course",
+        distinct=False,
+    )
+    course_id = IdMultipleChoiceFilter(
+        field_name="course", queryset=Course.objects.all(), label="Course (id)", distinct=False
+    )
+    building = django_filters.ModelMultipleChoiceFilter(
+        field_name="staff__building__code",
+        to_field_name="code",
+        queryset=Building.objects.all(),
+        label="Building (the person's)",
+        distinct=False,
+    )
+    building_id = IdMultipleChoiceFilter(
+        field_name="staff__building",
+        queryset=Building.objects.all(),
+        label="Building (id, the person's)",
+        distinct=False,
+    )
+    school_year = django_filters.ChoiceFilter(
+        choices=school_year_choices,
+        method="filter_school_year",
+        label="School year",
+        empty_label="Any school year",
+    )
+    voided = django_filters.BooleanFilter(method="filter_voided", label="Voided")
+
+    class Meta:
+        model = Completion
+        fields = [
+            "staff",
+            "staff_id",
+            "course",
+            "course_id",
+            "building",
+            "building_id",
+            "school_year",
+            "voided",
+        ]
+
+    def filter_school_year(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        within = Q(pk__in=[])
+        for starts_on, ends_on in school_year_days(value):
+            within |= Q(completed_on__gte=starts_on, completed_on__lte=ends_on)
+        return queryset.filter(within)
+
+    def filter_voided(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        return queryset.filter(voided_at__isnull=not value)
