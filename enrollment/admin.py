@@ -1,19 +1,20 @@
 """Admin for enrollments, attendance, evaluations and completions. None of them can be deleted
-here: withdrawing, declining and voiding are statuses, so the history stays."""
+here: withdrawing, declining and voiding are statuses, so the history stays. What the admin
+writes (withdrawals, manual completions, voids) goes through the enrollment services, so their
+rules, waitlist promotions and mail apply as everywhere else."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.contrib.auth import get_permission_codename
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.template.response import TemplateResponse
 
-from learning.admin import TIMESTAMPS
+from learning.admin import TIMESTAMPS, confirm_with_reason
 
+from . import refusals as r
 from . import services
 from .models import Attendance, Completion, Enrollment, Evaluation
+from .refusals import Refusal
 
 STAFF_SEARCH = ("last_name", "first_name", "preferred_name", "employee_id")
 
@@ -51,9 +52,53 @@ class EnrollmentAdmin(ViewOnlyAdmin):
     ordering = ("-requested_at", "id")
     date_hierarchy = "requested_at"
 
+    actions = ("withdraw_selected",)
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Enrollment]:
         # str() of an enrollment names the person, the session and its course.
         return super().get_queryset(request).select_related(*self.list_select_related)
+
+    def has_withdraw_permission(self, request: HttpRequest) -> bool:
+        # The enrollment's change permission allows withdrawing through the rules; the row
+        # itself still cannot be edited here.
+        codename = get_permission_codename("change", self.opts)
+        return request.user.has_perm(f"{self.opts.app_label}.{codename}")
+
+    @admin.action(description="Withdraw selected enrollments", permissions=["withdraw"])
+    def withdraw_selected(self, request: HttpRequest, queryset: QuerySet[Enrollment]):
+        """Ask for an optional reason, then withdraw each enrollment through the service: each
+        freed seat goes to the head of the waitlist, and each refusal is reported by row."""
+        enrollments = list(queryset.order_by("session", "requested_at", "pk"))
+
+        def run(reason: str) -> None:
+            withdrawn = 0
+            for enrollment in enrollments:
+                try:
+                    services.enrollment_withdraw(
+                        enrollment=enrollment, actor=request.user, reason=reason
+                    )
+                except Refusal as refusal:
+                    self.message_user(request, f"{enrollment}: {refusal.message}", messages.ERROR)
+                else:
+                    withdrawn += 1
+            if withdrawn:
+                self.message_user(request, MSG_WITHDRAWN.format(count=withdrawn), messages.SUCCESS)
+
+        return confirm_with_reason(
+            self,
+            request,
+            enrollments,
+            action="withdraw_selected",
+            title="Withdraw enrollments",
+            intro=(
+                "These enrollments will be withdrawn and the people told by mail. Each seat "
+                "that frees goes at once to the next person on the waitlist. Nothing is deleted."
+            ),
+            submit=f"Withdraw {len(enrollments)} enrollment{'s' if len(enrollments) != 1 else ''}",
+            reason_help="Optional; told to the person, e.g. “Left the building”.",
+            reason_required=False,
+            run=run,
+        )
 
 
 @admin.register(Attendance)
@@ -114,19 +159,53 @@ class VoidedListFilter(admin.SimpleListFilter):
         return queryset
 
 
-class VoidForm(forms.Form):
-    # Not required here: the service refuses a blank reason, with its own message.
-    reason = forms.CharField(
+MSG_WITHDRAWN = "Withdrew {count} enrollment(s); freed seats went to the waitlist."
+
+
+class CompletionAddForm(forms.ModelForm):
+    """A manual completion (external PD): the person, the course, the day, the hours and the
+    evidence. enrollment.services.completion_record checks and writes it."""
+
+    clock_hours = forms.DecimalField(
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text="Kept with each completion, e.g. “Entered twice”.",
+        max_digits=5,
+        decimal_places=2,
+        help_text="Leave blank for the course's clock hours.",
     )
+    # Set by CompletionAdmin when the service refused the data posted: shown as a form error.
+    refusal: Refusal | None = None
+
+    class Meta:
+        model = Completion
+        fields = ("staff", "course", "completed_on", "clock_hours", "evidence")
+        help_texts = {"evidence": "Required: the certificate, agenda or sign-in sheet it rests on."}
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.refusal is not None:
+            field = self.refusal.details.get("field")
+            self.add_error(field if field in self.fields else None, self.refusal.message)
+        return cleaned
+
+    def _post_clean(self):
+        # No model validation here: completion_record validates (constraints included) and
+        # answers with its own messages.
+        pass
 
 
 # Voided by the "Void selected completions" action only, so the service records who and when.
 VOID_FIELDS = ("voided_at", "voided_by", "void_reason")
 # A completion is corrected by voiding it and recording a new one, never by editing what it says.
-RECORDED_FIELDS = ("staff", "course", "enrollment", "completed_on", "clock_hours", "source")
+RECORDED_FIELDS = (
+    "staff",
+    "course",
+    "enrollment",
+    "completed_on",
+    "clock_hours",
+    "source",
+    "recorded_by",
+)
+ADD_FIELDS = ("staff", "course", "completed_on", "clock_hours", "evidence")
 
 
 @admin.register(Completion)
@@ -174,50 +253,84 @@ class CompletionAdmin(HistoryAdmin):
             return (*RECORDED_FIELDS, *self.readonly_fields)
         return self.readonly_fields
 
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        if obj is None:
+            return ((None, {"fields": ADD_FIELDS}),)
+        return super().get_fieldsets(request, obj)
+
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        if obj is None:
+            refusal = getattr(request, "completion_refusal", None)
+            kwargs["form"] = type("CompletionAddForm", (CompletionAddForm,), {"refusal": refusal})
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except Refusal as refusal:
+            # completion_record refused in save_model, inside the admin's transaction, which
+            # rolled back: nothing was saved. Show the form again with the refusal.
+            request.completion_refusal = refusal
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        data = form.cleaned_data
+        completion = services.completion_record(
+            staff=data["staff"],
+            course=data["course"],
+            completed_on=data["completed_on"],
+            clock_hours=data["clock_hours"],
+            evidence=data["evidence"],
+            actor=request.user,
+        )
+        # The admin goes on with `obj` (log entry, message, redirect): make it the recorded row.
+        obj.pk = completion.pk
+        obj.refresh_from_db()
+
     @admin.display(description="voided", boolean=True, ordering="voided_at")
     def voided(self, completion: Completion) -> bool:
         return completion.is_voided
 
     @admin.action(description="Void selected completions", permissions=["change"])
     def void_selected(self, request: HttpRequest, queryset: QuerySet[Completion]):
-        """Ask for a reason on a confirmation page (like deleting), then void them all or none."""
+        """Ask for the reason on a confirmation page (like deleting), then void each completion
+        through the service, reporting any refusal by row."""
         completions = list(queryset.select_related("staff", "course"))
-        form = VoidForm(request.POST if "post" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            refusal = self._void(request, completions, form.cleaned_data["reason"])
-            if refusal is None:
-                self.message_user(
-                    request, f"Voided {len(completions)} completion(s).", messages.SUCCESS
-                )
-                return None  # back to the list
-            form.add_error(*refusal)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Void completions",
-            "subtitle": None,
-            "opts": self.opts,
-            "completions": completions,
-            "form": form,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "media": self.media,
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, "admin/enrollment/completion/void.html", context)
 
-    def _void(
-        self, request: HttpRequest, completions: list[Completion], reason: str
-    ) -> tuple[str | None, ValidationError] | None:
-        """Void every completion through the service. On the first refusal, undo them all and
-        return the form field and error to show."""
-        with transaction.atomic():
+        def run(reason: str) -> str | None:
+            voided = 0
             for completion in completions:
                 try:
                     services.completion_void(
                         completion=completion, reason=reason, actor=request.user
                     )
-                except ValidationError as error:
-                    transaction.set_rollback(True)
-                    if error.message == services.COMPLETION_VOID_NEEDS_REASON:
-                        return "reason", error
-                    return None, ValidationError(f"{completion}: {error.message}")
-        return None
+                except Refusal as refusal:
+                    if refusal.code == r.REASON_REQUIRED:
+                        return refusal.message
+                    self.message_user(request, f"{completion}: {refusal.message}", messages.ERROR)
+                else:
+                    voided += 1
+            if voided:
+                self.message_user(request, f"Voided {voided} completion(s).", messages.SUCCESS)
+            return None
+
+        count = len(completions)
+        return confirm_with_reason(
+            self,
+            request,
+            completions,
+            action="void_selected",
+            title="Void completions",
+            intro=(
+                "These completions will be marked void with the reason below. They stay on "
+                "record, with who voided them and when, but no longer count as credit. Record "
+                "the right completion afterwards if there is one."
+            ),
+            submit=f"Void {count} completion{'s' if count != 1 else ''}",
+            reason_help="Kept with each completion, e.g. “Entered twice”.",
+            reason_required=True,
+            run=run,
+        )

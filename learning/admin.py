@@ -2,9 +2,14 @@
 number of rows (25,000 staff): related columns are joined, counts are annotations, and every
 foreign key to a large table is an autocomplete."""
 
+from collections.abc import Callable, Sequence
+
+from django import forms
 from django.contrib import admin
-from django.db.models import Count, QuerySet
+from django.contrib.admin import helpers
+from django.db.models import Count, Model, QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 
 from catalog import services as catalog_services
 
@@ -25,6 +30,53 @@ admin.site.index_title = "Professional Learning administration"
 
 # Every admin shows these and none lets them be edited.
 TIMESTAMPS = ("created_at", "updated_at")
+
+
+class ReasonForm(forms.Form):
+    # Never required here: the service decides whether it needs a reason, with its own message.
+    reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
+
+
+def confirm_with_reason(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    objects: Sequence[Model],
+    *,
+    action: str,
+    title: str,
+    intro: str,
+    submit: str,
+    reason_help: str,
+    reason_required: bool,
+    run: Callable[[str], str | None],
+) -> TemplateResponse | None:
+    """The confirmation page of an action that asks for a reason, shaped like Django's delete
+    confirmation: the selected objects, the reason, and the action posted again. Once confirmed,
+    `run(reason)` does the work (reporting per object with message_user) and returns None, or
+    the message to show on the reason field when the reason itself was refused."""
+    form = ReasonForm(request.POST if "post" in request.POST else None)
+    form.fields["reason"].help_text = reason_help
+    if form.is_bound and form.is_valid():
+        error = run(form.cleaned_data["reason"])
+        if error is None:
+            return None  # back to the list, with the messages
+        form.add_error("reason", error)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": title,
+        "subtitle": None,
+        "intro": intro,
+        "submit": submit,
+        "action": action,
+        "reason_required": reason_required,
+        "opts": model_admin.opts,
+        "objects": objects,
+        "form": form,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "media": model_admin.media,
+    }
+    request.current_app = model_admin.admin_site.name
+    return TemplateResponse(request, "admin/confirm_with_reason.html", context)
 
 
 class PlanYearListFilter(admin.RelatedFieldListFilter):

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib import admin
+from django.contrib.admin.models import LogEntry
 from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
@@ -14,11 +15,13 @@ from django.utils import timezone
 
 from calendars import services as calendar_services
 from calendars.models import FeedToken
+from catalog.admin import MSG_CANCEL_WITH_THE_ACTION
 from catalog.choices import MeetingStatus, SessionStatus
 from catalog.models import Course, Meeting, Session
+from enrollment import refusals as r
 from enrollment.choices import EnrollmentSource, EnrollmentStatus
 from enrollment.models import Attendance, Completion, Enrollment, Evaluation
-from enrollment.services import COMPLETION_ALREADY_VOIDED, COMPLETION_VOID_NEEDS_REASON
+from enrollment.refusals import MSG_ALREADY_VOIDED, MSG_VOID_NEEDS_REASON
 from imports.models import ImportRun
 from learning.choices import StaffStatus
 from learning.models import Building, Plan, StaffMember
@@ -589,18 +592,83 @@ def test_existing_completion_cannot_be_edited_only_its_evidence(admin_client):
     assert completion.evidence == "Sign-in sheet"
 
 
-def test_a_completion_can_still_be_recorded_with_its_hours(admin_client):
-    staff, course = f.StaffMemberFactory(), f.CourseFactory()
+# A completion added in the admin is recorded by enrollment.services.completion_record.
+
+
+def add_completion(client, **data):
+    return client.post(admin_url(Completion, "add"), {"_save": "Save"} | data)
+
+
+def test_the_add_page_offers_what_a_manual_completion_needs(admin_client):
+    form = admin_client.get(admin_url(Completion, "add")).context["adminform"].form
+    assert list(form.fields) == ["staff", "course", "completed_on", "clock_hours", "evidence"]
+
+
+def test_a_completion_is_recorded_through_the_service(admin_client, admin_user):
+    staff, course = f.StaffMemberFactory(), f.CourseFactory(clock_hours=Decimal("6.00"))
+    data = {"staff": staff.pk, "course": course.pk, "completed_on": "2026-10-01"}
+
+    response = add_completion(admin_client, **data, clock_hours="4.50", evidence=" MDE #4471 ")
+    assert response.status_code == 302
+    completion = Completion.objects.get(staff=staff, course=course)
+    assert (
+        completion.clock_hours,
+        completion.evidence,
+        completion.source,
+        completion.recorded_by,
+        completion.enrollment,
+    ) == (Decimal("4.50"), "MDE #4471", "manual", admin_user, None)
+    assert response.url == admin_url(Completion, "changelist")
+    messages = [str(m) for m in admin_client.get(response.url).context["messages"]]
+    assert any(str(completion) in message for message in messages)
+    assert LogEntry.objects.get().object_id == str(completion.pk)
+
+    # Blank hours: the course's.
+    other = f.CourseFactory(clock_hours=Decimal("6.00"))
+    data |= {"course": other.pk, "clock_hours": "", "evidence": "Agenda"}
+    assert add_completion(admin_client, **data).status_code == 302
+    assert Completion.objects.get(course=other).clock_hours == Decimal("6.00")
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"evidence": "  "}, "evidence", r.MSG_EVIDENCE_REQUIRED),
+        ({"completed_on": "2999-01-01"}, "completed_on", r.MSG_COMPLETED_ON_FUTURE),
+        ({"clock_hours": "-1"}, "clock_hours", r.MSG_CLOCK_HOURS_INVALID),
+        ({}, None, "already"),
+    ],
+    ids=["no evidence", "future", "negative hours", "same day twice"],
+)
+def test_a_refused_completion_shows_the_reason_and_saves_nothing(
+    admin_client, changes, field, message
+):
+    existing = f.CompletionFactory(completed_on=dt.date(2026, 10, 1))
+    course = existing.course if field is None else f.CourseFactory()
     data = {
-        "staff": staff.pk,
+        "staff": existing.staff_id,
         "course": course.pk,
         "completed_on": "2026-10-01",
-        "clock_hours": "4.50",
-        "source": "manual",
-        "_save": "Save",
-    }
-    assert admin_client.post(admin_url(Completion, "add"), data).status_code == 302
-    assert Completion.objects.get(staff=staff, course=course).clock_hours == Decimal("4.50")
+        "clock_hours": "",
+        "evidence": "Certificate",
+    } | changes
+
+    response = add_completion(admin_client, **data)
+
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    if field is None:
+        message = r.MSG_COMPLETION_EXISTS.format(
+            name=existing.staff.display_name,
+            course=existing.course.code.upper(),
+            day="October 1, 2026",
+        )
+        assert form.non_field_errors() == [message]
+    else:
+        assert form.errors[field] == [message]
+    assert message in response.content.decode()
+    assert list(Completion.objects.all()) == [existing]
+    assert not LogEntry.objects.exists()
 
 
 def void_action(client, completions, **data):
@@ -614,7 +682,7 @@ def test_void_action_asks_for_a_reason_first(admin_client):
     completions = f.CompletionFactory.create_batch(2)
     response = void_action(admin_client, completions)
     assert response.status_code == 200
-    assert [t.name for t in response.templates][0] == "admin/enrollment/completion/void.html"
+    assert [t.name for t in response.templates][0] == "admin/confirm_with_reason.html"
     content = response.content.decode()
     assert 'name="reason"' in content
     for completion in completions:
@@ -642,20 +710,24 @@ def test_void_action_without_a_reason_shows_the_refusal(admin_client):
     completion = f.CompletionFactory()
     response = void_action(admin_client, [completion], post="yes", reason="  ")
     assert response.status_code == 200
-    assert response.context["form"].errors["reason"] == [COMPLETION_VOID_NEEDS_REASON]
+    assert response.context["form"].errors["reason"] == [MSG_VOID_NEEDS_REASON]
     completion.refresh_from_db()
     assert completion.voided_at is None
 
 
-def test_void_action_voids_none_when_one_is_already_voided(admin_client, admin_user):
+def test_void_action_reports_a_completion_already_voided_and_voids_the_others(
+    admin_client, admin_user
+):
     fresh = f.CompletionFactory()
     voided = f.CompletionFactory(voided_at=timezone.now(), void_reason="Entered twice")
     response = void_action(admin_client, [fresh, voided], post="yes", reason="Wrong course")
-    assert response.status_code == 200
-    assert response.context["form"].non_field_errors() == [f"{voided}: {COMPLETION_ALREADY_VOIDED}"]
+    assert response.status_code == 302
+    messages = [str(m) for m in admin_client.get(response.url).context["messages"]]
+    assert f"{voided}: {MSG_ALREADY_VOIDED}" in messages
+    assert "Voided 1 completion(s)." in messages
     fresh.refresh_from_db()
     voided.refresh_from_db()
-    assert fresh.voided_at is None
+    assert (fresh.void_reason, fresh.voided_by) == ("Wrong course", admin_user)
     assert (voided.void_reason, voided.voided_by) == ("Entered twice", None)
 
 
@@ -757,25 +829,39 @@ def test_changed_meeting_in_the_inline_raises_only_its_sequence(
     assert post_session(admin_client, session, data) == [0, 1]
 
 
+def meeting_form(meeting: Meeting, **changes) -> dict:
+    starts, ends = local_parts(meeting.starts_at), local_parts(meeting.ends_at)
+    return {
+        "session": meeting.session_id,
+        "starts_at_0": starts[0],
+        "starts_at_1": starts[1],
+        "ends_at_0": ends[0],
+        "ends_at_1": ends[1],
+        "room": meeting.room,
+        "_save": "Save",
+    } | changes
+
+
 def test_meeting_page_raises_sequence_on_visible_change_only(admin_client):
     meeting = f.MeetingFactory(starts_at=f.local(2026, 10, 5, 16), ends_at=f.local(2026, 10, 5, 18))
     url = admin_url(Meeting, "change", meeting.pk)
-    data = {
-        "session": meeting.session_id,
-        "starts_at_0": "2026-10-05",
-        "starts_at_1": "16:00:00",
-        "ends_at_0": "2026-10-05",
-        "ends_at_1": "18:00:00",
-        "room": "",
-        "status": MeetingStatus.SCHEDULED,
-        "_save": "Save",
-    }
+    data = meeting_form(meeting)
     assert admin_client.post(url, data).status_code == 302
     meeting.refresh_from_db()
     assert meeting.sequence == 0
-    assert admin_client.post(url, data | {"status": MeetingStatus.CANCELLED}).status_code == 302
+    assert admin_client.post(url, data | {"room": "Library"}).status_code == 302
     meeting.refresh_from_db()
-    assert (meeting.sequence, meeting.status) == (1, MeetingStatus.CANCELLED)
+    assert (meeting.sequence, meeting.room) == (1, "Library")
+
+
+def test_meeting_status_is_changed_only_by_the_cancel_action(admin_client):
+    meeting = f.MeetingFactory()
+    url = admin_url(Meeting, "change", meeting.pk)
+    assert 'name="status"' not in admin_client.get(url).content.decode()
+    data = meeting_form(meeting, status=MeetingStatus.CANCELLED)
+    assert admin_client.post(url, data).status_code == 302
+    meeting.refresh_from_db()
+    assert (meeting.status, meeting.sequence) == (MeetingStatus.SCHEDULED, 0)
 
 
 def test_meetings_are_cancelled_never_deleted(admin_client):
@@ -929,3 +1015,299 @@ def test_goal_change_page_adds_only_the_autocomplete_lookup_per_requirement(admi
     # Django's autocomplete widget looks up each row's chosen course by itself; nothing else
     # (the row's name, its course and strand) costs a query per row.
     assert three - one == 2
+
+
+# Actions through the enrollment services: withdraw, cancel a session, cancel a meeting.
+
+
+def run_action(client, model, action: str, objects, **data):
+    return client.post(
+        admin_url(model, "changelist"),
+        {"action": action, "_selected_action": [obj.pk for obj in objects]} | data,
+    )
+
+
+def messages_after(client, response) -> list[str]:
+    assert response.status_code == 302, response.context and response.context["form"].errors
+    return [str(m) for m in client.get(response.url).context["messages"]]
+
+
+def sent(mailoutbox) -> list[tuple[list[str], str]]:
+    return sorted((message.to, message.subject) for message in mailoutbox)
+
+
+@pytest.fixture
+def full_session():
+    """Two seats taken, two people waiting."""
+    session = f.SessionFactory(capacity=2)
+    f.MeetingFactory(session=session)
+    seated = f.EnrollmentFactory.create_batch(2, session=session)
+    now = timezone.now()
+    waiting = [
+        f.EnrollmentFactory(
+            session=session, status=EnrollmentStatus.WAITLISTED, requested_at=now - ago
+        )
+        for ago in (dt.timedelta(hours=2), dt.timedelta(hours=1))
+    ]
+    return session, seated, waiting
+
+
+def test_withdraw_action_asks_for_an_optional_reason_first(admin_client, full_session):
+    _, seated, _ = full_session
+    response = run_action(admin_client, Enrollment, "withdraw_selected", seated)
+    assert response.status_code == 200
+    assert [t.name for t in response.templates][0] == "admin/confirm_with_reason.html"
+    content = response.content.decode()
+    assert 'name="reason"' in content
+    for enrollment in seated:
+        assert str(enrollment) in content
+        assert f'name="_selected_action" value="{enrollment.pk}"' in content
+    assert "Withdraw 2 enrollments" in content
+    assert not Enrollment.objects.filter(status=EnrollmentStatus.WITHDRAWN).exists()
+
+
+def test_withdraw_action_withdraws_and_promotes_the_waitlist(
+    admin_client, admin_user, full_session, django_capture_on_commit_callbacks, mailoutbox
+):
+    session, seated, waiting = full_session
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = run_action(
+            admin_client, Enrollment, "withdraw_selected", seated[:1], post="yes", reason=""
+        )
+
+    assert "Withdrew 1 enrollment(s); freed seats went to the waitlist." in messages_after(
+        admin_client, response
+    )
+    withdrawn = Enrollment.objects.get(pk=seated[0].pk)
+    assert (withdrawn.status, withdrawn.acted_by) == (EnrollmentStatus.WITHDRAWN, admin_user)
+    statuses = [Enrollment.objects.get(pk=e.pk).status for e in waiting]
+    assert statuses == [EnrollmentStatus.ENROLLED, EnrollmentStatus.WAITLISTED]
+    assert sent(mailoutbox) == sorted(
+        [
+            ([seated[0].staff.email], f"You are withdrawn from {session}"),
+            ([waiting[0].staff.email], f"A seat opened for you: {session}"),
+        ]
+    )
+
+
+def test_withdraw_action_reports_refusals_row_by_row(admin_client, full_session):
+    session, seated, waiting = full_session
+    done = f.EnrollmentFactory(status=EnrollmentStatus.COMPLETED)
+
+    response = run_action(
+        admin_client,
+        Enrollment,
+        "withdraw_selected",
+        [done, seated[1]],
+        post="yes",
+        reason="Left the building",
+    )
+
+    messages = messages_after(admin_client, response)
+    assert f"{done}: {r.MSG_NOT_WITHDRAWABLE.format(status='completed')}" in messages
+    assert "Withdrew 1 enrollment(s); freed seats went to the waitlist." in messages
+    assert Enrollment.objects.get(pk=done.pk).status == EnrollmentStatus.COMPLETED
+    withdrawn = Enrollment.objects.get(pk=seated[1].pk)
+    assert (withdrawn.status, withdrawn.decision_reason) == (
+        EnrollmentStatus.WITHDRAWN,
+        "Left the building",
+    )
+    assert Enrollment.objects.get(pk=waiting[0].pk).status == EnrollmentStatus.ENROLLED
+
+
+def test_session_cancel_action_needs_a_reason(admin_client, full_session):
+    session, seated, _ = full_session
+    page = run_action(admin_client, Session, "cancel_selected", [session])
+    assert page.status_code == 200
+    assert str(session) in page.content.decode()
+
+    response = run_action(admin_client, Session, "cancel_selected", [session], post="yes")
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["reason"] == [r.MSG_CANCEL_NEEDS_REASON]
+    session.refresh_from_db()
+    assert session.status == SessionStatus.PUBLISHED
+    assert {e.status for e in Enrollment.objects.filter(session=session)} == {
+        EnrollmentStatus.ENROLLED,
+        EnrollmentStatus.WAITLISTED,
+    }
+    assert session.meetings.get().sequence == 0
+
+
+def test_session_cancel_action_cancels_enrollments_and_tells_them(
+    admin_client, full_session, django_capture_on_commit_callbacks, mailoutbox
+):
+    session, seated, waiting = full_session
+    cancelled_before = f.SessionFactory(status=SessionStatus.CANCELLED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = run_action(
+            admin_client,
+            Session,
+            "cancel_selected",
+            [session, cancelled_before],
+            post="yes",
+            reason="The facilitator is ill",
+        )
+
+    messages = messages_after(admin_client, response)
+    assert f"{cancelled_before}: {r.MSG_ALREADY_CANCELLED}" in messages
+    assert "Cancelled 1 session(s); 4 enrollment(s) cancelled and the people told." in messages
+    session.refresh_from_db()
+    assert session.status == SessionStatus.CANCELLED
+    assert session.meetings.get().sequence == 1
+    assert {e.status for e in Enrollment.objects.filter(session=session)} == {
+        EnrollmentStatus.CANCELLED
+    }
+    assert sent(mailoutbox) == sorted(
+        ([e.staff.email], f"Cancelled: {session}") for e in (*seated, *waiting)
+    )
+
+
+@pytest.mark.parametrize("page", ["add", "change"])
+def test_the_session_form_does_not_cancel_a_session(admin_client, full_session, page):
+    session, *_ = full_session
+    data = session_form(session, status=SessionStatus.CANCELLED)
+    if page == "add":
+        data |= {"meetings-TOTAL_FORMS": 0, "meetings-INITIAL_FORMS": 0}
+        url = admin_url(Session, "add")
+    else:
+        url = admin_url(Session, "change", session.pk)
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["status"] == [MSG_CANCEL_WITH_THE_ACTION]
+    assert Session.objects.count() == 1
+    session.refresh_from_db()
+    assert session.status == SessionStatus.PUBLISHED
+
+
+def test_a_cancelled_session_can_still_be_edited(admin_client):
+    session = f.SessionFactory(status=SessionStatus.CANCELLED)
+    data = session_form(session, notes="Moved to the spring")
+    assert admin_client.post(admin_url(Session, "change", session.pk), data).status_code == 302
+
+
+def test_raising_the_capacity_promotes_the_waitlist(
+    admin_client, full_session, django_capture_on_commit_callbacks, mailoutbox
+):
+    session, _, waiting = full_session
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post_session(admin_client, session, session_form(session, capacity=3))
+
+    assert [Enrollment.objects.get(pk=e.pk).status for e in waiting] == [
+        EnrollmentStatus.ENROLLED,
+        EnrollmentStatus.WAITLISTED,
+    ]
+    assert sent(mailoutbox) == [([waiting[0].staff.email], f"A seat opened for you: {session}")]
+
+
+def test_lowering_the_capacity_moves_nobody(admin_client, full_session, mailoutbox):
+    session, seated, waiting = full_session
+    post_session(admin_client, session, session_form(session, capacity=1))
+    assert {Enrollment.objects.get(pk=e.pk).status for e in seated} == {EnrollmentStatus.ENROLLED}
+    assert {Enrollment.objects.get(pk=e.pk).status for e in waiting} == {
+        EnrollmentStatus.WAITLISTED
+    }
+
+
+@pytest.fixture
+def taken_session(session_with_meetings):
+    session = session_with_meetings
+    f.EnrollmentFactory(session=session, staff=f.StaffMemberFactory(email="amy@example.org"))
+    f.EnrollmentFactory(session=session, status=EnrollmentStatus.WITHDRAWN)
+    return session
+
+
+@pytest.mark.parametrize(
+    ("changes", "told"),
+    [
+        ({"room": "Library"}, "the room is now Library"),
+        (
+            {"meetings-1-starts_at_1": "15:00:00", "meetings-1-ends_at_1": "17:00:00"},
+            "the meeting of Monday, October 12, 2026, 4:00 PM now runs "
+            "Monday, October 12, 2026, 3:00 PM to 5:00 PM",
+        ),
+        (
+            {"room": "Library", "meetings-0-room": "Gym"},
+            "the room is now Library; the meeting of Monday, October 5, 2026, 4:00 PM is now "
+            "in Gym",
+        ),
+        ({"notes": "Bring a laptop"}, None),
+        ({"capacity": 40}, None),
+    ],
+    ids=["room", "meeting time", "room and meeting room", "notes", "capacity"],
+)
+def test_participants_are_told_when_time_or_place_changes(
+    admin_client, taken_session, django_capture_on_commit_callbacks, mailoutbox, changes, told
+):
+    session = taken_session
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post_session(admin_client, session, session_form(session, **changes))
+
+    if told is None:
+        assert mailoutbox == []
+    else:
+        assert sent(mailoutbox) == [(["amy@example.org"], f"Changed: {session}")]
+        assert f"has changed: {told}." in mailoutbox[0].body
+
+
+def test_a_meeting_moved_on_its_own_page_is_told_too(
+    admin_client, taken_session, django_capture_on_commit_callbacks, mailoutbox
+):
+    meeting = taken_session.meetings.order_by("starts_at").first()
+    url = admin_url(Meeting, "change", meeting.pk)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(url, meeting_form(meeting, room="Gym"))
+
+    assert response.status_code == 302
+    assert sent(mailoutbox) == [(["amy@example.org"], f"Changed: {taken_session}")]
+    assert "the meeting of Monday, October 5, 2026, 4:00 PM is now in Gym" in mailoutbox[0].body
+
+
+def test_the_meeting_inline_shows_status_read_only(admin_client, session_with_meetings):
+    session = session_with_meetings
+    content = admin_client.get(admin_url(Session, "change", session.pk)).content.decode()
+    assert 'name="meetings-0-status"' not in content
+    data = session_form(session, **{"meetings-0-status": MeetingStatus.CANCELLED})
+    assert post_session(admin_client, session, data) == [0, 0]
+    assert set(session.meetings.values_list("status", flat=True)) == {MeetingStatus.SCHEDULED}
+
+
+def test_meeting_cancel_action_needs_a_reason(admin_client, taken_session):
+    meeting = taken_session.meetings.first()
+    page = run_action(admin_client, Meeting, "cancel_selected", [meeting])
+    assert page.status_code == 200
+    assert "Cancel 1 meeting" in page.content.decode()
+
+    response = run_action(admin_client, Meeting, "cancel_selected", [meeting], post="yes")
+
+    assert response.context["form"].errors["reason"] == [r.MSG_CANCEL_NEEDS_REASON]
+    meeting.refresh_from_db()
+    assert (meeting.status, meeting.sequence) == (MeetingStatus.SCHEDULED, 0)
+
+
+def test_meeting_cancel_action_cancels_and_tells_the_participants(
+    admin_client, taken_session, django_capture_on_commit_callbacks, mailoutbox
+):
+    first, second = taken_session.meetings.order_by("starts_at")
+    second.status = MeetingStatus.CANCELLED
+    second.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = run_action(
+            admin_client, Meeting, "cancel_selected", [first, second], post="yes", reason="Snow"
+        )
+
+    messages = messages_after(admin_client, response)
+    assert f"{second}: {r.MSG_ALREADY_CANCELLED}" in messages
+    assert "Cancelled 1 meeting(s); the participants were told." in messages
+    first.refresh_from_db()
+    assert (first.status, first.sequence) == (MeetingStatus.CANCELLED, 1)
+    assert sent(mailoutbox) == [(["amy@example.org"], f"A meeting is cancelled: {taken_session}")]
+    assert "Snow" in mailoutbox[0].body
