@@ -35,6 +35,12 @@ class FeedTokenAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[FeedToken]:
         return super().get_queryset(request).select_related(*self.list_select_related)
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # A token follows the person's calendar delivery choice (calendars.services
+        # calendar_delivery_set): one added here would also reach someone who chose invitations,
+        # and show every event twice.
+        return False
+
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         # Moving a token to another person would hand them the first person's feed URL.
         if obj is not None:

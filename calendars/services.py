@@ -1,8 +1,17 @@
-"""Writes to calendar feed tokens. A token's key is the secret part of a person's feed URL."""
+"""Writes to calendar feed tokens and to how a person's sessions reach their calendar. A token's
+key is the secret part of a person's feed URL."""
 
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from learning.choices import CalendarDelivery
+from learning.models import StaffMember
+
 from .models import FeedToken, new_feed_key
+
+MSG_UNKNOWN_DELIVERY = "Choose the feed, invitations by mail, or neither."
+MSG_NOT_YOURS = "Only the person themselves chooses how sessions reach their calendar."
 
 
 @transaction.atomic
@@ -19,3 +28,36 @@ def feed_token_rotate(*, token: FeedToken) -> FeedToken:
 def feed_token_revoke(*, token: FeedToken) -> None:
     """Remove the token, so no URL reaches the person's feed until a new token is made."""
     token.delete()
+
+
+@transaction.atomic
+def feed_token_for(*, staff: StaffMember) -> FeedToken | None:
+    """The person's feed token, made on first need. None unless they chose the feed: a person who
+    gets invitations by mail (or neither) has no feed URL, so no event shows up twice."""
+    if staff.calendar_delivery != CalendarDelivery.FEED:
+        return None
+    token, _created = FeedToken.objects.get_or_create(staff=staff)
+    return token
+
+
+@transaction.atomic
+def calendar_delivery_set(*, staff: StaffMember, delivery: str, actor: User | None) -> StaffMember:
+    """Choose how the person's sessions reach their calendar. Invitations or neither revoke the
+    feed token (its URL stops working at once); the feed makes a token if there is none, with a
+    new key, so a URL revoked earlier stays dead. The person (or an admin) chooses."""
+    if actor is None or not (
+        actor.is_superuser or (staff.user_id is not None and staff.user_id == actor.pk)
+    ):
+        raise PermissionDenied(MSG_NOT_YOURS)
+    if delivery not in CalendarDelivery.values:
+        raise ValidationError({"calendar_delivery": MSG_UNKNOWN_DELIVERY})
+    staff.calendar_delivery = delivery
+    staff.clean_fields(
+        exclude=[f.name for f in staff._meta.fields if f.name != "calendar_delivery"]
+    )
+    staff.save(update_fields=["calendar_delivery", "updated_at"])
+    if delivery == CalendarDelivery.FEED:
+        FeedToken.objects.get_or_create(staff=staff)
+    elif (token := FeedToken.objects.filter(staff=staff).first()) is not None:
+        feed_token_revoke(token=token)
+    return staff

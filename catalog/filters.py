@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
-from learning.models import Building
+from learning.models import Building, StaffGroup
 
 from .choices import SessionStatus
 from .models import Course, Meeting, Session, Strand
@@ -81,8 +81,12 @@ class BlankMeansAnyFilterSet(django_filters.FilterSet):
 
 
 class SessionFilterSet(BlankMeansAnyFilterSet):
-    """Filter sessions by strand, course, building (by code, or by id) and month, or search.
-    None of the filters crosses a one-to-many relation, so none needs DISTINCT."""
+    """Filter sessions by strand, course, building (by code, or by id), audience and month, or
+    search. None of the filters crosses a one-to-many relation, so none needs DISTINCT.
+
+    A session's audience is the group it is restricted to (a committee or cohort), if any:
+    sessions carry no position audience (that belongs to the plan's requirements). So `audience`
+    takes group slugs, and "all" for the sessions open to all staff."""
 
     q = django_filters.CharFilter(method="filter_q", label="Search")
     strand = django_filters.ModelMultipleChoiceFilter(
@@ -124,6 +128,15 @@ class SessionFilterSet(BlankMeansAnyFilterSet):
         label="Building (id)",
         distinct=False,
     )
+    audience = django_filters.ModelMultipleChoiceFilter(
+        field_name="restricted_to_group__slug",
+        to_field_name="slug",
+        queryset=StaffGroup.objects.all(),
+        null_value="all",
+        null_label="All district staff",
+        label="Audience",
+        distinct=False,
+    )
     month = django_filters.ChoiceFilter(
         choices=month_choices, method="filter_month", label="Month", empty_label="Any month"
     )
@@ -133,7 +146,7 @@ class SessionFilterSet(BlankMeansAnyFilterSet):
 
     class Meta:
         model = Session
-        fields = ["q", "strand", "course", "building", "month", "status"]
+        fields = ["q", "strand", "course", "building", "audience", "month", "status"]
 
     def filter_q(self, queryset: QuerySet[Session], name: str, value: str) -> QuerySet[Session]:
         value = value.strip()

@@ -66,6 +66,14 @@ def shape_sessions(sessions: QuerySet[Session]) -> QuerySet[Session]:
     )
 
 
+def shape_meetings_for_calendars(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
+    """Meetings with all that catalog.ical shows of them loaded (session, course, strand,
+    building, facilitators), in two queries whatever their number."""
+    return meetings.select_related(
+        "session", "session__course", "session__course__strand", "session__building"
+    ).prefetch_related("session__facilitators")
+
+
 def per_session_meetings(aggregate: Aggregate, output_field: Field | None = None) -> Subquery:
     """An aggregate over a session's meetings as a correlated subquery: no GROUP BY on the
     sessions query, so it composes with the seat annotations and with filters' joins."""
@@ -139,7 +147,9 @@ def catalog_page(*, user: AnyUser, params: Mapping, at: dt.datetime | None = Non
     for session in sessions:
         by_course.setdefault(session.course_id, []).append(session)
 
-    narrowing = any(data.get(name) for name in ("q", "course", "building", "month", "status"))
+    narrowing = any(
+        data.get(name) for name in ("q", "course", "building", "audience", "month", "status")
+    )
     courses = Course.objects.filter(active=True).select_related("strand")
     if data.get("strand"):
         courses = courses.filter(strand__in=data["strand"])

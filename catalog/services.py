@@ -11,13 +11,14 @@ from collections.abc import Iterable
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from learning.models import Building
+from learning.models import Building, StaffMember
 
 from .models import Course, Meeting, Session, Strand
 
 # Fields a subscribed calendar shows, of a session (all its meetings) and of one meeting.
+# catalog.ical writes them; a field added there is added here.
 SESSION_FIELDS_IN_CALENDARS = frozenset(
-    {"course", "title", "building", "room", "virtual_url", "status", "notes"}
+    {"course", "title", "building", "room", "virtual_url", "status", "notes", "facilitators"}
 )
 # A meeting moved to another session takes that session's title, place and notes.
 MEETING_FIELDS_IN_CALENDARS = frozenset({"session", "starts_at", "ends_at", "room", "status"})
@@ -28,6 +29,8 @@ COURSE_FIELDS_IN_CALENDARS = frozenset({"title", "summary", "clock_hours", "stra
 STRAND_FIELDS_IN_CALENDARS = frozenset({"name"})
 # A building is the LOCATION of every event held there.
 BUILDING_FIELDS_IN_CALENDARS = frozenset({"name", "address"})
+# A facilitator's name is in the DESCRIPTION of every event of the sessions they facilitate.
+FACILITATOR_FIELDS_IN_CALENDARS = frozenset({"first_name", "last_name", "preferred_name"})
 
 
 def _raise_sequences(meetings: QuerySet[Meeting]) -> int:
@@ -73,3 +76,11 @@ def building_note_changes(*, building: Building, changed_fields: Iterable[str]) 
     if not BUILDING_FIELDS_IN_CALENDARS.intersection(changed_fields):
         return 0
     return _raise_sequences(Meeting.objects.filter(session__building=building))
+
+
+def facilitator_note_changes(*, staff: StaffMember, changed_fields: Iterable[str]) -> int:
+    """After a staff member was saved: raise the sequence of every meeting of the sessions they
+    facilitate when their name changed. Returns how many meetings it touched."""
+    if not FACILITATOR_FIELDS_IN_CALENDARS.intersection(changed_fields):
+        return 0
+    return _raise_sequences(Meeting.objects.filter(session__facilitators=staff))

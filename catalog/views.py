@@ -11,6 +11,7 @@ from enrollment import selectors as enrollment_selectors
 from learning import access
 
 from . import selectors
+from .filters import SessionFilterSet, without_blank_values
 from .models import Session
 
 # The filters the page's form shows, in order; the FilterSet has more for the API.
@@ -18,6 +19,9 @@ FORM_FIELDS = ("q", "strand", "building", "month")
 # The FilterSet accepts several strands or buildings (the API uses that); the page offers one
 # choice per select, which still arrives as a one-item list.
 SINGLE_SELECT_PROMPTS = {"strand": "All strands", "building": "All buildings"}
+# A subscription outlives the month on screen: the catalog feed keeps its own date window, so it
+# takes every filter but the month.
+NOT_FOR_FEEDS = ("month",)
 
 
 def catalog_index(request: HttpRequest) -> HttpResponse:
@@ -37,8 +41,18 @@ def catalog_index(request: HttpRequest) -> HttpResponse:
             "invalid": invalid,
             "month_label": dict(form.fields["month"].choices).get(month, "") if month else "",
             "time_zone": timezone.get_current_timezone_name(),
+            "feed_query": _feed_query(request.GET),
         },
     )
+
+
+def _feed_query(params) -> str:
+    """The page's filters as the catalog feed's query string (without "?")."""
+    kept = without_blank_values(params)
+    for name in list(kept):
+        if name in NOT_FOR_FEEDS or name not in SessionFilterSet.base_filters:
+            del kept[name]
+    return kept.urlencode()
 
 
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:

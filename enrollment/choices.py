@@ -56,3 +56,8 @@ class CompletionSource(models.TextChoices):
     SESSION = "session", "Session attended"
     IMPORT = "import", "Imported"
     MANUAL = "manual", "Recorded manually"
+
+
+class ReminderKind(models.TextChoices):
+    THREE_DAYS = "3d", "3 days before"
+    ONE_DAY = "1d", "1 day before"

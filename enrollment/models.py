@@ -17,6 +17,7 @@ from .choices import (
     CompletionSource,
     EnrollmentSource,
     EnrollmentStatus,
+    ReminderKind,
 )
 
 # Unambiguous characters for codes people read aloud or type (no 0/O, 1/I/L).
@@ -209,3 +210,26 @@ class Completion(TimeStampedModel):
     @property
     def is_voided(self) -> bool:
         return self.voided_at is not None
+
+
+class Reminder(TimeStampedModel):
+    """A reminder mailed to a participant before one meeting: recorded so that each kind goes out
+    once per enrollment and meeting, however often the daily job runs."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="reminders")
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=2, choices=ReminderKind.choices)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-sent_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment", "meeting", "kind"],
+                name="one_reminder_per_enrollment_meeting_kind",
+                violation_error_message="This reminder has already been sent.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} reminder to {self.enrollment.staff.display_name}"

@@ -1,22 +1,36 @@
 """Mail to participants (and to the leaders who approve), sent after the transaction commits so
-nobody hears of a change that was rolled back. Console backend by default, SMTP by settings."""
+nobody hears of a change that was rolled back. Console backend by default, SMTP by settings.
+
+A person who chose invitations by mail (StaffMember.calendar_delivery) gets the session's
+meetings attached as iTIP invitations (one .ics per meeting, the same UIDs as the feeds; meetings
+that have ended are left out): a REQUEST when they get a seat (enrolled, approved, promoted into
+a seat) and when the session changes, a CANCEL when they leave it (withdrawn, declined, lapsed)
+or it is cancelled, and a CANCEL of the one meeting that is cancelled. Waitlist places and
+requests waiting for approval hold no seat, so they are not invited."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from email.utils import parseaddr
 from functools import partial
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage, SafeMIMEText, get_connection
 from django.db import transaction
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
+from catalog import ical
+from catalog.choices import MeetingStatus
 from catalog.models import Meeting
+from learning.choices import CalendarDelivery
 
 from .choices import EnrollmentStatus
-from .models import Enrollment
+from .models import Enrollment, Reminder
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +46,7 @@ APPROVAL_REQUESTED = "approval_requested"
 SESSION_CANCELLED = "session_cancelled"
 MEETING_CANCELLED = "meeting_cancelled"
 SESSION_CHANGED = "session_changed"
+REMINDER = "reminder"
 
 SUBJECTS = {
     ENROLLED: "You are enrolled: {session}",
@@ -46,7 +61,23 @@ SUBJECTS = {
     SESSION_CANCELLED: "Cancelled: {session}",
     MEETING_CANCELLED: "A meeting is cancelled: {session}",
     SESSION_CHANGED: "Changed: {session}",
+    REMINDER: "Reminder: {session}, {when}",
 }
+
+
+REQUEST = "REQUEST"
+CANCEL = "CANCEL"
+INVITATION_FILENAME = "invite.ics"
+# Kinds whose mail puts the session's meetings in the calendar of someone with a seat, and kinds
+# whose mail takes them out.
+INVITING_KINDS = frozenset({ENROLLED, APPROVED, PROMOTED, SESSION_CHANGED})
+UNINVITING_KINDS = frozenset({WITHDRAWN, DECLINED, LAPSED, SESSION_CANCELLED})
+# The places that hold a seat in the session: only these are sent invitations.
+INVITED_STATUSES = (
+    EnrollmentStatus.ENROLLED,
+    EnrollmentStatus.COMPLETED,
+    EnrollmentStatus.INCOMPLETE,
+)
 
 
 def kind_for_status(status: str) -> str:
@@ -63,24 +94,70 @@ def after_commit(kind: str, enrollment_ids: list[int], **context) -> None:
         transaction.on_commit(partial(send, kind, list(enrollment_ids), context))
 
 
+def reminders_after_commit(reminders: list[Reminder], *, today: dt.date) -> None:
+    """Mail these reminders once the transaction commits. Their enrollment (with the person) and
+    meeting (with its session, course and building) are already loaded: no query is made."""
+    if reminders:
+        transaction.on_commit(partial(send_reminders, list(reminders), today))
+
+
+def send_reminders(reminders: list[Reminder], today: dt.date) -> int:
+    """One mail per reminder, over one connection; returns how many went out."""
+    messages = []
+    for reminder in reminders:
+        enrollment, meeting = reminder.enrollment, reminder.meeting
+        session = meeting.session
+        starts_at = timezone.localtime(meeting.starts_at)
+        values = {
+            "kind": REMINDER,
+            "enrollment": enrollment,
+            "staff": enrollment.staff,
+            "session": session,
+            "meeting": meeting,
+            "days": (starts_at.date() - today).days,
+            "session_url": settings.SITE_URL + reverse("catalog:session", args=[session.pk]),
+            "me_url": settings.SITE_URL + reverse("enrollment:me"),
+            "district_name": settings.DISTRICT_NAME,
+        }
+        subject = SUBJECTS[REMINDER].format(
+            session=session.display_title, when=date_format(starts_at, "D, M j, g:i A")
+        )
+        body = render_to_string("enrollment/mail/reminder.txt", values)
+        messages.append(EmailMessage(subject, body, to=[enrollment.staff.email]))
+    return _deliver(messages, REMINDER, [reminder.enrollment_id for reminder in reminders])
+
+
+def _deliver(messages: list[EmailMessage], kind: str, enrollment_ids: list[int]) -> int:
+    if not messages:
+        return 0
+    try:
+        return get_connection().send_messages(messages) or 0
+    except Exception:  # noqa: BLE001 - a mail outage must not turn a done change into an error
+        logger.exception("Could not send %s mail for enrollments %s", kind, enrollment_ids)
+        return 0
+
+
 def send(kind: str, enrollment_ids: list[int], context: dict) -> int:
     """Build and send the messages; returns how many went out. A mail server failure is logged,
     never raised: the change itself has already happened."""
     enrollments = (
         Enrollment.objects.filter(pk__in=enrollment_ids)
-        .select_related("staff", "session__course", "session__building")
+        .select_related("staff", "session__course__strand", "session__building")
         .prefetch_related(
             Prefetch("session__meetings", queryset=Meeting.objects.order_by("starts_at", "id")),
+            "session__facilitators",
             "staff__building__leaders",
         )
     )
     meeting = None
     if context.get("meeting"):
         meeting = Meeting.objects.filter(pk=context["meeting"]).first()
+    now = timezone.now()
     messages = []
     for enrollment in enrollments:
         session = enrollment.session
         page = settings.SITE_URL + reverse("catalog:session", args=[session.pk])
+        invitation = _invitation(kind, enrollment, meeting, now=now)
         values = {
             "kind": kind,
             "enrollment": enrollment,
@@ -94,6 +171,8 @@ def send(kind: str, enrollment_ids: list[int], context: dict) -> int:
             "approvals_url": settings.SITE_URL + reverse("enrollment:approvals"),
             "district_name": settings.DISTRICT_NAME,
             "hold_days": settings.APPROVAL_HOLD_DAYS,
+            "invitation": invitation[0] if invitation else "",
+            "invitation_count": len(invitation[1]) if invitation else 0,
         }
         subject = SUBJECTS[kind].format(
             session=session.display_title, name=enrollment.staff.display_name
@@ -110,11 +189,57 @@ def send(kind: str, enrollment_ids: list[int], context: dict) -> int:
         else:
             recipients = [enrollment.staff.email] if enrollment.staff.email else []
         if recipients:
-            messages.append(EmailMessage(subject, body, to=recipients))
-    if not messages:
-        return 0
-    try:
-        return get_connection().send_messages(messages) or 0
-    except Exception:  # noqa: BLE001 - a mail outage must not turn a done change into an error
-        logger.exception("Could not send %s mail for enrollments %s", kind, enrollment_ids)
-        return 0
+            message = EmailMessage(subject, body, to=recipients)
+            if invitation:
+                for part in _invitation_parts(enrollment, *invitation):
+                    message.attach(part)
+            messages.append(message)
+    return _deliver(messages, kind, enrollment_ids)
+
+
+def _invitation(
+    kind: str, enrollment: Enrollment, meeting: Meeting | None, *, now: dt.datetime
+) -> tuple[str, list[Meeting]] | None:
+    """The iTIP method and the meetings to attach to this mail, or None: only for people who
+    chose invitations, and only meetings that have not ended."""
+    if enrollment.staff.calendar_delivery != CalendarDelivery.INVITATIONS:
+        return None
+    # From the prefetched list: those meetings already carry their session, course and place.
+    meetings = [m for m in enrollment.session.meetings.all() if m.ends_at >= now]
+    if kind in INVITING_KINDS:
+        if enrollment.status not in INVITED_STATUSES:
+            return None
+        held = [m for m in meetings if m.status != MeetingStatus.CANCELLED]
+        return (REQUEST, held) if held else None
+    if kind == MEETING_CANCELLED:
+        if meeting is None or enrollment.status not in INVITED_STATUSES:
+            return None
+        cancelled = [m for m in meetings if m.pk == meeting.pk]
+        return (CANCEL, cancelled) if cancelled else None
+    if kind in UNINVITING_KINDS:
+        return (CANCEL, meetings) if meetings else None
+    return None
+
+
+def _invitation_parts(
+    enrollment: Enrollment, method: str, meetings: list[Meeting]
+) -> list[SafeMIMEText]:
+    """The invitation attachments, one per meeting (Outlook and Gmail act on the first event of
+    a message with several UIDs), with the iTIP method in their content type as mail apps
+    expect: invite.ics, or invite-1.ics, invite-2.ics... for several meetings."""
+    organizer = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    parts = []
+    for number, meeting in enumerate(meetings, start=1):
+        data = ical.invitation_bytes(
+            meetings=[meeting],
+            method=method,
+            attendee_email=enrollment.staff.email,
+            attendee_name=enrollment.staff.display_name,
+            organizer_email=organizer,
+        )
+        part = SafeMIMEText(data.decode("utf-8"), "calendar", "utf-8")
+        part.replace_header("Content-Type", f"text/calendar; method={method}; charset=utf-8")
+        name = INVITATION_FILENAME if len(meetings) == 1 else f"invite-{number}.ics"
+        part.add_header("Content-Disposition", "attachment", filename=name)
+        parts.append(part)
+    return parts

@@ -39,8 +39,9 @@ from .choices import (
     CompletionSource,
     EnrollmentSource,
     EnrollmentStatus,
+    ReminderKind,
 )
-from .models import Attendance, Completion, Enrollment, Evaluation
+from .models import Attendance, Completion, Enrollment, Evaluation, Reminder
 from .refusals import Refusal
 from .selectors import seats_taken, waitlist_position
 
@@ -707,6 +708,70 @@ def session_changed_notify(*, session: Session, what: str) -> None:
         )
     )
     notifications.after_commit(notifications.SESSION_CHANGED, participants, reason=what)
+
+
+# Reminders
+
+# Which reminder is due, by the number of the district's calendar days until the meeting. Each
+# kind has two days, so a missed daily run is made up the next day (the 1-day reminder on the
+# day itself, in time for the meeting).
+REMINDER_DAYS = {
+    0: ReminderKind.ONE_DAY,
+    1: ReminderKind.ONE_DAY,
+    2: ReminderKind.THREE_DAYS,
+    3: ReminderKind.THREE_DAYS,
+}
+
+
+@transaction.atomic
+def reminders_send(*, now: dt.datetime | None = None) -> int:
+    """Mail a reminder 3 days and 1 day before each meeting to everyone with a seat in it
+    (enrolled, or waiting for approval with the seat still held). Cancelled meetings, cancelled
+    or draft sessions, meetings that have started and people who have left the district get
+    none. Each reminder is recorded and goes out once per enrollment, meeting and kind, so the
+    daily job may run again at any time. A fixed number of queries however many are due; the
+    mail goes after commit (a mail server failure is logged). Returns how many were due."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    horizon = timezone.make_aware(
+        dt.datetime.combine(today + dt.timedelta(days=max(REMINDER_DAYS) + 1), dt.time.min)
+    )
+    # Locked, so that two runs at once queue here and the second sees the first's reminders.
+    meetings = list(
+        Meeting.objects.select_for_update(of=("self",))
+        .filter(starts_at__gt=now, starts_at__lt=horizon, session__status=SessionStatus.PUBLISHED)
+        .exclude(status=MeetingStatus.CANCELLED)
+        .select_related("session__course", "session__building")
+        .order_by("pk")
+    )
+    if not meetings:
+        return 0
+    seat_held = Q(status=EnrollmentStatus.ENROLLED) | Q(
+        Q(hold_expires_at__isnull=True) | Q(hold_expires_at__gt=now),
+        status=EnrollmentStatus.PENDING_APPROVAL,
+    )
+    by_session: dict[int, list[Enrollment]] = {}
+    for enrollment in (
+        Enrollment.objects.filter(seat_held, session_id__in={m.session_id for m in meetings})
+        .exclude(staff__status=StaffStatus.SEPARATED)
+        .select_related("staff")
+        .order_by("pk")
+    ):
+        by_session.setdefault(enrollment.session_id, []).append(enrollment)
+    already = set(
+        Reminder.objects.filter(meeting__in=meetings).values_list(
+            "enrollment_id", "meeting_id", "kind"
+        )
+    )
+    due = []
+    for meeting in meetings:
+        kind = REMINDER_DAYS[(timezone.localdate(meeting.starts_at) - today).days]
+        for enrollment in by_session.get(meeting.session_id, []):
+            if (enrollment.pk, meeting.pk, kind) not in already:
+                due.append(Reminder(enrollment=enrollment, meeting=meeting, kind=kind, sent_at=now))
+    Reminder.objects.bulk_create(due)
+    notifications.reminders_after_commit(due, today=today)
+    return len(due)
 
 
 # Attendance and completion

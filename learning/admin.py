@@ -140,18 +140,27 @@ class StaffMemberAdmin(admin.ModelAdmin):
     search_help_text = "Name, employee id or email."
     ordering = ("last_name", "first_name", "employee_id")
     autocomplete_fields = ("building", "position", "leads_buildings", "user")
-    readonly_fields = TIMESTAMPS
+    # The person chooses their calendar delivery on /me/, where the choice also revokes or makes
+    # their feed URL.
+    readonly_fields = ("calendar_delivery", *TIMESTAMPS)
     fieldsets = (
         (None, {"fields": ("employee_id", "first_name", "last_name", "preferred_name", "email")}),
         ("Employment", {"fields": ("building", "position", "status", "hired_on", "separated_on")}),
         ("Roster sync", {"fields": ("managed_manually", "is_demo")}),
         ("Access", {"fields": ("leads_buildings", "user")}),
+        ("Calendar", {"fields": ("calendar_delivery",)}),
         ("Record", {"fields": TIMESTAMPS}),
     )
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         # Separation is a status; enrollments and completions keep pointing at the person.
         return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:
+            # A facilitator's name is in the events of the sessions they facilitate.
+            catalog_services.facilitator_note_changes(staff=obj, changed_fields=form.changed_data)
 
 
 @admin.register(StaffGroup)

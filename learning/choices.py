@@ -34,3 +34,12 @@ class GroupKind(models.TextChoices):
 class RequirementKind(models.TextChoices):
     COURSE = "course", "Complete a course"
     CLOCK_HOURS = "clock_hours", "Clock hours in a strand"
+
+
+class CalendarDelivery(models.TextChoices):
+    """How a person's sessions reach their calendar. One way only: a subscribed feed and mailed
+    invitations together would show every event twice."""
+
+    FEED = "feed", "Subscribe to my calendar feed"
+    INVITATIONS = "invitations", "Send me invitations by mail"
+    NONE = "none", "Neither: I keep my calendar myself"

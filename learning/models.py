@@ -6,7 +6,14 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 
-from .choices import BuildingKind, GroupKind, PositionCategory, RequirementKind, StaffStatus
+from .choices import (
+    BuildingKind,
+    CalendarDelivery,
+    GroupKind,
+    PositionCategory,
+    RequirementKind,
+    StaffStatus,
+)
 
 
 class TimeStampedModel(models.Model):
@@ -100,6 +107,15 @@ class StaffMember(TimeStampedModel):
     )
     is_demo = models.BooleanField(
         default=False, help_text="Synthetic data created by seed_demo, not the district's own."
+    )
+    calendar_delivery = models.CharField(
+        max_length=20,
+        choices=CalendarDelivery.choices,
+        default=CalendarDelivery.FEED,
+        help_text=(
+            "How sessions reach the person's calendar: a feed they subscribe to, invitations by "
+            "mail, or neither. Mail and feed together would show events twice."
+        ),
     )
 
     class Meta:

@@ -51,6 +51,9 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 DISTRICT_NAME = os.environ.get("DISTRICT_NAME", "Birmingham Public Schools")
 # The domain part of calendar UIDs; fixed once meetings exist, so it is not derived from SITE_URL.
 CALENDAR_UID_DOMAIN = os.environ.get("CALENDAR_UID_DOMAIN", "pl.bps.example")
+# The public catalog feed's window: Google Calendar takes feeds up to about 1 MB.
+CALENDAR_FEED_DAYS_BACK = int(os.environ.get("CALENDAR_FEED_DAYS_BACK", "30"))
+CALENDAR_FEED_DAYS_AHEAD = int(os.environ.get("CALENDAR_FEED_DAYS_AHEAD", "365"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -144,6 +147,20 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Cache (rendered calendar feeds): Redis when CACHE_URL names one, so every worker shares it;
+# otherwise each process keeps its own in memory.
+CACHE_URL = os.environ.get("CACHE_URL", "").strip()
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+elif CACHE_URL in {"", "locmem://"}:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfigured(
+        "CACHE_URL must be a redis://, rediss:// or unix:// URL (or empty for an in-memory cache)."
+    )
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -236,7 +253,33 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # A personal calendar feed's URL is its secret: request log lines show it masked.
+    "filters": {"mask_feed_keys": {"()": "calendars.log.MaskFeedKeys"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        # Django's own runserver log, redefined here only to add the filter.
+        "django.server": {
+            "level": "INFO",
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "django.request": {"filters": ["mask_feed_keys"]},
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["mask_feed_keys"],
+        },
+    },
 }

@@ -433,6 +433,14 @@ def test_feed_token_staff_cannot_be_moved_to_someone_else(admin_client):
     assert token.staff_id != other.pk
 
 
+def test_feed_tokens_are_not_added_in_the_admin(admin_client):
+    # They follow each person's calendar delivery choice, made on their own page.
+    staff = f.StaffMemberFactory(calendar_delivery="invitations")
+    response = admin_client.post(admin_url(FeedToken, "add"), {"staff": staff.pk, "_save": "Save"})
+    assert response.status_code == 403
+    assert not FeedToken.objects.exists()
+
+
 def test_feed_token_rotate_action_replaces_the_key_without_showing_it(admin_client):
     token = f.FeedTokenFactory()
     old_key = token.key

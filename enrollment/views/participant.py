@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from calendars.views.subscription import subscription_panel
 from catalog.models import Session
 from learning import access
 from learning.text import moment
@@ -133,6 +134,7 @@ def me(request: HttpRequest) -> HttpResponse:
         "enrollment/me.html",
         {
             "page": page,
+            "calendar": subscription_panel(staff=staff, now=now),
             "has_places": any(
                 [
                     page.upcoming,

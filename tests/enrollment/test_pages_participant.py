@@ -449,6 +449,7 @@ def test_me_sorts_places_into_sections(signed_in, teacher, colleague):
         "Evaluation due",
         "In progress",
         "Completed this school year",
+        "Your calendar",
     ]
     parts = re.split(r"<h2[^>]*>.*?</h2>", response.content.decode())[1:]
     sections = dict(zip(headings, parts, strict=True))

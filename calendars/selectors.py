@@ -1,0 +1,251 @@
+"""Reads for the calendar feeds: the meetings each feed shows, shaped for catalog.ical in a fixed
+number of queries, and each feed's version (ETag and Last-Modified) computed from the data
+with aggregate queries, without building the feed.
+
+Every feed keeps a cancelled meeting (STATUS:CANCELLED) until it has ended, then drops it:
+calendar apps only learn of a cancellation from the event itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    When,
+)
+from django.forms.utils import ErrorDict
+
+from catalog.choices import MeetingStatus, SessionStatus
+from catalog.filters import SessionFilterSet, without_blank_values
+from catalog.models import Meeting, Session
+from catalog.selectors import shape_meetings_for_calendars
+from enrollment.choices import LIVE_STATUSES, EnrollmentStatus
+from enrollment.models import Enrollment
+from enrollment.selectors import with_waitlist_position
+from learning.models import StaffGroup, StaffMember
+
+# Raised whenever what the builder writes changes, so cached feeds and ETags are renewed.
+FEED_FORMAT = 1
+
+# A person's enrollment that puts a session in their feed: a live one, or one cancelled with its
+# session (kept so the meetings show as cancelled until they end).
+SHOWN_ENROLLMENT = Q(status__in=LIVE_STATUSES) | Q(
+    status=EnrollmentStatus.CANCELLED, session__status=SessionStatus.CANCELLED
+)
+# An explicit "no" from the person, which keeps a session of their group out of their feed.
+REFUSED_STATUSES = (EnrollmentStatus.WITHDRAWN, EnrollmentStatus.DECLINED)
+
+
+class InvalidFilters(Exception):
+    """The catalog feed's parameters do not validate; `errors` names each filter."""
+
+    def __init__(self, errors: ErrorDict):
+        super().__init__("Invalid filters: " + ", ".join(errors))
+        self.errors = errors
+
+
+def without_ended_cancellations(meetings: QuerySet[Meeting], *, at: dt.datetime) -> QuerySet:
+    """Drop cancelled meetings (or meetings of cancelled sessions) that ended before `at`."""
+    cancelled = Q(status=MeetingStatus.CANCELLED) | Q(session__status=SessionStatus.CANCELLED)
+    return meetings.exclude(cancelled & Q(ends_at__lt=at))
+
+
+def _in_feeds(meetings: QuerySet[Meeting], *, at: dt.datetime) -> QuerySet[Meeting]:
+    return without_ended_cancellations(meetings.exclude(session__status=SessionStatus.DRAFT), at=at)
+
+
+# The personal feed
+
+
+def _own_enrollments(staff: StaffMember) -> QuerySet[Enrollment]:
+    return Enrollment.objects.filter(staff=staff, session=OuterRef("session"))
+
+
+def personal_feed_meetings(staff: StaffMember, *, at: dt.datetime) -> QuerySet[Meeting]:
+    """The meetings of the person's live enrollments (waitlisted ones with their position) and of
+    the sessions restricted to a group they belong to (committee meetings, unless they withdrew
+    or were declined), drafts never. Annotated with the person's enrollment_status,
+    enrollment_updated_at and waitlist_position (None without one)."""
+    own = _own_enrollments(staff)
+    shown = own.filter(SHOWN_ENROLLMENT).order_by("-pk")
+    member = StaffGroup.members.through.objects.filter(
+        staffmember=staff, staffgroup=OuterRef("session__restricted_to_group")
+    )
+    refused = own.filter(status__in=REFUSED_STATUSES)
+    meetings = Meeting.objects.filter(Exists(shown) | (Exists(member) & ~Exists(refused)))
+    waitlisted = with_waitlist_position(own.filter(status=EnrollmentStatus.WAITLISTED))
+    meetings = meetings.annotate(
+        enrollment_status=Subquery(shown.values("status")[:1]),
+        enrollment_updated_at=Subquery(shown.values("updated_at")[:1]),
+        waitlist_position=Subquery(
+            waitlisted.order_by("-pk").values("waitlist_position")[:1],
+            output_field=IntegerField(),
+        ),
+    )
+    return shape_meetings_for_calendars(_in_feeds(meetings, at=at)).order_by("starts_at", "uid")
+
+
+# The public catalog feed
+
+
+def catalog_window(at: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """The catalog feed's dates: a month back to a year ahead by default, so the feed stays well
+    under what Google Calendar accepts (about 1 MB)."""
+    return (
+        at - dt.timedelta(days=settings.CALENDAR_FEED_DAYS_BACK),
+        at + dt.timedelta(days=settings.CALENDAR_FEED_DAYS_AHEAD),
+    )
+
+
+def catalog_filters(params: Mapping) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The parameters the catalog feed filters by, normalised (unknown ones and blanks dropped,
+    values sorted), so equal filters share one cached feed."""
+    data = without_blank_values(params)
+    names = SessionFilterSet.base_filters
+    return tuple(
+        (name, tuple(sorted(data.getlist(name)))) for name in sorted(data) if name in names
+    )
+
+
+def catalog_feed_meetings(params: Mapping, *, at: dt.datetime) -> QuerySet[Meeting]:
+    """Meetings of published sessions (and of cancelled ones, until each meeting has ended)
+    matching SessionFilterSet, as the API and the catalog page filter, inside the feed's
+    window. Nothing about participants. Raises InvalidFilters."""
+    filterset = SessionFilterSet(
+        data=params,
+        queryset=Session.objects.filter(
+            status__in=(SessionStatus.PUBLISHED, SessionStatus.CANCELLED)
+        ),
+    )
+    if not filterset.is_valid():
+        raise InvalidFilters(filterset.errors)
+    start, end = catalog_window(at)
+    meetings = Meeting.objects.filter(
+        session__in=filterset.qs.order_by().values("pk"), ends_at__gte=start, starts_at__lt=end
+    )
+    return shape_meetings_for_calendars(_in_feeds(meetings, at=at)).order_by("starts_at", "uid")
+
+
+# One session
+
+
+def session_feed_meetings(session: Session, *, at: dt.datetime) -> QuerySet[Meeting]:
+    """All meetings of one session, cancelled ones until they end. Whether the user may see the
+    session (a draft) is the caller's question."""
+    meetings = Meeting.objects.filter(session=session)
+    return shape_meetings_for_calendars(without_ended_cancellations(meetings, at=at)).order_by(
+        "starts_at", "uid"
+    )
+
+
+# Versions
+
+
+@dataclass(frozen=True)
+class FeedVersion:
+    """A feed's ETag (unquoted) and Last-Modified (None for a feed that never held anything)."""
+
+    etag: str
+    last_modified: dt.datetime | None
+
+
+def _per_session(queryset: QuerySet, aggregate) -> Subquery:
+    return Subquery(
+        queryset.filter(session=OuterRef("session"))
+        .order_by()
+        .values("session")
+        .annotate(value=aggregate)
+        .values("value")
+    )
+
+
+def _data_fingerprint(meetings: QuerySet[Meeting], **extra) -> dict:
+    """One aggregate query over the feed's meetings: which meetings (count, sum of ids), their
+    sequences, and the latest change of everything an event shows. (The names are prefixed so
+    they cannot shadow the fields they aggregate.)"""
+    facilitators = Session.facilitators.through.objects.all()
+    return meetings.annotate(
+        facilitators_changed=_per_session(facilitators, Max("staffmember__updated_at")),
+        facilitator_ids=_per_session(facilitators, Sum("staffmember_id")),
+    ).aggregate(
+        v_count=Count("pk"),
+        v_ids=Sum("pk"),
+        v_sequences=Sum("sequence"),
+        v_meetings=Max("updated_at"),
+        v_sessions=Max("session__updated_at"),
+        v_courses=Max("session__course__updated_at"),
+        v_strands=Max("session__course__strand__updated_at"),
+        v_buildings=Max("session__building__updated_at"),
+        v_facilitators=Max("facilitators_changed"),
+        v_facilitator_ids=Sum("facilitator_ids"),
+        **extra,
+    )
+
+
+def _version(kind: str, identity: object, data: dict) -> FeedVersion:
+    settings_shown = (settings.SITE_URL, settings.DISTRICT_NAME, settings.TIME_ZONE)
+    text = repr((FEED_FORMAT, kind, identity, settings_shown, sorted(data.items())))
+    moments = [value for value in data.values() if isinstance(value, dt.datetime)]
+    return FeedVersion(
+        etag=hashlib.sha256(text.encode()).hexdigest()[:32],
+        last_modified=max(moments) if moments else None,
+    )
+
+
+def personal_feed_version(staff: StaffMember, *, at: dt.datetime) -> FeedVersion:
+    """The personal feed's version in two queries. Besides the meetings' data it follows the
+    person's enrollments (a status change, a withdrawal) and their waitlist positions, which
+    move when someone ahead leaves the waitlist."""
+    session_enrollments = Enrollment.objects.all()
+    meetings = personal_feed_meetings(staff, at=at).annotate(
+        waitlist_changed=Case(
+            When(
+                enrollment_status=EnrollmentStatus.WAITLISTED,
+                then=_per_session(session_enrollments, Max("updated_at")),
+            ),
+            default=None,
+            output_field=DateTimeField(),
+        )
+    )
+    data = _data_fingerprint(
+        meetings,
+        v_enrollment=Max("enrollment_updated_at"),
+        v_waitlist_changed=Max("waitlist_changed"),
+        # Weighted by the meeting, so two positions changing at once still change the sum.
+        v_waitlist=Sum(F("waitlist_position") * F("pk")),
+    )
+    # A withdrawal takes meetings out: the latest change of any of the person's enrollments
+    # keeps Last-Modified moving forward.
+    data |= Enrollment.objects.filter(staff=staff).aggregate(v_enrollments=Max("updated_at"))
+    return _version("personal", staff.pk, data)
+
+
+def catalog_feed_version(
+    params: Mapping, *, at: dt.datetime, meetings: QuerySet[Meeting] | None = None
+) -> FeedVersion:
+    """The catalog feed's version for these filters, in one query. Pass the feed's `meetings`
+    (catalog_feed_meetings) when you have them, or the filters are validated again. Raises
+    InvalidFilters."""
+    if meetings is None:
+        meetings = catalog_feed_meetings(params, at=at)
+    return _version("catalog", catalog_filters(params), _data_fingerprint(meetings))
+
+
+def session_feed_version(session: Session, *, at: dt.datetime, include_link: bool) -> FeedVersion:
+    data = _data_fingerprint(session_feed_meetings(session, at=at))
+    return _version("session", (session.pk, include_link), data)

@@ -1,0 +1,230 @@
+"""The feeds calendar apps fetch: no login (calendar apps cannot log in), GET and HEAD only.
+
+The personal feed's URL is its only secret: the key is compared in constant time, never logged
+(calendars.log masks it), and a wrong, rotated or revoked key is a plain 404. Every feed answers
+conditional requests from a version computed without building the feed, and keeps its bytes in
+the cache under that version, so an unchanged feed is neither rebuilt nor resent."""
+
+from __future__ import annotations
+
+import hmac
+import re
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import F, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound
+from django.utils import timezone
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date, quote_etag
+from django.views.decorators.http import require_safe
+
+from catalog import ical
+from catalog.models import Meeting
+from enrollment.choices import EnrollmentStatus
+from learning import access
+from learning.choices import StaffStatus
+
+from .. import selectors
+from ..models import FeedToken
+
+CONTENT_TYPE = "text/calendar; charset=utf-8"
+# Calendar apps are asked to refresh hourly (REFRESH-INTERVAL); HTTP caches may keep a copy as
+# long. The personal feed's URL is a capability: only the person's own client may keep it.
+MAX_AGE = 3600
+PERSONAL_CACHE_CONTROL = f"private, max-age={MAX_AGE}"
+PUBLIC_CACHE_CONTROL = f"public, max-age={MAX_AGE}"
+# Rendered feeds stay in the cache this long after their last build; a new version is a new key.
+RENDERED_TTL = 24 * 3600
+# What new_feed_key makes: 43 URL-safe characters. Anything else cannot be a key.
+KEY_FORMAT = re.compile(r"[A-Za-z0-9_-]{43}")
+# Characters of a key the database looks up (through the key's unique index; PostgreSQL also has
+# the pattern index Django adds for LIKE); SQLite's LIKE ignores case, so a prefix may match a
+# few keys, all of which are then compared.
+LOOKUP_PREFIX = 12
+MAX_CANDIDATES = 8
+USER_AGENT_LENGTH = FeedToken._meta.get_field("last_client").max_length
+
+PERSONAL_NAME = "My professional learning ({district})"
+CATALOG_NAME = "Professional learning catalog ({district})"
+
+WAITLIST_PREFIX = "[Waitlist #{position}] "
+PENDING_PREFIX = "[Awaiting approval] "
+MSG_INVALID_FILTERS = "Invalid filter {name}: {message}"
+MSG_NO_FEED = "No calendar feed at this address.\n"
+
+
+def _respond(
+    request: HttpRequest,
+    version: selectors.FeedVersion,
+    build: Callable[[], bytes],
+    *,
+    cache_control: str,
+    headers: dict[str, str] | None = None,
+) -> HttpResponse:
+    """The feed, or 304 when the client's copy is current (If-None-Match, If-Modified-Since).
+    The bytes come from the cache when this version was built before."""
+    etag = quote_etag(version.etag)
+    last_modified = (
+        int(version.last_modified.timestamp()) if version.last_modified is not None else None
+    )
+    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if response is None:
+        key = f"calendars:feed:{version.etag}"
+        body = cache.get(key)
+        if body is None:
+            body = build()
+            cache.set(key, body, RENDERED_TTL)
+        response = HttpResponse(body, content_type=CONTENT_TYPE)
+        for name, value in (headers or {}).items():
+            response[name] = value
+    response["ETag"] = etag
+    if last_modified is not None:
+        response["Last-Modified"] = http_date(last_modified)
+    response["Cache-Control"] = cache_control
+    return response
+
+
+def _events(meetings: Iterable[Meeting], *, include_link: bool) -> list[ical.EventData]:
+    return [ical.event_for_meeting(meeting, include_link=include_link) for meeting in meetings]
+
+
+# The personal feed
+
+
+def _token_for(key: str) -> FeedToken | None:
+    """The token with exactly this key, or None. The database is only asked for the key's first
+    LOOKUP_PREFIX characters (an index search takes longer the more of the input matches, which
+    could give a key away a character at a time); the whole key is then compared in constant
+    time, so timing can tell at most the prefix, never the other 186 bits."""
+    if not KEY_FORMAT.fullmatch(key):
+        return None
+    candidates = (
+        FeedToken.objects.select_related("staff")
+        .exclude(staff__status=StaffStatus.SEPARATED)
+        .filter(key__startswith=key[:LOOKUP_PREFIX])
+        .order_by("pk")[:MAX_CANDIDATES]
+    )
+    found = None
+    for candidate in candidates:
+        # No early exit: every candidate is compared.
+        if hmac.compare_digest(candidate.key.encode(), key.encode()):
+            found = candidate
+    return found
+
+
+def _record_fetch(token: FeedToken, request: HttpRequest) -> None:
+    """One UPDATE, counting in the database, so concurrent fetches all count."""
+    FeedToken.objects.filter(pk=token.pk).update(
+        last_fetched_at=timezone.now(),
+        last_client=request.headers.get("User-Agent", "")[:USER_AGENT_LENGTH],
+        fetch_count=F("fetch_count") + 1,
+    )
+
+
+def _personal_events(meetings: QuerySet[Meeting]) -> list[ical.EventData]:
+    events = []
+    for meeting in meetings:
+        prefix, tentative = "", False
+        if meeting.enrollment_status == EnrollmentStatus.WAITLISTED:
+            prefix = WAITLIST_PREFIX.format(position=meeting.waitlist_position)
+            tentative = True
+        elif meeting.enrollment_status == EnrollmentStatus.PENDING_APPROVAL:
+            prefix, tentative = PENDING_PREFIX, True
+        events.append(
+            ical.event_for_meeting(
+                meeting,
+                title_prefix=prefix,
+                tentative=tentative,
+                include_link=True,
+                changed_at=meeting.enrollment_updated_at,
+            )
+        )
+    return events
+
+
+@require_safe
+def personal_feed(request: HttpRequest, key: str) -> HttpResponse:
+    token = _token_for(key)
+    if token is None:
+        # The same answer for a key that never was, was rotated or was revoked; plain text, as
+        # calendar apps show no HTML, and nothing echoed back.
+        return HttpResponseNotFound(MSG_NO_FEED, content_type="text/plain; charset=utf-8")
+    _record_fetch(token, request)
+    staff, now = token.staff, timezone.now()
+    version = selectors.personal_feed_version(staff, at=now)
+
+    def build() -> bytes:
+        meetings = selectors.personal_feed_meetings(staff, at=now)
+        return ical.calendar_bytes(
+            name=PERSONAL_NAME.format(district=_district()), events=_personal_events(meetings)
+        )
+
+    response = _respond(request, version, build, cache_control=PERSONAL_CACHE_CONTROL)
+    # A capability URL: keep it out of search engines should it ever be linked.
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+# The public catalog feed
+
+
+@require_safe
+def catalog_feed(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    try:
+        meetings = selectors.catalog_feed_meetings(request.GET, at=now)
+    except selectors.InvalidFilters as invalid:
+        lines = [
+            MSG_INVALID_FILTERS.format(name=name, message=message)
+            for name, messages in invalid.errors.items()
+            for message in messages
+        ]
+        return HttpResponse(
+            "\n".join(lines) + "\n", status=400, content_type="text/plain; charset=utf-8"
+        )
+    version = selectors.catalog_feed_version(request.GET, at=now, meetings=meetings)
+
+    def build() -> bytes:
+        return ical.calendar_bytes(
+            name=CATALOG_NAME.format(district=_district()),
+            events=_events(meetings, include_link=False),
+        )
+
+    return _respond(request, version, build, cache_control=PUBLIC_CACHE_CONTROL)
+
+
+# One session
+
+
+@require_safe
+def session_feed(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Add to my calendar" for one session: a download, for whoever may see the session (a
+    draft only for district PD and its facilitators), with the online link for staff."""
+    session = access.visible_sessions(request.user).select_related("course").filter(pk=pk).first()
+    if session is None:
+        raise Http404("No such session.")
+    now = timezone.now()
+    include_link = access.may_see_meeting_links(request.user)
+    version = selectors.session_feed_version(session, at=now, include_link=include_link)
+
+    def build() -> bytes:
+        meetings = selectors.session_feed_meetings(session, at=now)
+        return ical.calendar_bytes(
+            name=session.display_title, events=_events(meetings, include_link=include_link)
+        )
+
+    filename = f"{session.course.code}-session-{session.pk}.ics"
+    return _respond(
+        request,
+        version,
+        build,
+        # It may hold the online link and answers per user: never a shared cache.
+        cache_control=PERSONAL_CACHE_CONTROL,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _district() -> str:
+    return settings.DISTRICT_NAME
