@@ -433,7 +433,11 @@ class _DemoBuilder:
             )
             user.save()
             if person and person.auth_groups:
-                user.groups.set(Group.objects.filter(name__in=person.auth_groups))
+                # The role groups come from a data migration; get_or_create keeps the demo whole
+                # on a database emptied since (a test database flushed between tests).
+                user.groups.set(
+                    [Group.objects.get_or_create(name=name)[0] for name in person.auth_groups]
+                )
             users[role] = user
         return users
 

@@ -80,7 +80,8 @@ class StaffMemberFactory(factory.django.DjangoModelFactory):
         model = StaffMember
         skip_postgeneration_save = True
 
-    employee_id = factory.Sequence(lambda n: f"{n:06d}")
+    # "F" keeps factory-made staff apart from the numeric ids of the import test files.
+    employee_id = factory.Sequence(lambda n: f"F{n:06d}")
     first_name = factory.Sequence(lambda n: f"First{n}")
     last_name = factory.Sequence(lambda n: f"Last{n}")
     email = factory.LazyAttribute(lambda o: f"{o.employee_id}@staff.example.org")
