@@ -202,6 +202,18 @@ APPROVAL_HOLD_DAYS = int(os.environ.get("APPROVAL_HOLD_DAYS", "5"))
 # answer can be traced back to the person who gave it.
 EVALUATION_MIN_RESPONSES = int(os.environ.get("EVALUATION_MIN_RESPONSES", "3"))
 
+# Imports (roster, completions): files larger than IMPORT_MAX_BYTES or with more data rows than
+# IMPORT_MAX_ROWS are refused before any row is checked; a workbook (a zip) whose members would
+# unpack to more than IMPORT_MAX_UNCOMPRESSED_BYTES is refused as a zip bomb. A roster sync that
+# would deactivate more than IMPORT_SYNC_DEACTIVATE_CAP_PERCENT of active staff needs an explicit
+# confirmation, so a truncated export cannot empty the district.
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "200000"))
+IMPORT_MAX_UNCOMPRESSED_BYTES = int(
+    os.environ.get("IMPORT_MAX_UNCOMPRESSED_BYTES", str(256 * 1024 * 1024))
+)
+IMPORT_SYNC_DEACTIVATE_CAP_PERCENT = int(os.environ.get("IMPORT_SYNC_DEACTIVATE_CAP_PERCENT", "10"))
+
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
@@ -247,6 +259,8 @@ SPECTACULAR_SETTINGS = {
         "EnrollmentStatusEnum": "enrollment.choices.EnrollmentStatus",
         "EnrollmentSourceEnum": "enrollment.choices.EnrollmentSource",
         "CompletionSourceEnum": "enrollment.choices.CompletionSource",
+        "ImportKindEnum": "imports.choices.ImportKind",
+        "ImportOutcomeEnum": "imports.choices.ImportOutcome",
     },
 }
 

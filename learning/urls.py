@@ -10,6 +10,7 @@ urlpatterns = [
     path("catalog/", include("catalog.urls")),
     path("", include("enrollment.urls")),
     path("calendars/", include("calendars.urls")),
+    path("hr/imports/", include("imports.urls")),
     path("api/v1/", include("learning.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -7,6 +7,7 @@ from rest_framework.routers import APIRootView, DefaultRouter
 
 from catalog import api as catalog_api
 from enrollment import api as enrollment_api
+from imports import api as imports_api
 
 
 class PublicAPIRootView(APIRootView):
@@ -25,6 +26,7 @@ router.register("sessions", catalog_api.SessionViewSet, basename="session")
 router.register("enrollments", enrollment_api.EnrollmentViewSet, basename="enrollment")
 router.register("completions", enrollment_api.CompletionViewSet, basename="completion")
 router.register("evaluations", enrollment_api.EvaluationViewSet, basename="evaluation")
+router.register("imports", imports_api.ImportRunViewSet, basename="import-run")
 
 session_actions = enrollment_api.SessionActionsViewSet
 

@@ -29,7 +29,8 @@ ENROLLMENT_PATHS = [
     "/api/v1/evaluations/",
     "/api/v1/me/transcript/",
 ]
-PATHS = CATALOG_PATHS + ENROLLMENT_PATHS
+IMPORT_PATHS = ["/api/v1/imports/", "/api/v1/imports/{id}/", "/api/v1/imports/{id}/commit/"]
+PATHS = CATALOG_PATHS + ENROLLMENT_PATHS + IMPORT_PATHS
 
 
 def test_schema_command_validates_without_warnings(tmp_path):

@@ -152,6 +152,7 @@ CATALOG_LINK = ("Catalog", CATALOG)
 API_LINK = ("API", "/api/docs/")
 ME_LINK = ("My learning", "/me/")
 APPROVALS_LINK = ("Approvals", "/leaders/approvals/")
+IMPORTS_LINK = ("Imports", "/hr/imports/")
 
 
 def test_anonymous_sees_no_roles_and_only_the_catalog(client):
@@ -209,6 +210,7 @@ def test_hr_is_named_and_offered_staff_records_once_staff(client, hr):
     assert nav_links(response) == [
         CATALOG_LINK,
         ME_LINK,
+        IMPORTS_LINK,
         ("Staff records", "/admin/learning/staffmember/"),
         API_LINK,
         ("Admin", "/admin/"),
@@ -220,8 +222,15 @@ def test_superuser_is_an_administrator_with_one_admin_link(client, admin_user):
     response = page_as(client, admin_user)
 
     assert role_words(response) == ["Administrator"]
-    # No staff record, so no "My learning"; an administrator approves anyone's requests.
-    assert nav_links(response) == [CATALOG_LINK, APPROVALS_LINK, API_LINK, ("Admin", "/admin/")]
+    # No staff record, so no "My learning"; an administrator approves anyone's requests and
+    # runs HR's imports.
+    assert nav_links(response) == [
+        CATALOG_LINK,
+        APPROVALS_LINK,
+        IMPORTS_LINK,
+        API_LINK,
+        ("Admin", "/admin/"),
+    ]
 
 
 def test_login_without_any_role_shows_no_roles(client):

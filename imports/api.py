@@ -1,0 +1,210 @@
+"""The imports API: upload a file (multipart) for a preview with the same content as the HR page,
+read the runs, and commit a preview. HR and administrators only: others see no runs."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from learning import access
+from learning.api.exceptions import refusal_body, refusal_responses
+
+from . import selectors, services
+from .choices import ImportKind
+from .forms import parse_mapping
+from .models import ImportRun
+from .readers import UnreadableFile
+
+# The parts of a change set a client sees; the rest (fingerprint, the error report's cells) is
+# the commit's business.
+CHANGE_KEYS = {
+    ImportKind.ROSTER: (
+        "create_buildings",
+        "create_positions",
+        "create",
+        "update",
+        "reactivate",
+        "deactivate",
+    ),
+    ImportKind.COMPLETIONS: ("create", "unchanged"),
+}
+
+
+class ImportUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        allow_empty_file=True, help_text="CSV, XLSX, XLS or ODS (the first sheet)."
+    )
+    kind = serializers.ChoiceField(choices=ImportKind.choices, default=ImportKind.ROSTER)
+    sync = serializers.BooleanField(
+        default=False, help_text="Roster: deactivate active staff missing from the file."
+    )
+    create_missing = serializers.BooleanField(
+        default=False, help_text="Roster: create unknown buildings and positions."
+    )
+    skip_invalid = serializers.BooleanField(
+        default=False, help_text="Commit the valid rows even if other rows have errors."
+    )
+    mapping = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text='"Column=field" lines, for columns with unusual names.',
+    )
+
+    def validate_mapping(self, value: str) -> dict[str, str]:
+        try:
+            return parse_mapping(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
+
+
+class ImportCommitSerializer(serializers.Serializer):
+    confirm_large_deactivation = serializers.BooleanField(
+        default=False,
+        help_text="Needed when a sync would deactivate more than the cap (10%) of active staff.",
+    )
+
+
+class ImportRowErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="The row number as the spreadsheet shows it.")
+    column = serializers.CharField(help_text="The column as named in the file.")
+    field = serializers.CharField()
+    value = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ImportRunSerializer(serializers.ModelSerializer):
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    counts = serializers.SerializerMethodField()
+    changes = serializers.SerializerMethodField()
+    errors = ImportRowErrorSerializer(many=True, read_only=True)
+    needs_confirmation = serializers.SerializerMethodField()
+    can_commit = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ImportRun
+        fields = [
+            "id",
+            "kind",
+            "file_name",
+            "file_sha256",
+            "file_size",
+            "created_by",
+            "created_at",
+            "options",
+            "outcome",
+            "message",
+            "committed_at",
+            "counts",
+            "changes",
+            "errors",
+            "needs_confirmation",
+            "can_commit",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_counts(self, run: ImportRun) -> dict:
+        return run.counts
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_changes(self, run: ImportRun) -> dict:
+        """Roster: create_buildings, create_positions, create, update (field: [before, after]),
+        reactivate, deactivate. Completions: create, unchanged."""
+        return {key: run.change_set.get(key, []) for key in CHANGE_KEYS.get(run.kind, ())}
+
+    def get_needs_confirmation(self, run: ImportRun) -> bool:
+        return selectors.preview_of(run).needs_confirmation
+
+    def get_can_commit(self, run: ImportRun) -> bool:
+        return (
+            run.outcome != "committed"
+            and bool(run.change_set)
+            and (selectors.preview_of(run).can_commit)
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Import runs",
+        description="HR and administrators: every run, newest first. Others: none.",
+    ),
+    retrieve=extend_schema(responses={200: ImportRunSerializer, **refusal_responses(404)}),
+)
+class ImportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Roster and completion imports: preview, then commit."""
+
+    serializer_class = ImportRunSerializer
+    filter_backends = []
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    def get_queryset(self):
+        return selectors.import_runs(self.request.user)
+
+    @extend_schema(
+        summary="Upload a file for a preview",
+        description=(
+            "HR and administrators. Reads the file, checks every row and answers with the "
+            "preview (counts, changes, errors); nothing else is written. A file that cannot be "
+            "used answers 400 with `code` and `message`."
+        ),
+        request={"multipart/form-data": ImportUploadSerializer},
+        responses={201: ImportRunSerializer, **refusal_responses(400, 403)},
+    )
+    def create(self, request) -> Response:
+        if not access.is_hr(request.user):
+            raise PermissionDenied(services.MSG_NOT_PERMITTED)
+        body = ImportUploadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        try:
+            preview = services.import_preview(
+                kind=data["kind"],
+                source=data["file"],
+                file_name=data["file"].name,
+                mapping=data["mapping"],
+                sync=data["sync"],
+                create_missing=data["create_missing"],
+                skip_invalid=data["skip_invalid"],
+                actor=request.user,
+            )
+        except UnreadableFile as error:
+            return Response(
+                refusal_body(error.code, error.message), status=status.HTTP_400_BAD_REQUEST
+            )
+        run = self.get_queryset().get(pk=preview.run.pk)
+        return Response(ImportRunSerializer(run).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Commit a preview",
+        description=(
+            "Applies exactly the previewed change set in one transaction. Refusals answer 409 "
+            "with `code`: has_errors, stale (preview again), needs_confirmation, "
+            "already_committed, sync_rows_without_id, not_previewed."
+        ),
+        request=ImportCommitSerializer,
+        responses={200: ImportRunSerializer, **refusal_responses(404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def commit(self, request, pk=None) -> Response:
+        run = self.get_object()
+        body = ImportCommitSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            services.import_commit(
+                run=run,
+                actor=request.user,
+                confirm_large_deactivation=body.validated_data["confirm_large_deactivation"],
+            )
+        except services.ImportRefused as refusal:
+            return Response(
+                refusal_body(refusal.code, refusal.message, refusal.details),
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response(ImportRunSerializer(self.get_queryset().get(pk=run.pk)).data)

@@ -1,0 +1,150 @@
+"""import_completions: preview (and with --commit, record) completions from a CSV, XLSX, XLS or
+ODS file: external PD and legacy records."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.exceptions import PermissionDenied
+from django.core.management.base import CommandError
+
+from imports import services
+from imports.completions import COMPLETION_COLUMNS, CompletionsPreview
+from imports.readers import FORMAT_NAMES, UnreadableFile
+
+from .import_roster import (
+    FILE_HAS_ERRORS,
+    MSG_HAS_ERRORS,
+    MSG_PREVIEW_ONLY,
+    MSG_SKIPPED,
+    SHOWN,
+    UNUSABLE_INPUT,
+)
+from .import_roster import Command as RosterCommand
+
+SUMMARY = (
+    ("rows", "rows read"),
+    ("created", "to record"),
+    ("unchanged", "unchanged (already recorded)"),
+    ("invalid_rows", "rows with errors"),
+)
+
+
+class Command(RosterCommand):
+    help = (
+        "Preview the completions in FILE (CSV, XLSX, XLS or ODS: employee ID, course code, "
+        "completed on, clock hours, evidence): which would be recorded, which are already "
+        "recorded, and every row error with its row and column. Nothing is written without "
+        "--commit. Exit status: 0 done, 1 the file has errors (or the commit was refused), 2 "
+        "the file cannot be used."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="The completions file.")
+        parser.add_argument("--commit", action="store_true", help="Record the completions.")
+        parser.add_argument(
+            "--skip-invalid",
+            action="store_true",
+            help="Commit the valid rows even though other rows have errors.",
+        )
+        parser.add_argument("--sheet", help="The sheet to read (default: the first).")
+        fields = ", ".join(column.field for column in COMPLETION_COLUMNS)
+        parser.add_argument(
+            "--mapping",
+            nargs="+",
+            action="extend",
+            default=[],
+            metavar="COLUMN=FIELD",
+            help=(
+                f"Read a column as a field, whatever its name; the fields are: {fields}. "
+                'An empty field ignores the column ("Notes=").'
+            ),
+        )
+        parser.add_argument(
+            "--user",
+            help="The username recorded as having run the import (an HR or district PD login).",
+        )
+        parser.add_argument(
+            "--error-report",
+            metavar="PATH",
+            help="Write the rows with errors to PATH (.xlsx, or .csv), with a column of problems.",
+        )
+
+    def handle(self, *args, **options):
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"No such file: {path}", returncode=UNUSABLE_INPUT)
+        mapping = self._mapping(options["mapping"])
+        actor = self._actor(options["user"])
+        self.tty = self.stdout.isatty()
+        self.stdout.write(f"Reading {path.name}")
+        try:
+            preview = services.completions_preview(
+                source=path,
+                sheet=options["sheet"],
+                mapping=mapping,
+                skip_invalid=options["skip_invalid"],
+                actor=actor,
+                progress=self._progress,
+            )
+        except (UnreadableFile, PermissionDenied) as error:
+            raise CommandError(str(error), returncode=UNUSABLE_INPUT) from None
+        self._write_preview(preview)
+        if preview.has_errors and options["error_report"]:
+            self._write_report(preview, Path(options["error_report"]))
+        counts = preview.counts
+        if not options["commit"]:
+            if preview.has_errors:
+                raise CommandError(
+                    MSG_HAS_ERRORS.format(errors=counts["errors"], rows=counts["invalid_rows"]),
+                    returncode=FILE_HAS_ERRORS,
+                )
+            self.stdout.write(MSG_PREVIEW_ONLY)
+            return
+        self.stdout.write("Committing")
+        try:
+            run = services.completions_commit(
+                run=preview.run, actor=actor, skip_invalid=options["skip_invalid"]
+            )
+        except services.ImportRefused as refusal:
+            raise CommandError(refusal.message, returncode=FILE_HAS_ERRORS) from None
+        except PermissionDenied as error:
+            raise CommandError(str(error), returncode=UNUSABLE_INPUT) from None
+        except Exception:
+            raise CommandError(preview.run.message, returncode=FILE_HAS_ERRORS) from None
+        self.stdout.write(self.style.SUCCESS(run.message))
+        if preview.has_errors:
+            raise CommandError(
+                MSG_SKIPPED.format(rows=counts["invalid_rows"]), returncode=FILE_HAS_ERRORS
+            )
+
+    def _write_preview(self, preview: CompletionsPreview) -> None:
+        run = preview.run
+        described = preview.change_set.get("file", {})
+        where = FORMAT_NAMES.get(described.get("format"), "")
+        if described.get("sheet"):
+            where += f', sheet "{described["sheet"]}"'
+        self.stdout.write(
+            f"Import run #{run.pk}: {run.file_name} ({where}, header on row "
+            f"{described.get('header_row')})"
+        )
+        counts = preview.counts
+        width = max(len(label) for _key, label in SUMMARY)
+        for key, label in SUMMARY:
+            if counts.get(key) or key != "invalid_rows":
+                self.stdout.write(f"  {label:<{width}}  {counts.get(key, 0):>7,}")
+        creates = preview.creates
+        if creates:
+            self.stdout.write(f"To record ({self._first(len(creates))}):")
+            shown = creates[:SHOWN]
+            id_width = max(len(entry["employee_id"]) for entry in shown)
+            for entry in shown:
+                self.stdout.write(
+                    f"  {entry['employee_id']:<{id_width}}  {entry['name']}: "
+                    f"{preview.describe(entry)}"
+                )
+        errors = preview.errors
+        if errors:
+            self.stdout.write(self.style.ERROR(f"Errors ({self._first(len(errors))}):"))
+            for error in errors[:SHOWN]:
+                self.stdout.write(f"  {error}")

@@ -1,0 +1,589 @@
+"""Every write of the imports: a preview stores what a file would change in an ImportRun; a
+commit applies exactly that, in one transaction, or refuses. The command, the HR page and the
+API call these.
+
+    preview = roster_preview(source=upload, file_name=upload.name, sync=True, actor=user)
+    preview.counts, preview.errors, preview.updates ...        # show it
+    run = roster_commit(run=preview.run, actor=user)           # after HR confirms
+
+completions_preview / completions_commit do the same for a file of completions.
+
+A refusal (ImportRefused) and a failure (any other exception) are recorded on the run (outcome
+refused / failed, with the message) and then raised; the database is left exactly as it was. Call
+these outside a transaction of your own, or a rollback of yours also drops that record."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import BinaryIO
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.utils import timezone
+
+from enrollment.choices import CompletionSource
+from enrollment.models import Completion
+from learning import access
+from learning.choices import StaffStatus
+from learning.models import Building, Position, StaffMember
+
+from . import completions, roster
+from .choices import ImportKind, ImportOutcome
+from .completions import CompletionsPreview
+from .models import ImportRun
+from .readers import Table, UnreadableFile, read_table
+from .roster import RosterPreview
+
+logger = logging.getLogger(__name__)
+
+# Rows per INSERT/UPDATE statement (the database's own limit on parameters may lower it).
+BULK_BATCH_SIZE = 500
+
+MSG_NOT_PERMITTED = "Only HR and administrators may import the staff roster."
+MSG_NOT_A_ROSTER = "This import run is not a roster import."
+MSG_ALREADY_COMMITTED = "This preview was already committed."
+MSG_NOT_PREVIEWED = "This file could not be read, so there is nothing to commit."
+MSG_HAS_ERRORS = (
+    "The file has {errors} error(s) in {rows} row(s). Fix them and preview the file again, or "
+    "commit only the valid rows (skip invalid rows)."
+)
+MSG_SYNC_ROWS_WITHOUT_ID = (
+    "{rows} row(s) with errors have no employee ID, so a sync cannot tell whether those people "
+    "still work here and might deactivate them. Fix those rows and preview the file again."
+)
+MSG_STALE = "The staff list changed since this preview; preview the file again."
+MSG_DEACTIVATION_CAP = (
+    "This sync would deactivate {count} of {active} active staff ({percent:.0f}%), more than "
+    "the {cap}% allowed without confirmation. Check that the file is the whole roster, then "
+    "confirm the deactivation."
+)
+MSG_FAILED = "The import failed and nothing was changed ({error}). The error was logged."
+MSG_COMMITTED = (
+    "Committed: {created} created, {updated} updated, {reactivated} reactivated, "
+    "{deactivated} deactivated, {unchanged} unchanged."
+)
+MSG_PREVIEWED = "Previewed {rows} row(s): {invalid_rows} with errors."
+
+# Refusals that leave the run's outcome as it was: it was committed, or never previewed.
+KEEP_OUTCOME = ("wrong_kind", "already_committed", "not_previewed")
+
+AnyUser = User | AnonymousUser
+
+
+@dataclass
+class ImportRefused(Exception):
+    """A commit was refused; nothing was written. `code` is stable for the API: wrong_kind,
+    already_committed, not_previewed, has_errors, sync_rows_without_id, stale,
+    needs_confirmation (`details` then holds the numbers). Someone who is not HR gets
+    PermissionDenied instead."""
+
+    code: str
+    message: str
+    details: dict = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _check_actor(actor: AnyUser | None) -> None:
+    """None is the command line (whoever runs manage.py); anyone else must hold the HR role."""
+    if actor is not None and not access.is_hr(actor):
+        raise PermissionDenied(MSG_NOT_PERMITTED)
+
+
+def _user(actor: AnyUser | None) -> User | None:
+    return actor if actor is not None and actor.is_authenticated else None
+
+
+# Preview
+
+
+def roster_preview(
+    *,
+    source: Table | str | BinaryIO | bytes,
+    file_name: str | None = None,
+    sheet: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    sync: bool = False,
+    create_missing: bool = False,
+    skip_invalid: bool = False,
+    actor: AnyUser | None,
+    progress: Callable[[int, int], None] | None = None,
+) -> RosterPreview:
+    """Read a roster file (a path, bytes, an uploaded file, or a Table already read), check
+    every row and compare it with the staff list; store the result in a new ImportRun (outcome
+    previewed) and return it as a RosterPreview. Nothing else is written.
+
+    An unusable file raises UnreadableFile, after recording a refused run (`error.run`)."""
+    _check_actor(actor)
+    options = {
+        "sync": sync,
+        "create_missing": create_missing,
+        "skip_invalid": skip_invalid,
+        "sheet": sheet,
+        "mapping": dict(mapping or {}),
+    }
+    if isinstance(source, Table):
+        table = source
+    else:
+        try:
+            table = read_table(
+                source,
+                columns=roster.ROSTER_COLUMNS,
+                file_name=file_name,
+                sheet=sheet,
+                mapping=mapping,
+            )
+        except UnreadableFile as error:
+            file = error.file
+            error.run = ImportRun.objects.create(
+                kind=ImportKind.ROSTER,
+                file_name=(file.name if file else file_name or "upload")[:255],
+                file_sha256=file.sha256 if file else "",
+                file_size=file.size if file else 0,
+                created_by=_user(actor),
+                options=options,
+                outcome=ImportOutcome.REFUSED,
+                message=error.message,
+            )
+            raise
+    comparison = roster.compare_roster(
+        table,
+        roster.load_snapshot(),
+        sync=sync,
+        create_missing=create_missing,
+        today=timezone.localdate(),
+        progress=progress,
+    )
+    run = ImportRun.objects.create(
+        kind=ImportKind.ROSTER,
+        file_name=table.file.name[:255],
+        file_sha256=table.file.sha256,
+        file_size=table.file.size,
+        created_by=_user(actor),
+        options=options,
+        outcome=ImportOutcome.PREVIEWED,
+        counts=comparison.counts,
+        change_set=comparison.change_set,
+        errors=[error.as_dict() for error in comparison.errors],
+        message=MSG_PREVIEWED.format(**comparison.counts),
+    )
+    return RosterPreview(run)
+
+
+# Commit
+
+
+def _check_committable(
+    run: ImportRun, *, skip_invalid: bool, confirm_large_deactivation: bool
+) -> None:
+    if run.kind != ImportKind.ROSTER:
+        raise ImportRefused("wrong_kind", MSG_NOT_A_ROSTER)
+    if run.outcome == ImportOutcome.COMMITTED:
+        raise ImportRefused("already_committed", MSG_ALREADY_COMMITTED)
+    if not run.change_set:
+        raise ImportRefused("not_previewed", MSG_NOT_PREVIEWED)
+    counts = run.counts
+    if run.errors and not skip_invalid:
+        raise ImportRefused(
+            "has_errors",
+            MSG_HAS_ERRORS.format(errors=counts["errors"], rows=counts["invalid_rows"]),
+        )
+    if run.errors and run.change_set.get("sync") and counts.get("rows_without_employee_id"):
+        raise ImportRefused(
+            "sync_rows_without_id",
+            MSG_SYNC_ROWS_WITHOUT_ID.format(rows=counts["rows_without_employee_id"]),
+        )
+    if not confirm_large_deactivation and roster.deactivation_needs_confirmation(counts):
+        active = counts["active_staff"]
+        raise ImportRefused(
+            "needs_confirmation",
+            MSG_DEACTIVATION_CAP.format(
+                count=counts["deactivated"],
+                active=active,
+                percent=100 * counts["deactivated"] / active,
+                cap=settings.IMPORT_SYNC_DEACTIVATE_CAP_PERCENT,
+            ),
+            {"deactivated": counts["deactivated"], "active_staff": active},
+        )
+
+
+def _lock_staff_table() -> None:
+    """Keep other writers out of the staff list from the fingerprint check to the commit. On
+    SQLite the IMMEDIATE transaction already holds the database's write lock."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            table = connection.ops.quote_name(StaffMember._meta.db_table)
+            cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _create_places(model, entries: list[dict], known: dict[str, int], fields: tuple) -> None:
+    """Create buildings or positions (`fields` of each entry) and add their ids to `known`."""
+    if not entries:
+        return
+    objects = model.objects.bulk_create(
+        [model(**{key: entry[key] for key in fields}) for entry in entries]
+    )
+    if any(obj.pk is None for obj in objects):
+        objects = model.objects.filter(code__in=[entry["code"] for entry in entries])
+    known.update({obj.code: obj.pk for obj in objects})
+
+
+def _assign(staff: StaffMember, key: str, value, buildings, positions) -> str:
+    """Set one compared field on a staff instance; returns the model field's name."""
+    if key == "building":
+        staff.building_id = buildings[value] if value else None
+        return "building"
+    if key == "position":
+        staff.position_id = positions[value] if value else None
+        return "position"
+    if key in roster.DATE_FIELDS:
+        value = _date(value)
+    setattr(staff, key, value)
+    return key
+
+
+def _free_moving_emails(entries: list[dict], *, now: dt.datetime) -> None:
+    """Emails are unique, and the database checks that row by row: when an address moves from
+    one person to another in the same import, first park every changing address on a unique
+    placeholder, so no intermediate state holds one address twice."""
+    moving = [entry for entry in entries if "email" in entry["changes"]]
+    released = {entry["changes"]["email"][0].lower() for entry in moving}
+    if not any(entry["changes"]["email"][1].lower() in released for entry in moving):
+        return
+    parked = []
+    for entry in moving:
+        staff = StaffMember(pk=entry["id"], email=f"moving-{entry['id']}@import.invalid")
+        staff.updated_at = now
+        parked.append(staff)
+    StaffMember.objects.bulk_update(parked, ["email", "updated_at"], batch_size=BULK_BATCH_SIZE)
+
+
+def _update_staff(entries: list[dict], buildings, positions, *, now: dt.datetime) -> None:
+    """One bulk update per set of changed fields (a handful, whatever the number of rows)."""
+    groups: dict[tuple[str, ...], list[StaffMember]] = defaultdict(list)
+    for entry in entries:
+        staff = StaffMember(pk=entry["id"])
+        fields = tuple(
+            sorted(
+                _assign(staff, key, after, buildings, positions)
+                for key, (_before, after) in entry["changes"].items()
+            )
+        )
+        staff.updated_at = now
+        groups[fields].append(staff)
+    for fields, objects in groups.items():
+        StaffMember.objects.bulk_update(
+            objects, [*fields, "updated_at"], batch_size=BULK_BATCH_SIZE
+        )
+
+
+def _deactivate_staff(entries: list[dict], *, now: dt.datetime) -> None:
+    objects = []
+    for entry in entries:
+        staff = StaffMember(
+            pk=entry["id"],
+            status=StaffStatus.SEPARATED,
+            separated_on=_date(entry["separated_on"]),
+        )
+        staff.updated_at = now
+        objects.append(staff)
+    StaffMember.objects.bulk_update(
+        objects, ["status", "separated_on", "updated_at"], batch_size=BULK_BATCH_SIZE
+    )
+
+
+def _create_staff(entries: list[dict], buildings, positions) -> None:
+    objects = []
+    for entry in entries:
+        staff = StaffMember(employee_id=entry["employee_id"])
+        for key, value in entry["values"].items():
+            _assign(staff, key, value, buildings, positions)
+        objects.append(staff)
+    StaffMember.objects.bulk_create(objects, batch_size=BULK_BATCH_SIZE)
+
+
+def _apply(change_set: dict, snapshot: roster.Snapshot, *, now: dt.datetime) -> None:
+    buildings = {code: pk for pk, code, _name in snapshot.buildings}
+    positions = {code: pk for pk, code, _name in snapshot.positions}
+    _create_places(Building, change_set["create_buildings"], buildings, ("code", "name"))
+    _create_places(
+        Position, change_set["create_positions"], positions, ("code", "name", "category")
+    )
+    changed = change_set["update"] + change_set["reactivate"]
+    _free_moving_emails(changed, now=now)
+    _update_staff(changed, buildings, positions, now=now)
+    _deactivate_staff(change_set["deactivate"], now=now)
+    _create_staff(change_set["create"], buildings, positions)
+
+
+def _record(run: ImportRun, outcome: str, message: str) -> None:
+    run.outcome = outcome
+    run.message = message
+    run.save(update_fields=["outcome", "message", "updated_at"])
+
+
+def roster_commit(
+    *,
+    run: ImportRun,
+    actor: AnyUser | None,
+    confirm_large_deactivation: bool = False,
+    skip_invalid: bool = False,
+) -> ImportRun:
+    """Apply a roster preview exactly as it was previewed, in one transaction with bulk
+    operations, and mark the run committed (with the counts and a message).
+
+    Refused (ImportRefused, recorded on the run, nothing written) when the run has errors,
+    unless it was previewed with skip_invalid or skip_invalid is given here (then only the valid
+    rows are applied); when the staff list, buildings or positions changed since the preview;
+    when a sync would deactivate more than IMPORT_SYNC_DEACTIVATE_CAP_PERCENT of active staff
+    without confirm_large_deactivation; when the run was committed already. Any other failure
+    rolls everything back, is recorded as failed, and is raised."""
+    _check_actor(actor)
+    skip_invalid = skip_invalid or bool(run.options.get("skip_invalid"))
+    try:
+        with transaction.atomic():
+            locked = ImportRun.objects.select_for_update().get(pk=run.pk)
+            _check_committable(
+                locked,
+                skip_invalid=skip_invalid,
+                confirm_large_deactivation=confirm_large_deactivation,
+            )
+            _lock_staff_table()
+            snapshot = roster.load_snapshot()
+            if snapshot.fingerprint != locked.change_set.get("fingerprint"):
+                raise ImportRefused("stale", MSG_STALE)
+            now = timezone.now()
+            _apply(locked.change_set, snapshot, now=now)
+            locked.outcome = ImportOutcome.COMMITTED
+            locked.committed_at = now
+            locked.message = MSG_COMMITTED.format(**locked.counts)
+            if skip_invalid != bool(locked.options.get("skip_invalid")):
+                locked.options = {**locked.options, "skip_invalid": skip_invalid}
+            locked.save(
+                update_fields=["outcome", "committed_at", "message", "options", "updated_at"]
+            )
+    except ImportRefused as refusal:
+        if refusal.code not in KEEP_OUTCOME:
+            _record(run, ImportOutcome.REFUSED, refusal.message)
+        raise
+    except Exception as error:
+        logger.exception("Roster import %s failed", run.pk)
+        _record(run, ImportOutcome.FAILED, MSG_FAILED.format(error=type(error).__name__))
+        raise
+    for name in ("outcome", "committed_at", "message", "options", "updated_at"):
+        setattr(run, name, getattr(locked, name))
+    return run
+
+
+# Completions
+
+MSG_COMPLETIONS_NOT_PERMITTED = "Only HR, district PD and administrators may import completions."
+MSG_NOT_COMPLETIONS = "This import run is not a completion import."
+MSG_COMPLETIONS_STALE = (
+    "Staff, courses or completions changed since this preview; preview the file again."
+)
+MSG_COMPLETIONS_COMMITTED = "Committed: {created} completion(s) recorded, {unchanged} unchanged."
+
+
+def _check_completions_actor(actor: AnyUser | None) -> None:
+    """None is the command line; anyone else must be HR or district PD (admins are both)."""
+    if actor is not None and not (access.is_hr(actor) or access.is_district_pd(actor)):
+        raise PermissionDenied(MSG_COMPLETIONS_NOT_PERMITTED)
+
+
+def completions_preview(
+    *,
+    source: Table | str | BinaryIO | bytes,
+    file_name: str | None = None,
+    sheet: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    skip_invalid: bool = False,
+    actor: AnyUser | None,
+    progress: Callable[[int, int], None] | None = None,
+) -> CompletionsPreview:
+    """Read a completions file, check every row and compare it with the recorded completions;
+    store the result in a new ImportRun (outcome previewed). Nothing else is written.
+
+    An unusable file raises UnreadableFile, after recording a refused run (`error.run`)."""
+    _check_completions_actor(actor)
+    options = {"skip_invalid": skip_invalid, "sheet": sheet, "mapping": dict(mapping or {})}
+    if isinstance(source, Table):
+        table = source
+    else:
+        try:
+            table = read_table(
+                source,
+                columns=completions.COMPLETION_COLUMNS,
+                file_name=file_name,
+                sheet=sheet,
+                mapping=mapping,
+            )
+        except UnreadableFile as error:
+            file = error.file
+            error.run = ImportRun.objects.create(
+                kind=ImportKind.COMPLETIONS,
+                file_name=(file.name if file else file_name or "upload")[:255],
+                file_sha256=file.sha256 if file else "",
+                file_size=file.size if file else 0,
+                created_by=_user(actor),
+                options=options,
+                outcome=ImportOutcome.REFUSED,
+                message=error.message,
+            )
+            raise
+    comparison = completions.compare_completions(
+        table, today=timezone.localdate(), progress=progress
+    )
+    run = ImportRun.objects.create(
+        kind=ImportKind.COMPLETIONS,
+        file_name=table.file.name[:255],
+        file_sha256=table.file.sha256,
+        file_size=table.file.size,
+        created_by=_user(actor),
+        options=options,
+        outcome=ImportOutcome.PREVIEWED,
+        counts=comparison.counts,
+        change_set=comparison.change_set,
+        errors=[error.as_dict() for error in comparison.errors],
+        message=MSG_PREVIEWED.format(**comparison.counts),
+    )
+    return CompletionsPreview(run)
+
+
+def _lock_completions_table() -> None:
+    """Keep other writers of completions out from the fingerprint check to the commit (SQLite's
+    IMMEDIATE transaction already holds the write lock)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            table = connection.ops.quote_name(Completion._meta.db_table)
+            cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+
+
+def _create_completions(entries: list[dict], *, actor: User | None) -> None:
+    Completion.objects.bulk_create(
+        [
+            Completion(
+                staff_id=entry["staff_id"],
+                course_id=entry["course_id"],
+                completed_on=_date(entry["completed_on"]),
+                clock_hours=Decimal(entry["clock_hours"]),
+                source=CompletionSource.IMPORT,
+                evidence=entry["evidence"],
+                recorded_by=actor,
+            )
+            for entry in entries
+        ],
+        batch_size=BULK_BATCH_SIZE,
+    )
+
+
+def completions_commit(
+    *, run: ImportRun, actor: AnyUser | None, skip_invalid: bool = False
+) -> ImportRun:
+    """Record the completions of a preview exactly as previewed (source "import", recorded by
+    the actor), in one transaction with one bulk insert, and mark the run committed.
+
+    Refused (ImportRefused, recorded on the run, nothing written) when the run has errors and
+    neither it nor this call skips invalid rows; when staff IDs, courses or the completions the
+    file touches changed since the preview; when the run was committed already. Any other
+    failure rolls everything back, is recorded as failed, and is raised."""
+    _check_completions_actor(actor)
+    skip_invalid = skip_invalid or bool(run.options.get("skip_invalid"))
+    try:
+        with transaction.atomic():
+            locked = ImportRun.objects.select_for_update().get(pk=run.pk)
+            if locked.kind != ImportKind.COMPLETIONS:
+                raise ImportRefused("wrong_kind", MSG_NOT_COMPLETIONS)
+            if locked.outcome == ImportOutcome.COMMITTED:
+                raise ImportRefused("already_committed", MSG_ALREADY_COMMITTED)
+            if not locked.change_set:
+                raise ImportRefused("not_previewed", MSG_NOT_PREVIEWED)
+            counts = locked.counts
+            if locked.errors and not skip_invalid:
+                raise ImportRefused(
+                    "has_errors",
+                    MSG_HAS_ERRORS.format(errors=counts["errors"], rows=counts["invalid_rows"]),
+                )
+            _lock_completions_table()
+            snapshot = completions.load_snapshot(locked.change_set["scope"])
+            if snapshot.fingerprint != locked.change_set.get("fingerprint"):
+                raise ImportRefused("stale", MSG_COMPLETIONS_STALE)
+            now = timezone.now()
+            _create_completions(locked.change_set["create"], actor=_user(actor))
+            locked.outcome = ImportOutcome.COMMITTED
+            locked.committed_at = now
+            locked.message = MSG_COMPLETIONS_COMMITTED.format(**counts)
+            if skip_invalid != bool(locked.options.get("skip_invalid")):
+                locked.options = {**locked.options, "skip_invalid": skip_invalid}
+            locked.save(
+                update_fields=["outcome", "committed_at", "message", "options", "updated_at"]
+            )
+    except ImportRefused as refusal:
+        if refusal.code not in KEEP_OUTCOME:
+            _record(run, ImportOutcome.REFUSED, refusal.message)
+        raise
+    except Exception as error:
+        logger.exception("Completion import %s failed", run.pk)
+        _record(run, ImportOutcome.FAILED, MSG_FAILED.format(error=type(error).__name__))
+        raise
+    for name in ("outcome", "committed_at", "message", "options", "updated_at"):
+        setattr(run, name, getattr(locked, name))
+    return run
+
+
+# Either kind, for the HR page and the API
+
+
+def import_preview(
+    *,
+    kind: str,
+    source: str | BinaryIO | bytes,
+    file_name: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    sync: bool = False,
+    create_missing: bool = False,
+    skip_invalid: bool = False,
+    actor: AnyUser | None,
+) -> RosterPreview | CompletionsPreview:
+    """roster_preview or completions_preview, by kind (sync and create_missing are the
+    roster's)."""
+    if kind == ImportKind.COMPLETIONS:
+        return completions_preview(
+            source=source,
+            file_name=file_name,
+            mapping=mapping,
+            skip_invalid=skip_invalid,
+            actor=actor,
+        )
+    return roster_preview(
+        source=source,
+        file_name=file_name,
+        mapping=mapping,
+        sync=sync,
+        create_missing=create_missing,
+        skip_invalid=skip_invalid,
+        actor=actor,
+    )
+
+
+def import_commit(
+    *, run: ImportRun, actor: AnyUser | None, confirm_large_deactivation: bool = False
+) -> ImportRun:
+    """roster_commit or completions_commit, by the run's kind."""
+    if run.kind == ImportKind.COMPLETIONS:
+        return completions_commit(run=run, actor=actor)
+    return roster_commit(
+        run=run, actor=actor, confirm_large_deactivation=confirm_large_deactivation
+    )

@@ -1,0 +1,106 @@
+"""Turning a cell's text into a value, or a plain message saying why it cannot be one.
+
+Every parser takes the trimmed text of a cell (see imports.readers) and raises `ValueProblem`
+with a message meant for the person who fixes the file; the importers attach the row and the
+column."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
+from django.utils import timezone
+
+# Day 0 of Excel's (1900) date system; serials from 61 on are exact (Excel counts a February 29,
+# 1900 that never was).
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+FIRST_EXACT_SERIAL = 61
+# Five digits at most: up to the year 2173. Eight digits read as YYYYMMDD.
+EXCEL_SERIAL = re.compile(r"^\d{2,5}(\.\d+)?$")
+COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+US_DATE = re.compile(
+    r"^(\d{1,2})[/-](\d{1,2})[/-](\d{2}|\d{4})(?: \d{1,2}:\d{2}(?::\d{2})?(?: ?[AaPp][Mm])?)?$"
+)
+WORDY_FORMATS = ("%b %d, %Y", "%B %d, %Y", "%d-%b-%Y", "%d-%b-%y", "%d %b %Y", "%d %B %Y")
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2200
+
+MSG_DATE = "This is not a date that can be read; write dates as YYYY-MM-DD or MM/DD/YYYY."
+MSG_DATE_RANGE = "This date is not plausible: the year must be between 1900 and 2199."
+MSG_EMAIL = "This is not a valid email address."
+MSG_TOO_LONG = "This is longer than {limit} characters."
+
+_email_validator = EmailValidator()
+
+
+class ValueProblem(ValueError):
+    """A cell that cannot be read as the value its column holds; str() is the message."""
+
+
+def _checked(value: dt.date) -> dt.date:
+    if not EARLIEST_YEAR <= value.year < LATEST_YEAR:
+        raise ValueProblem(MSG_DATE_RANGE)
+    return value
+
+
+def _full_year(two_digits: int, *, today: dt.date) -> int:
+    """A two-digit year: this century unless that is more than ten years ahead."""
+    year = 2000 + two_digits
+    return year if year <= today.year + 10 else year - 100
+
+
+def parse_date(value: str, *, today: dt.date | None = None) -> dt.date | None:
+    """A date from an Excel serial ("43697"), an ISO date ("2019-08-20", with or without a
+    time), a US date ("8/20/2019", "8/20/19", "08-20-2019"), YYYYMMDD ("20190820") or a
+    spelled-out month ("Aug 20, 2019", "20-Aug-2019"). Blank is None."""
+    text = value.strip()
+    if not text:
+        return None
+    today = today or timezone.localdate()
+    try:
+        if match := ISO_DATE.match(text):
+            return _checked(dt.date(int(match[1]), int(match[2]), int(match[3])))
+        if match := US_DATE.match(text):
+            year = int(match[3])
+            if len(match[3]) == 2:
+                year = _full_year(year, today=today)
+            return _checked(dt.date(year, int(match[1]), int(match[2])))
+        if match := COMPACT_DATE.match(text):
+            return _checked(dt.date(int(match[1]), int(match[2]), int(match[3])))
+        if EXCEL_SERIAL.match(text):
+            serial = int(float(text))
+            if serial < FIRST_EXACT_SERIAL:
+                raise ValueProblem(MSG_DATE_RANGE)
+            return _checked(EXCEL_EPOCH + dt.timedelta(days=serial))
+    except (ValueError, OverflowError) as error:
+        if isinstance(error, ValueProblem):
+            raise
+        raise ValueProblem(MSG_DATE) from None
+    for pattern in WORDY_FORMATS:
+        try:
+            return _checked(dt.datetime.strptime(text, pattern).date())  # noqa: DTZ007
+        except ValueError:
+            continue
+    raise ValueProblem(MSG_DATE)
+
+
+def clean_email(value: str, *, max_length: int = 254) -> str:
+    """The address as given (trimmed), checked with Django's validator."""
+    text = value.strip()
+    if len(text) > max_length:
+        raise ValueProblem(MSG_TOO_LONG.format(limit=max_length))
+    try:
+        _email_validator(text)
+    except ValidationError:
+        raise ValueProblem(MSG_EMAIL) from None
+    return text
+
+
+def clean_text(value: str, *, max_length: int) -> str:
+    text = value.strip()
+    if len(text) > max_length:
+        raise ValueProblem(MSG_TOO_LONG.format(limit=max_length))
+    return text

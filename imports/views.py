@@ -1,0 +1,136 @@
+"""The HR imports page: upload a roster or completions file, read the preview, confirm it; the
+history of runs with their error reports. Only HR and administrators; anyone else gets a 404."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from learning import access
+
+from . import selectors, services
+from .exporters import RowErrorsExporter
+from .forms import ImportUploadForm
+from .readers import UnreadableFile
+
+RUNS_PER_PAGE = 25
+# Changes and errors shown on a run's page per list; the error report holds every row.
+SHOWN = 200
+
+MSG_CONFIRM_NEEDED = "Tick the box to confirm the deactivation, then confirm again."
+
+
+def _require_hr(request: HttpRequest) -> None:
+    if not access.is_hr(request.user):
+        raise Http404
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def index(request: HttpRequest) -> HttpResponse:
+    _require_hr(request)
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    problem = ""
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        upload = data["file"]
+        try:
+            preview = services.import_preview(
+                kind=data["kind"],
+                source=upload,
+                file_name=upload.name,
+                mapping=data["mapping"],
+                sync=data["sync"],
+                create_missing=data["create_missing"],
+                skip_invalid=data["skip_invalid"],
+                actor=request.user,
+            )
+        except UnreadableFile as error:
+            problem = error.message
+        else:
+            return redirect("imports:run", pk=preview.run.pk)
+    page = Paginator(selectors.import_runs(request.user), RUNS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "imports/index.html",
+        {"form": form, "problem": problem, "page": page},
+        status=status,
+    )
+
+
+@login_required
+@require_safe
+def run(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_hr(request)
+    run = get_object_or_404(selectors.import_runs(request.user), pk=pk)
+    preview = selectors.preview_of(run)
+    context = {
+        "run": run,
+        "preview": preview,
+        "shown": SHOWN,
+        "deactivation_cap": settings.IMPORT_SYNC_DEACTIVATE_CAP_PERCENT,
+    }
+    if run.kind == "roster" and run.change_set:
+        context["creates"] = [
+            {**entry, "details": preview.describe(entry)} for entry in preview.creates[:SHOWN]
+        ]
+        context["updates"] = [
+            {**entry, "fields": preview.field_changes(entry)} for entry in preview.updates[:SHOWN]
+        ]
+        context["deactivations"] = [
+            {**entry, "building_name": preview.building_name(entry["building"] or "")}
+            for entry in preview.deactivations[:SHOWN]
+        ]
+        context["reactivations"] = [
+            {**entry, "fields": preview.field_changes(entry)}
+            for entry in preview.reactivations[:SHOWN]
+        ]
+    return render(request, "imports/run.html", context)
+
+
+@login_required
+@require_POST
+def commit(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_hr(request)
+    run = get_object_or_404(selectors.import_runs(request.user), pk=pk)
+    confirm = request.POST.get("confirm_large_deactivation") == "on"
+    try:
+        run = services.import_commit(
+            run=run, actor=request.user, confirm_large_deactivation=confirm
+        )
+    except services.ImportRefused as refusal:
+        message = refusal.message
+        if refusal.code == "needs_confirmation":
+            message = f"{message} {MSG_CONFIRM_NEEDED}"
+        messages.error(request, message)
+    except PermissionDenied as error:
+        messages.error(request, str(error))
+    except Exception:
+        run.refresh_from_db()
+        messages.error(request, run.message)
+    else:
+        messages.success(request, run.message)
+    return redirect("imports:run", pk=run.pk)
+
+
+@login_required
+@require_safe
+def error_report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    _require_hr(request)
+    run = get_object_or_404(selectors.import_runs(request.user), pk=pk)
+    if not run.errors or fmt not in ("xlsx", "csv"):
+        raise Http404
+    exporter = RowErrorsExporter(run)
+    export = exporter.csv() if fmt == "csv" else exporter.xlsx()
+    response = HttpResponse(export.content, content_type=export.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    return response
