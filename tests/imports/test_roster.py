@@ -983,7 +983,10 @@ def _queries(content: bytes, **options) -> int:
 def one_statement_per_bulk_write(monkeypatch):
     """Django assumes SQLite takes 999 parameters per statement and splits bulk writes into
     batches of ~60 staff; the SQLite here takes its real limit (32,766 since 3.32), so a bulk
-    write of a few hundred rows is one statement, as on PostgreSQL."""
+    write of a few hundred rows is one statement, as on PostgreSQL (which has no such limit)."""
+    if connection.vendor != "sqlite":
+        return
+    connection.ensure_connection()
     limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
     assert limit >= 32766
     monkeypatch.setattr(connection.features, "max_query_params", limit)
