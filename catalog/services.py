@@ -84,3 +84,13 @@ def facilitator_note_changes(*, staff: StaffMember, changed_fields: Iterable[str
     if not FACILITATOR_FIELDS_IN_CALENDARS.intersection(changed_fields):
         return 0
     return _raise_sequences(Meeting.objects.filter(session__facilitators=staff))
+
+
+def facilitators_renamed(*, staff_ids: Iterable[int]) -> int:
+    """After a bulk write renamed these staff (a roster import): raise the sequence of every
+    meeting of the sessions they facilitate, in one UPDATE. Returns how many meetings it
+    touched."""
+    ids = list(staff_ids)
+    if not ids:
+        return 0
+    return _raise_sequences(Meeting.objects.filter(session__facilitators__in=ids).distinct())

@@ -28,6 +28,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
 
+from catalog import services as catalog_services
+from catalog.services import FACILITATOR_FIELDS_IN_CALENDARS
 from enrollment.choices import CompletionSource
 from enrollment.models import Completion
 from learning import access
@@ -324,6 +326,14 @@ def _apply(change_set: dict, snapshot: roster.Snapshot, *, now: dt.datetime) -> 
     changed = change_set["update"] + change_set["reactivate"]
     _free_moving_emails(changed, now=now)
     _update_staff(changed, buildings, positions, now=now)
+    # A facilitator's name is shown in calendar events: subscribed calendars must see the change.
+    catalog_services.facilitators_renamed(
+        staff_ids=[
+            entry["id"]
+            for entry in changed
+            if FACILITATOR_FIELDS_IN_CALENDARS.intersection(entry["changes"])
+        ]
+    )
     _deactivate_staff(change_set["deactivate"], now=now)
     _create_staff(change_set["create"], buildings, positions)
 

@@ -1013,3 +1013,26 @@ def test_preview_and_commit_take_the_same_queries_for_5_or_200_rows(
         assert StaffMember.objects.filter(status=SEPARATED).count() >= size - 1
 
     assert counts[5] == counts[200]
+
+
+def test_renaming_a_facilitator_raises_the_sequence_of_their_meetings(district):
+    """Their name is in the events' DESCRIPTION: subscribed calendars must take the change."""
+    facilitator = member(
+        "900001", district["maple"], first_name="First1", last_name="Last1",
+        email="person1@bps.example.org",
+    )  # fmt: skip
+    unchanged = member(
+        "900002", district["maple"], first_name="First2", last_name="Last2",
+        email="person2@bps.example.org",
+    )  # fmt: skip
+    led, other = f.SessionFactory(), f.SessionFactory()
+    led.facilitators.add(facilitator)
+    other.facilitators.add(unchanged)
+    led_meeting, other_meeting = f.MeetingFactory(session=led), f.MeetingFactory(session=other)
+
+    commit(preview(csv_bytes([person_row(1, last_name="Renamed"), person_row(2)])))
+
+    led_meeting.refresh_from_db()
+    other_meeting.refresh_from_db()
+    assert StaffMember.objects.get(pk=facilitator.pk).last_name == "Renamed"
+    assert (led_meeting.sequence, other_meeting.sequence) == (1, 0)
