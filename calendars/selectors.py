@@ -30,6 +30,7 @@ from django.db.models import (
 )
 from django.forms.utils import ErrorDict
 
+from catalog import ical
 from catalog.choices import MeetingStatus, SessionStatus
 from catalog.filters import SessionFilterSet, without_blank_values
 from catalog.models import Meeting, Session
@@ -38,9 +39,6 @@ from enrollment.choices import LIVE_STATUSES, EnrollmentStatus
 from enrollment.models import Enrollment
 from enrollment.selectors import with_waitlist_position
 from learning.models import StaffGroup, StaffMember
-
-# Raised whenever what the builder writes changes, so cached feeds and ETags are renewed.
-FEED_FORMAT = 1
 
 # A person's enrollment that puts a session in their feed: a live one, or one cancelled with its
 # session (kept so the meetings show as cancelled until they end).
@@ -158,10 +156,13 @@ def session_feed_meetings(session: Session, *, at: dt.datetime) -> QuerySet[Meet
 
 @dataclass(frozen=True)
 class FeedVersion:
-    """A feed's ETag (unquoted) and Last-Modified (None for a feed that never held anything)."""
+    """A feed's ETag (unquoted) and Last-Modified (None for a feed that never held anything),
+    and which feed it is (`feed`, a hash of its kind and identity, the same for all its
+    versions)."""
 
     etag: str
     last_modified: dt.datetime | None
+    feed: str = ""
 
 
 def _per_session(queryset: QuerySet, aggregate) -> Subquery:
@@ -199,11 +200,13 @@ def _data_fingerprint(meetings: QuerySet[Meeting], **extra) -> dict:
 
 def _version(kind: str, identity: object, data: dict) -> FeedVersion:
     settings_shown = (settings.SITE_URL, settings.DISTRICT_NAME, settings.TIME_ZONE)
-    text = repr((FEED_FORMAT, kind, identity, settings_shown, sorted(data.items())))
+    # The builder's version too: a deploy that writes feeds differently renews ETags and keys.
+    text = repr((ical.BUILDER_VERSION, kind, identity, settings_shown, sorted(data.items())))
     moments = [value for value in data.values() if isinstance(value, dt.datetime)]
     return FeedVersion(
         etag=hashlib.sha256(text.encode()).hexdigest()[:32],
         last_modified=max(moments) if moments else None,
+        feed=hashlib.sha256(repr((kind, identity)).encode()).hexdigest()[:32],
     )
 
 

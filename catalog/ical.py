@@ -22,6 +22,7 @@ from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+import icalendar
 from django.conf import settings
 from django.urls import reverse
 from icalendar import (
@@ -32,10 +33,16 @@ from icalendar import (
     TimezoneStandard,
     vCalAddress,
     vDuration,
+    vText,
 )
 
 from .choices import MeetingStatus, SessionStatus
 from .models import Meeting
+
+# Raised whenever what this module writes changes. With icalendar's version it makes
+# BUILDER_VERSION, part of every feed's version, so a deploy never serves bytes built before it.
+FEED_FORMAT = 2
+BUILDER_VERSION = f"{FEED_FORMAT}/icalendar-{icalendar.__version__}"
 
 REFRESH = dt.timedelta(hours=1)
 CANCELLED_PREFIX = "[Cancelled] "
@@ -101,7 +108,8 @@ def event_for_meeting(
     the session's facilitators should be loaded (shape_meetings_for_calendars), or each is a
     query. `changed_at` is a later change the event also shows (the person's enrollment, for the
     waitlist prefix), so LAST-MODIFIED moves with it. The virtual link is only written when
-    `include_link`: a public feed would invite anyone into the meeting.
+    `include_link`: a public feed would invite anyone into the meeting; the session's notes
+    likewise.
 
     Everything shown here must be watched by catalog.services (*_FIELDS_IN_CALENDARS), so that
     a change of it raises the meeting's SEQUENCE."""
@@ -172,7 +180,9 @@ def _description(
         facts.append(f"{label}: {', '.join(person.display_name for person in facilitators)}")
     facts.append(f"Clock hours: {_hours(course.clock_hours)}")
     paragraphs.append("\n".join(facts))
-    if session.notes:
+    # Notes are for the people taking part (directions, what to bring, sometimes a passcode):
+    # like the online link, never in a public feed or an anonymous download.
+    if include_link and session.notes:
         paragraphs.append(session.notes.strip())
     if include_link and session.virtual_url:
         paragraphs.append(f"Join online: {session.virtual_url}")
@@ -197,8 +207,9 @@ def calendar_bytes(*, name: str, events: Iterable[EventData], method: str | None
     cal.add("CALSCALE", "GREGORIAN")
     if method is not None:
         cal.add("METHOD", method)
-    cal.add("NAME", name)
-    cal.add("X-WR-CALNAME", name)
+    # TEXT values: a course title's commas and semicolons must be escaped here too.
+    cal.add("NAME", vText(name))
+    cal.add("X-WR-CALNAME", vText(name))
     cal.add("X-WR-TIMEZONE", settings.TIME_ZONE)
     if method is None:
         cal.add("REFRESH-INTERVAL", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
@@ -261,7 +272,8 @@ def _vevent(event: EventData) -> Event:
     for email, name in event.attendees:
         attendee = _address(email, name)
         attendee.params["ROLE"] = "REQ-PARTICIPANT"
-        attendee.params["PARTSTAT"] = "ACCEPTED"
+        # The mail asks the person to accept: their answer is still to come.
+        attendee.params["PARTSTAT"] = "NEEDS-ACTION"
         attendee.params["RSVP"] = "FALSE"
         vevent.add("ATTENDEE", attendee)
     return vevent

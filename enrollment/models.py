@@ -214,19 +214,21 @@ class Completion(TimeStampedModel):
 
 class Reminder(TimeStampedModel):
     """A reminder mailed to a participant before one meeting: recorded so that each kind goes out
-    once per enrollment and meeting, however often the daily job runs."""
+    once per enrollment, meeting and start time, however often the daily job runs."""
 
     enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="reminders")
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="reminders")
     kind = models.CharField(max_length=2, choices=ReminderKind.choices)
+    # When the meeting started as the reminder told it: a meeting moved later gets new ones.
+    starts_at = models.DateTimeField()
     sent_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-sent_at", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["enrollment", "meeting", "kind"],
-                name="one_reminder_per_enrollment_meeting_kind",
+                fields=["enrollment", "meeting", "kind", "starts_at"],
+                name="one_reminder_per_enrollment_meeting_kind_start",
                 violation_error_message="This reminder has already been sent.",
             )
         ]

@@ -1,12 +1,13 @@
 """Mail to participants (and to the leaders who approve), sent after the transaction commits so
 nobody hears of a change that was rolled back. Console backend by default, SMTP by settings.
 
-A person who chose invitations by mail (StaffMember.calendar_delivery) gets the session's
-meetings attached as iTIP invitations (one .ics per meeting, the same UIDs as the feeds; meetings
-that have ended are left out): a REQUEST when they get a seat (enrolled, approved, promoted into
-a seat) and when the session changes, a CANCEL when they leave it (withdrawn, declined, lapsed)
-or it is cancelled, and a CANCEL of the one meeting that is cancelled. Waitlist places and
-requests waiting for approval hold no seat, so they are not invited."""
+A person who chose invitations by mail (StaffMember.calendar_delivery) gets one message per
+meeting instead, each an iMIP invitation: multipart/alternative of the text and a text/calendar
+part with the iTIP method (the same UIDs as the feeds; meetings that have ended are left out). A
+REQUEST when they get a seat (enrolled, approved, promoted into a seat) and when the session
+changes, a CANCEL when they leave a seat (withdrawn) or the session is cancelled, and a CANCEL
+of the one meeting that is cancelled. Waitlist places and requests waiting for approval hold no
+seat, so they are never invited, and a declined or lapsed request gets no CANCEL."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from email.utils import parseaddr
 from functools import partial
 
 from django.conf import settings
-from django.core.mail import EmailMessage, SafeMIMEText, get_connection
+from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
@@ -67,11 +68,12 @@ SUBJECTS = {
 
 REQUEST = "REQUEST"
 CANCEL = "CANCEL"
-INVITATION_FILENAME = "invite.ics"
+CALENDAR_TYPE = "text/calendar"
 # Kinds whose mail puts the session's meetings in the calendar of someone with a seat, and kinds
 # whose mail takes them out.
 INVITING_KINDS = frozenset({ENROLLED, APPROVED, PROMOTED, SESSION_CHANGED})
-UNINVITING_KINDS = frozenset({WITHDRAWN, DECLINED, LAPSED, SESSION_CANCELLED})
+# (Declined and lapsed requests were never invited: they get no CANCEL.)
+UNINVITING_KINDS = frozenset({WITHDRAWN, SESSION_CANCELLED})
 # The places that hold a seat in the session: only these are sent invitations.
 INVITED_STATUSES = (
     EnrollmentStatus.ENROLLED,
@@ -94,15 +96,10 @@ def after_commit(kind: str, enrollment_ids: list[int], **context) -> None:
         transaction.on_commit(partial(send, kind, list(enrollment_ids), context))
 
 
-def reminders_after_commit(reminders: list[Reminder], *, today: dt.date) -> None:
-    """Mail these reminders once the transaction commits. Their enrollment (with the person) and
-    meeting (with its session, course and building) are already loaded: no query is made."""
-    if reminders:
-        transaction.on_commit(partial(send_reminders, list(reminders), today))
-
-
-def send_reminders(reminders: list[Reminder], today: dt.date) -> int:
-    """One mail per reminder, over one connection; returns how many went out."""
+def send_reminders(reminders: list[Reminder], today: dt.date) -> list[Reminder]:
+    """One mail per reminder, each sent on its own over one connection, so one failure loses
+    no other. Their enrollment (with the person) and meeting (with its session, course and
+    building) are already loaded: no query is made. Returns the reminders whose mail failed."""
     messages = []
     for reminder in reminders:
         enrollment, meeting = reminder.enrollment, reminder.meeting
@@ -124,7 +121,29 @@ def send_reminders(reminders: list[Reminder], today: dt.date) -> int:
         )
         body = render_to_string("enrollment/mail/reminder.txt", values)
         messages.append(EmailMessage(subject, body, to=[enrollment.staff.email]))
-    return _deliver(messages, REMINDER, [reminder.enrollment_id for reminder in reminders])
+    failed = []
+    connection = get_connection()
+    try:
+        connection.open()
+    except Exception:  # noqa: BLE001 - logged; the reminders are due again on the next run
+        logger.exception("Could not connect to send %s reminder(s)", len(reminders))
+        return list(reminders)
+    try:
+        for reminder, message in zip(reminders, messages, strict=True):
+            try:
+                if not connection.send_messages([message]):
+                    failed.append(reminder)
+            except Exception:  # noqa: BLE001 - one failure must not lose the other reminders
+                logger.exception(
+                    "Could not send the reminder for enrollment %s", reminder.enrollment_id
+                )
+                failed.append(reminder)
+    finally:
+        try:
+            connection.close()
+        except Exception:  # noqa: BLE001
+            logger.warning("Could not close the mail connection after reminders", exc_info=True)
+    return failed
 
 
 def _deliver(messages: list[EmailMessage], kind: str, enrollment_ids: list[int]) -> int:
@@ -157,7 +176,9 @@ def send(kind: str, enrollment_ids: list[int], context: dict) -> int:
     for enrollment in enrollments:
         session = enrollment.session
         page = settings.SITE_URL + reverse("catalog:session", args=[session.pk])
-        invitation = _invitation(kind, enrollment, meeting, now=now)
+        invitation = _invitation(
+            kind, enrollment, meeting, now=now, previous_status=context.get("previous_status")
+        )
         values = {
             "kind": kind,
             "enrollment": enrollment,
@@ -171,13 +192,11 @@ def send(kind: str, enrollment_ids: list[int], context: dict) -> int:
             "approvals_url": settings.SITE_URL + reverse("enrollment:approvals"),
             "district_name": settings.DISTRICT_NAME,
             "hold_days": settings.APPROVAL_HOLD_DAYS,
-            "invitation": invitation[0] if invitation else "",
-            "invitation_count": len(invitation[1]) if invitation else 0,
+            "invitation": "",
         }
         subject = SUBJECTS[kind].format(
             session=session.display_title, name=enrollment.staff.display_name
         )
-        body = render_to_string(f"enrollment/mail/{kind}.txt", values)
         if kind == APPROVAL_REQUESTED:
             building = enrollment.staff.building
             leaders = building.leaders.all() if building is not None else []
@@ -188,20 +207,43 @@ def send(kind: str, enrollment_ids: list[int], context: dict) -> int:
             ]
         else:
             recipients = [enrollment.staff.email] if enrollment.staff.email else []
-        if recipients:
-            message = EmailMessage(subject, body, to=recipients)
-            if invitation:
-                for part in _invitation_parts(enrollment, *invitation):
-                    message.attach(part)
-            messages.append(message)
+        if not recipients:
+            continue
+        if invitation is None:
+            body = render_to_string(f"enrollment/mail/{kind}.txt", values)
+            messages.append(EmailMessage(subject, body, to=recipients))
+            continue
+        method, meetings = invitation
+        for number, invited in enumerate(meetings, start=1):
+            body = render_to_string(
+                f"enrollment/mail/{kind}.txt",
+                values
+                | {
+                    "invitation": method,
+                    "invitation_meeting": invited,
+                    "invitation_number": number,
+                    "invitation_count": len(meetings),
+                },
+            )
+            numbered = f"{subject} ({number} of {len(meetings)})" if len(meetings) > 1 else subject
+            messages.append(
+                _invitation_message(enrollment, method, invited, numbered, body, recipients)
+            )
     return _deliver(messages, kind, enrollment_ids)
 
 
 def _invitation(
-    kind: str, enrollment: Enrollment, meeting: Meeting | None, *, now: dt.datetime
+    kind: str,
+    enrollment: Enrollment,
+    meeting: Meeting | None,
+    *,
+    now: dt.datetime,
+    previous_status: str | None = None,
 ) -> tuple[str, list[Meeting]] | None:
-    """The iTIP method and the meetings to attach to this mail, or None: only for people who
-    chose invitations, and only meetings that have not ended."""
+    """The iTIP method and the meetings to send, one message each, or None: only for people who
+    chose invitations, and only meetings that have not ended. A CANCEL only goes to someone who
+    was invited: a withdrawal from a seat (`previous_status`, the status before it), never a
+    declined or lapsed request, a waitlist place or a pending one."""
     if enrollment.staff.calendar_delivery != CalendarDelivery.INVITATIONS:
         return None
     # From the prefetched list: those meetings already carry their session, course and place.
@@ -216,30 +258,47 @@ def _invitation(
             return None
         cancelled = [m for m in meetings if m.pk == meeting.pk]
         return (CANCEL, cancelled) if cancelled else None
+    if kind == WITHDRAWN and previous_status not in INVITED_STATUSES:
+        return None
     if kind in UNINVITING_KINDS:
         return (CANCEL, meetings) if meetings else None
     return None
 
 
-def _invitation_parts(
-    enrollment: Enrollment, method: str, meetings: list[Meeting]
-) -> list[SafeMIMEText]:
-    """The invitation attachments, one per meeting (Outlook and Gmail act on the first event of
-    a message with several UIDs), with the iTIP method in their content type as mail apps
-    expect: invite.ics, or invite-1.ics, invite-2.ics... for several meetings."""
-    organizer = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
-    parts = []
-    for number, meeting in enumerate(meetings, start=1):
-        data = ical.invitation_bytes(
-            meetings=[meeting],
-            method=method,
-            attendee_email=enrollment.staff.email,
-            attendee_name=enrollment.staff.display_name,
-            organizer_email=organizer,
-        )
-        part = SafeMIMEText(data.decode("utf-8"), "calendar", "utf-8")
-        part.replace_header("Content-Type", f"text/calendar; method={method}; charset=utf-8")
-        name = INVITATION_FILENAME if len(meetings) == 1 else f"invite-{number}.ics"
-        part.add_header("Content-Disposition", "attachment", filename=name)
-        parts.append(part)
-    return parts
+class InvitationMessage(EmailMultiAlternatives):
+    """An iMIP message: multipart/alternative of the text and the calendar, with the iTIP method
+    in the calendar part's content type, which is how Outlook recognises a meeting request."""
+
+    def __init__(self, *args, method: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.method = method
+
+    def _create_mime_attachment(self, content, mimetype):
+        part = super()._create_mime_attachment(content, mimetype)
+        if mimetype == CALENDAR_TYPE:
+            part.replace_header(
+                "Content-Type", f"{CALENDAR_TYPE}; method={self.method}; charset=utf-8"
+            )
+        return part
+
+
+def _invitation_message(
+    enrollment: Enrollment,
+    method: str,
+    meeting: Meeting,
+    subject: str,
+    body: str,
+    recipients: list[str],
+) -> InvitationMessage:
+    """One meeting's invitation (clients act on one event per message): the text, and the same
+    change as a text/calendar alternative with the feeds' UID and SEQUENCE."""
+    data = ical.invitation_bytes(
+        meetings=[meeting],
+        method=method,
+        attendee_email=enrollment.staff.email,
+        attendee_name=enrollment.staff.display_name,
+        organizer_email=parseaddr(settings.DEFAULT_FROM_EMAIL)[1],
+    )
+    message = InvitationMessage(subject, body, to=recipients, method=method)
+    message.attach_alternative(data.decode("utf-8"), CALENDAR_TYPE)
+    return message

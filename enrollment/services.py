@@ -15,6 +15,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -551,8 +552,12 @@ def enrollment_withdraw(
         raise Refusal(
             r.NOT_WITHDRAWABLE, template.format(status=current.get_status_display().lower())
         )
+    previous_status = current.status
     _decide(current, EnrollmentStatus.WITHDRAWN, actor=actor, now=now, reason=reason.strip())
-    notifications.after_commit(notifications.WITHDRAWN, [current.pk])
+    # Only a place that had been invited (a seat) gets its meetings cancelled by mail.
+    notifications.after_commit(
+        notifications.WITHDRAWN, [current.pk], previous_status=previous_status
+    )
     _refresh_seats(session, now=now)
     return current
 
@@ -723,16 +728,29 @@ REMINDER_DAYS = {
 }
 
 
-@transaction.atomic
 def reminders_send(*, now: dt.datetime | None = None) -> int:
-    """Mail a reminder 3 days and 1 day before each meeting to everyone with a seat in it
-    (enrolled, or waiting for approval with the seat still held). Cancelled meetings, cancelled
-    or draft sessions, meetings that have started and people who have left the district get
-    none. Each reminder is recorded and goes out once per enrollment, meeting and kind, so the
-    daily job may run again at any time. A fixed number of queries however many are due; the
-    mail goes after commit (a mail server failure is logged). Returns how many were due."""
+    """Mail a reminder 3 days and 1 day before each meeting to everyone with a seat in it (on
+    the roster, incomplete included while meetings remain, or waiting for approval with the seat
+    still held). Cancelled meetings, cancelled or draft sessions, meetings that have started and
+    people who have left the district get none. Each reminder is recorded and goes out once per
+    enrollment, meeting, kind and start (a meeting moved after its reminder gets a new one), so
+    the daily job may run again at any time. A fixed number of queries however many are due.
+
+    The mail goes after the reminders are committed, one message at a time; the reminders whose
+    message failed are deleted again (in their own transaction), so the next run retries them.
+    Returns how many went out; inside a caller's transaction the mail waits for its commit and
+    the count is of those due."""
     now = now or timezone.now()
     today = timezone.localdate(now)
+    outcome: list[int] = []
+    with transaction.atomic():
+        due = _reminders_record(now=now, today=today)
+        if due:
+            transaction.on_commit(partial(_reminders_deliver, due, today, outcome))
+    return outcome[0] if outcome else len(due)
+
+
+def _reminders_record(*, now: dt.datetime, today: dt.date) -> list[Reminder]:
     horizon = timezone.make_aware(
         dt.datetime.combine(today + dt.timedelta(days=max(REMINDER_DAYS) + 1), dt.time.min)
     )
@@ -745,8 +763,8 @@ def reminders_send(*, now: dt.datetime | None = None) -> int:
         .order_by("pk")
     )
     if not meetings:
-        return 0
-    seat_held = Q(status=EnrollmentStatus.ENROLLED) | Q(
+        return []
+    seat_held = Q(status__in=ROSTER_STATUSES) | Q(
         Q(hold_expires_at__isnull=True) | Q(hold_expires_at__gt=now),
         status=EnrollmentStatus.PENDING_APPROVAL,
     )
@@ -760,18 +778,34 @@ def reminders_send(*, now: dt.datetime | None = None) -> int:
         by_session.setdefault(enrollment.session_id, []).append(enrollment)
     already = set(
         Reminder.objects.filter(meeting__in=meetings).values_list(
-            "enrollment_id", "meeting_id", "kind"
+            "enrollment_id", "meeting_id", "kind", "starts_at"
         )
     )
     due = []
     for meeting in meetings:
         kind = REMINDER_DAYS[(timezone.localdate(meeting.starts_at) - today).days]
         for enrollment in by_session.get(meeting.session_id, []):
-            if (enrollment.pk, meeting.pk, kind) not in already:
-                due.append(Reminder(enrollment=enrollment, meeting=meeting, kind=kind, sent_at=now))
+            if (enrollment.pk, meeting.pk, kind, meeting.starts_at) not in already:
+                due.append(
+                    Reminder(
+                        enrollment=enrollment,
+                        meeting=meeting,
+                        kind=kind,
+                        starts_at=meeting.starts_at,
+                        sent_at=now,
+                    )
+                )
     Reminder.objects.bulk_create(due)
-    notifications.reminders_after_commit(due, today=today)
-    return len(due)
+    return due
+
+
+def _reminders_deliver(reminders: list[Reminder], today: dt.date, outcome: list[int]) -> None:
+    """Send the committed reminders; forget those whose message failed, so they are due again."""
+    failed = notifications.send_reminders(reminders, today)
+    if failed:
+        with transaction.atomic():
+            Reminder.objects.filter(pk__in=[reminder.pk for reminder in failed]).delete()
+    outcome.append(len(reminders) - len(failed))
 
 
 # Attendance and completion

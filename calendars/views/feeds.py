@@ -3,11 +3,14 @@
 The personal feed's URL is its only secret: the key is compared in constant time, never logged
 (calendars.log masks it), and a wrong, rotated or revoked key is a plain 404. Every feed answers
 conditional requests from a version computed without building the feed, and keeps its bytes in
-the cache under that version, so an unchanged feed is neither rebuilt nor resent."""
+the cache under that version, so an unchanged feed is neither rebuilt nor resent. The cache is a
+help, never a need: a feed is served without it when it fails."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
+import logging
 import re
 from collections.abc import Callable, Iterable
 
@@ -17,7 +20,7 @@ from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
-from django.utils.http import http_date, quote_etag
+from django.utils.http import content_disposition_header, http_date, quote_etag
 from django.views.decorators.http import require_safe
 
 from catalog import ical
@@ -29,6 +32,8 @@ from learning.choices import StaffStatus
 from .. import selectors
 from ..models import FeedToken
 
+logger = logging.getLogger(__name__)
+
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 # Calendar apps are asked to refresh hourly (REFRESH-INTERVAL); HTTP caches may keep a copy as
 # long. The personal feed's URL is a capability: only the person's own client may keep it.
@@ -37,6 +42,11 @@ PERSONAL_CACHE_CONTROL = f"private, max-age={MAX_AGE}"
 PUBLIC_CACHE_CONTROL = f"public, max-age={MAX_AGE}"
 # Rendered feeds stay in the cache this long after their last build; a new version is a new key.
 RENDERED_TTL = 24 * 3600
+# How long the moment a version was first served is kept (Last-Modified); should it go, the
+# version only looks newer, which costs a client one full download.
+SEEN_TTL = 30 * 24 * 3600
+# Free text: every search would be a key of its own, so such feeds are never cached.
+UNCACHED_PARAMS = ("q",)
 # What new_feed_key makes: 43 URL-safe characters. Anything else cannot be a key.
 KEY_FORMAT = re.compile(r"[A-Za-z0-9_-]{43}")
 # Characters of a key the database looks up (through the key's unique index; PostgreSQL also has
@@ -55,27 +65,66 @@ MSG_INVALID_FILTERS = "Invalid filter {name}: {message}"
 MSG_NO_FEED = "No calendar feed at this address.\n"
 
 
+def _cached(operation: Callable[[], object], default: object = None) -> object:
+    """A cache operation that an outage (the cache server down) turns into `default`, with a
+    warning: the feed is then rendered without the cache, never answered with an error."""
+    try:
+        return operation()
+    except Exception:  # noqa: BLE001 - any backend's failure
+        logger.warning("The cache failed; the calendar feed is served without it.", exc_info=True)
+        return default
+
+
+def _first_seen(version: selectors.FeedVersion, now: dt.datetime) -> int | None:
+    """When this version was first served (a timestamp), recorded now if it is new. A version
+    can be new without newer data (a meeting leaving the feed), so Last-Modified is at least
+    this, for clients that only send If-Modified-Since. A new version of a feed is also seen at
+    least a second after the feed's previous one: HTTP dates count whole seconds."""
+    key = f"calendars:seen:{version.etag}"
+    seen = _cached(lambda: cache.get(key))
+    if isinstance(seen, int):
+        return seen
+    latest_key = f"calendars:latest:{version.feed}"
+    latest = _cached(lambda: cache.get(latest_key))
+    stamp = int(now.timestamp())
+    if isinstance(latest, int):
+        stamp = max(stamp, latest + 1)
+    if _cached(lambda: cache.add(key, stamp, SEEN_TTL), default=False):
+        _cached(lambda: cache.set(latest_key, stamp, SEEN_TTL))
+        return stamp
+    # Another request recorded it first.
+    seen = _cached(lambda: cache.get(key))
+    return seen if isinstance(seen, int) else None
+
+
 def _respond(
     request: HttpRequest,
     version: selectors.FeedVersion,
     build: Callable[[], bytes],
     *,
     cache_control: str,
+    now: dt.datetime,
+    use_cache: bool = True,
     headers: dict[str, str] | None = None,
 ) -> HttpResponse:
     """The feed, or 304 when the client's copy is current (If-None-Match, If-Modified-Since).
-    The bytes come from the cache when this version was built before."""
+    The bytes come from the cache when this version was built before (unless `use_cache` is
+    false); a cache outage only means building them."""
     etag = quote_etag(version.etag)
-    last_modified = (
-        int(version.last_modified.timestamp()) if version.last_modified is not None else None
-    )
+    moments = []
+    if version.last_modified is not None:
+        moments.append(int(version.last_modified.timestamp()))
+    if use_cache and (seen := _first_seen(version, now)) is not None:
+        moments.append(seen)
+    last_modified = max(moments) if moments else None
     response = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if response is None:
         key = f"calendars:feed:{version.etag}"
-        body = cache.get(key)
-        if body is None:
+        body = _cached(lambda: cache.get(key)) if use_cache else None
+        if not isinstance(body, bytes):
             body = build()
-            cache.set(key, body, RENDERED_TTL)
+            if use_cache:
+                _cached(lambda: cache.set(key, body, RENDERED_TTL))
         response = HttpResponse(body, content_type=CONTENT_TYPE)
         for name, value in (headers or {}).items():
             response[name] = value
@@ -161,7 +210,7 @@ def personal_feed(request: HttpRequest, key: str) -> HttpResponse:
             name=PERSONAL_NAME.format(district=_district()), events=_personal_events(meetings)
         )
 
-    response = _respond(request, version, build, cache_control=PERSONAL_CACHE_CONTROL)
+    response = _respond(request, version, build, cache_control=PERSONAL_CACHE_CONTROL, now=now)
     # A capability URL: keep it out of search engines should it ever be linked.
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
@@ -192,7 +241,15 @@ def catalog_feed(request: HttpRequest) -> HttpResponse:
             events=_events(meetings, include_link=False),
         )
 
-    return _respond(request, version, build, cache_control=PUBLIC_CACHE_CONTROL)
+    searched = any(request.GET.get(name, "").strip() for name in UNCACHED_PARAMS)
+    return _respond(
+        request,
+        version,
+        build,
+        cache_control=PUBLIC_CACHE_CONTROL,
+        now=now,
+        use_cache=not searched,
+    )
 
 
 # One session
@@ -222,7 +279,8 @@ def session_feed(request: HttpRequest, pk: int) -> HttpResponse:
         build,
         # It may hold the online link and answers per user: never a shared cache.
         cache_control=PERSONAL_CACHE_CONTROL,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        now=now,
+        headers={"Content-Disposition": content_disposition_header(True, filename)},
     )
 
 

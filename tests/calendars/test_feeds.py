@@ -10,7 +10,9 @@ from urllib.parse import urlencode
 
 import pytest
 from django.core.cache import cache
+from django.core.cache.backends.base import BaseCache
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -418,6 +420,97 @@ def test_an_unchanged_feed_is_not_rebuilt(client, teacher, token, monkeypatch):
     assert len(cached.captured_queries) == 4
 
 
+def test_leaving_a_group_moves_last_modified_for_if_modified_since_clients(client, teacher, token):
+    committee = f.StaffGroupFactory(members=[teacher])
+    _, committee_meeting = session_with_meeting(restricted_to_group=committee)
+    kept, kept_meeting = session_with_meeting()
+    f.EnrollmentFactory(staff=teacher, session=kept)
+    backdate()
+    first, cal = fetch(client, feed_url(token))
+    assert set(events_by_uid(cal)) == {committee_meeting.uid, kept_meeting.uid}
+
+    # A membership changes no row the version's dates follow.
+    committee.members.remove(teacher)
+    response = client.get(feed_url(token), HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+
+    assert response.status_code == 200
+    assert set(events_by_uid(check_calendar(response.content))) == {kept_meeting.uid}
+    assert parse_http_date(response["Last-Modified"]) > parse_http_date(first["Last-Modified"])
+    # And the new version, unchanged, answers 304 to its own Last-Modified.
+    again = client.get(feed_url(token), HTTP_IF_MODIFIED_SINCE=response["Last-Modified"])
+    assert again.status_code == 304
+
+
+class BrokenCache(BaseCache):
+    """A cache whose server is down."""
+
+    def __init__(self, location, params):
+        super().__init__(params)
+
+    def _fail(self, *args, **kwargs):
+        raise ConnectionError("cache server unreachable")
+
+    get = set = add = delete = get_many = set_many = clear = _fail
+
+
+@pytest.mark.parametrize("url_name", ["feed", "catalog", "session"])
+def test_a_cache_outage_serves_the_feed_without_the_cache(client, teacher, token, url_name, caplog):
+    session, shown = session_with_meeting()
+    f.EnrollmentFactory(staff=teacher, session=session)
+    url = {
+        "feed": feed_url(token),
+        "catalog": CATALOG,
+        "session": reverse("calendars:session", kwargs={"pk": session.pk}),
+    }[url_name]
+    broken = {"default": {"BACKEND": f"{__name__}.BrokenCache"}}
+
+    with override_settings(CACHES=broken), caplog.at_level(logging.WARNING):
+        response, cal = fetch(client, url)
+        same = client.get(url, HTTP_IF_NONE_MATCH=response["ETag"])
+
+    assert set(events_by_uid(cal)) == {shown.uid}
+    assert same.status_code == 304
+    assert "served without it" in caplog.text
+
+
+def test_a_catalog_search_is_not_cached(client, monkeypatch):
+    session_with_meeting(course__title="Restorative Circles")
+    builds = []
+    real = ical.calendar_bytes
+
+    def counting(**kwargs):
+        builds.append(1)
+        return real(**kwargs)
+
+    monkeypatch.setattr(ical, "calendar_bytes", counting)
+    for _ in range(2):
+        response, cal = fetch(client, f"{CATALOG}?q=circles")
+        assert len(cal.walk("VEVENT")) == 1
+
+    assert len(builds) == 2
+    assert not [key for key in cache._cache if "calendars:" in key]
+    searched = client.get(f"{CATALOG}?q=circles", HTTP_IF_NONE_MATCH=response["ETag"])
+    assert searched.status_code == 304
+    fetch(client, CATALOG)
+    fetch(client, CATALOG)
+    assert len(builds) == 3
+
+
+def test_a_new_builder_version_renews_the_etag_and_the_cached_bytes(
+    client, teacher, token, monkeypatch
+):
+    f.EnrollmentFactory(staff=teacher, session=session_with_meeting()[0])
+    first, _ = fetch(client, feed_url(token))
+    cache.set(f"calendars:feed:{first['ETag'].strip(chr(34))}", b"stale bytes", 3600)
+
+    monkeypatch.setattr(ical, "BUILDER_VERSION", ical.BUILDER_VERSION + "-next")
+    after, _ = fetch(client, feed_url(token))
+
+    assert after["ETag"] != first["ETag"]
+    assert after.content == first.content
+    assert client.get(feed_url(token), HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
+
+
 # The key
 
 
@@ -686,6 +779,45 @@ def test_one_session_downloads_as_an_attachment(client):
     )
     assert response["Cache-Control"].startswith("private")
     assert client.get(url, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+
+
+def test_the_download_names_a_file_with_any_characters_safely(client):
+    session, _ = session_with_meeting()
+    Course.objects.filter(pk=session.course_id).update(code="réunion-101")
+    url = reverse("calendars:session", kwargs={"pk": session.pk})
+
+    response, _ = fetch(client, url)
+
+    assert response["Content-Disposition"] == (
+        f"attachment; filename*=utf-8''r%C3%A9union-101-session-{session.pk}.ics"
+    )
+
+
+def test_the_session_download_is_named_after_the_title_escaped_as_text(client):
+    session, _ = session_with_meeting(course__title='Math, Science; and \\ "Art"')
+    url = reverse("calendars:session", kwargs={"pk": session.pk})
+
+    response, _ = fetch(client, url)
+
+    lines = response.content.decode().replace("\r\n ", "").split("\r\n")
+    escaped = 'Math\\, Science\\; and \\\\ "Art"'
+    assert f"NAME:{escaped}" in lines
+    assert f"X-WR-CALNAME:{escaped}" in lines
+
+
+def test_session_notes_are_only_for_signed_in_staff(client, teacher):
+    session, shown = session_with_meeting(notes="Door code 4471, park behind the gym.")
+    url = reverse("calendars:session", kwargs={"pk": session.pk})
+
+    catalog, cal = fetch(client, CATALOG)
+    anonymous, _ = fetch(client, url)
+    client.force_login(teacher.user)
+    signed_in, _ = fetch(client, url)
+
+    assert shown.uid in events_by_uid(cal)
+    assert b"4471" not in catalog.content
+    assert b"4471" not in anonymous.content
+    assert "Door code 4471" in signed_in.content.decode().replace("\r\n ", "")
 
 
 def test_a_draft_session_downloads_only_for_those_who_may_see_it(client, district_pd):

@@ -124,6 +124,28 @@ def test_the_online_link_only_when_asked():
     assert "meet.example.org" not in public.description + public.location
 
 
+def test_the_sessions_notes_only_with_the_link():
+    meeting = a_meeting(notes="Passcode 4471; bring your laptop.")
+
+    private = ical.event_for_meeting(shaped(meeting), include_link=True)
+    public = ical.event_for_meeting(shaped(meeting), include_link=False)
+
+    assert "Passcode 4471; bring your laptop." in private.description
+    assert "4471" not in public.description
+    assert "Clock hours: 1.5" in public.description
+
+
+def test_the_calendar_name_is_escaped_as_text():
+    title = 'Math, Science; and "Art" \\ more'
+    body = ical.calendar_bytes(name=title, events=[])
+
+    lines = unfolded_lines(body.decode())
+    escaped = 'Math\\, Science\\; and "Art" \\\\ more'
+    assert f"NAME:{escaped}" in lines
+    assert f"X-WR-CALNAME:{escaped}" in lines
+    check_calendar(body)
+
+
 def test_prefix_and_tentative_for_a_waitlist_place():
     event = ical.event_for_meeting(
         shaped(a_meeting()), title_prefix="[Waitlist #3] ", tentative=True, include_link=True
@@ -473,6 +495,8 @@ def test_an_invitation_has_the_feeds_uids_and_sequence_with_organizer_and_attend
     assert str(attendee) == "mailto:tess@example.org"
     assert attendee.params["CN"] == "Tess Teacher"
     assert attendee.params["RSVP"] == "FALSE"
+    # The mail asks the person to accept: no answer yet.
+    assert attendee.params["PARTSTAT"] == "NEEDS-ACTION"
     # Staff receive the link; an invitation is no feed, so it has no refresh interval.
     assert "https://meet.example.org/room" in str(event["DESCRIPTION"])
     assert "REFRESH-INTERVAL" not in body.decode()

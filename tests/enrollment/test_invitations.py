@@ -1,6 +1,7 @@
-"""Invitations by mail: a person who chose them gets the session's meetings as iTIP attachments
-(REQUEST when they get a seat or the session changes, CANCEL when they leave or it is
-cancelled), with the feeds' UIDs and SEQUENCE; everyone else gets the plain mail."""
+"""Invitations by mail: a person who chose them gets one iMIP message per meeting (REQUEST when
+they get a seat or the session changes, CANCEL when they leave a seat or it is cancelled), each
+multipart/alternative of the text and the calendar, with the feeds' UIDs and SEQUENCE; everyone
+else gets the plain mail."""
 
 import datetime as dt
 
@@ -39,14 +40,25 @@ def person(delivery=INVITATIONS, **fields):
     return staff
 
 
-def invitations(message) -> list[tuple[str, str, Calendar]]:
-    """The message's calendar attachments: (content type header, filename, parsed calendar)."""
-    found = []
-    for part in message.message().walk():
-        if part.get_content_type() == "text/calendar":
-            calendar = Calendar.from_ical(part.get_payload(decode=True))
-            found.append((part["Content-Type"], part.get_filename(), calendar))
-    return found
+def invitation(message) -> tuple[str, Calendar] | None:
+    """The message's calendar (content type header, parsed calendar), or None. An invitation is
+    a multipart/alternative of the text and one text/calendar part, never an attachment."""
+    mime = message.message()
+    if mime.get_content_type() != "multipart/alternative":
+        assert all(part.get_content_type() != "text/calendar" for part in mime.walk())
+        return None
+    plain, calendar = mime.get_payload()
+    assert plain.get_content_type() == "text/plain"
+    assert calendar.get_content_type() == "text/calendar"
+    assert calendar.get_filename() is None
+    assert calendar["Content-Disposition"] is None
+    return calendar["Content-Type"], Calendar.from_ical(calendar.get_payload(decode=True))
+
+
+def invitations(messages) -> list[tuple[str, Calendar]]:
+    """The calendars of these messages, one per message, in order."""
+    found = [invitation(message) for message in messages]
+    return [each for each in found if each is not None]
 
 
 def events(calendar: Calendar) -> list:
@@ -83,48 +95,55 @@ def upcoming(session):
     return list(session.meetings.filter(starts_at__gt=timezone.now()).order_by("starts_at"))
 
 
-def test_enrolling_sends_a_request_per_coming_meeting_with_the_meeting_uids(mailed, session):
+def test_enrolling_sends_one_request_message_per_coming_meeting(mailed, session):
     staff = person(first_name="Tess", last_name="Teacher")
 
     with mailed as outbox:
         services.enrollment_create(staff=staff, session=session, actor=staff.user)
 
-    [message] = outbox
-    attached = invitations(message)
-    assert [name for _, name, _ in attached] == ["invite-1.ics", "invite-2.ics"]
-    assert {header for header, _, _ in attached} == {"text/calendar; method=REQUEST; charset=utf-8"}
+    assert [m.subject for m in outbox] == [
+        "You are enrolled: Restorative Circles (1 of 2)",
+        "You are enrolled: Restorative Circles (2 of 2)",
+    ]
+    found = invitations(outbox)
+    assert {header for header, _ in found} == {"text/calendar; method=REQUEST; charset=utf-8"}
     uids = []
-    for _, _, calendar in attached:
+    for _, calendar in found:
         assert calendar["METHOD"] == "REQUEST"
         [event] = events(calendar)
         uids.append(str(event["UID"]))
         assert event["STATUS"] == "CONFIRMED"
         assert str(event["ATTENDEE"]) == f"mailto:{staff.email}"
         assert event["ATTENDEE"].params["CN"] == "Tess Teacher"
+        assert event["ATTENDEE"].params["PARTSTAT"] == "NEEDS-ACTION"
         assert str(event["ORGANIZER"]).startswith("mailto:")
     # The meeting held last week is not sent.
     assert uids == [m.uid for m in upcoming(session)]
-    assert "accept them in your mail app" in message.body
+    for number, message in enumerate(outbox, start=1):
+        assert "You are enrolled" in message.body
+        assert f"({number} of 2: one message per meeting)" in message.body
+        assert "accept it in your mail app" in message.body
 
 
-def test_one_meeting_comes_as_invite_ics(mailed):
-    session = f.SessionFactory()
+def test_one_meeting_comes_as_one_message_without_numbering(mailed):
+    session = f.SessionFactory(course__title="Restorative Circles")
     only = meeting(session, 3)
     staff = person()
 
     with mailed as outbox:
         services.enrollment_create(staff=staff, session=session, actor=staff.user)
 
-    [(header, name, calendar)] = invitations(outbox[0])
-    assert (header, name) == ("text/calendar; method=REQUEST; charset=utf-8", "invite.ics")
+    [message] = outbox
+    assert message.subject == "You are enrolled: Restorative Circles"
+    [(header, calendar)] = invitations(outbox)
+    assert header == "text/calendar; method=REQUEST; charset=utf-8"
     assert [str(e["UID"]) for e in events(calendar)] == [only.uid]
-    assert "The attached invitation (invite.ics) puts the meeting in your calendar" in (
-        outbox[0].body
-    )
+    assert "This message is the invitation for the meeting of" in message.body
+    assert "one message per meeting" not in message.body
 
 
 @pytest.mark.parametrize("delivery", [CalendarDelivery.FEED, CalendarDelivery.NONE])
-def test_no_attachment_without_the_invitations_choice(mailed, session, delivery):
+def test_no_invitation_without_the_invitations_choice(mailed, session, delivery):
     staff = person(delivery=delivery)
 
     with mailed as outbox:
@@ -132,9 +151,9 @@ def test_no_attachment_without_the_invitations_choice(mailed, session, delivery)
 
     [message] = outbox
     assert message.subject.startswith("You are enrolled")
-    assert invitations(message) == []
+    assert invitations(outbox) == []
     assert message.attachments == []
-    assert "attached" not in message.body
+    assert "invitation" not in message.body
 
 
 def test_waitlisted_and_pending_places_get_no_invitation(mailed, leader):
@@ -154,7 +173,7 @@ def test_waitlisted_and_pending_places_get_no_invitation(mailed, leader):
         "You are on the waitlist",
         "Waiting for approval",
     ]
-    assert all(invitations(m) == [] for m in mine)
+    assert invitations(mine) == []
 
 
 def test_approval_sends_the_request(mailed, leader):
@@ -166,8 +185,7 @@ def test_approval_sends_the_request(mailed, leader):
     with mailed as outbox:
         services.enrollment_approve(enrollment=pending.enrollment, actor=leader.user)
 
-    [message] = outbox
-    [(_, _, calendar)] = invitations(message)
+    [(_, calendar)] = invitations(outbox)
     assert calendar["METHOD"] == "REQUEST"
     assert [str(e["UID"]) for e in events(calendar)] == [coming.uid]
 
@@ -184,34 +202,50 @@ def test_promotion_into_a_seat_sends_the_request(mailed):
 
     promoted = [m for m in outbox if m.to == [waiting.email]]
     assert [m.subject.split(":")[0] for m in promoted] == ["A seat opened for you"]
-    [(_, _, calendar)] = invitations(promoted[0])
+    [(_, calendar)] = invitations(promoted)
     assert (calendar["METHOD"], str(events(calendar)[0]["UID"])) == ("REQUEST", coming.uid)
-    # The person who left had chose the feed: no attachment for them.
+    # The person who left had chose the feed: no invitation for them.
     withdrawn = [m for m in outbox if m.to == [leaving.staff.email]]
-    assert invitations(withdrawn[0]) == []
+    assert len(withdrawn) == 1
+    assert invitations(withdrawn) == []
 
 
-def test_withdrawing_sends_cancel_for_the_coming_meetings(mailed, session):
+def test_withdrawing_from_a_seat_sends_cancel_for_each_coming_meeting(mailed, session):
     staff = person()
     placement = services.enrollment_create(staff=staff, session=session, actor=staff.user)
 
     with mailed as outbox:
         services.enrollment_withdraw(enrollment=placement.enrollment, actor=staff.user)
 
-    [message] = outbox
-    attached = invitations(message)
-    assert {header for header, _, _ in attached} == {"text/calendar; method=CANCEL; charset=utf-8"}
-    assert [c["METHOD"] for _, _, c in attached] == ["CANCEL", "CANCEL"]
-    assert [str(e["UID"]) for _, _, c in attached for e in events(c)] == [
+    assert len(outbox) == 2
+    found = invitations(outbox)
+    assert {header for header, _ in found} == {"text/calendar; method=CANCEL; charset=utf-8"}
+    assert [c["METHOD"] for _, c in found] == ["CANCEL", "CANCEL"]
+    assert [str(e["UID"]) for _, c in found for e in events(c)] == [
         m.uid for m in upcoming(session)
     ]
-    assert {str(e["STATUS"]) for _, _, c in attached for e in events(c)} == {"CANCELLED"}
-    assert "attached cancellations" in message.body
+    assert {str(e["STATUS"]) for _, c in found for e in events(c)} == {"CANCELLED"}
+    assert all("This message cancels the meeting of" in m.body for m in outbox)
+    assert all("You are withdrawn" in m.body for m in outbox)
 
 
-def test_declined_and_lapsed_requests_send_cancel(mailed, leader, settings):
+@pytest.mark.parametrize("status", [EnrollmentStatus.WAITLISTED, EnrollmentStatus.PENDING_APPROVAL])
+def test_withdrawing_a_place_that_was_never_invited_sends_no_cancel(mailed, session, status):
+    staff = person()
+    place = f.EnrollmentFactory(session=session, staff=staff, status=status)
+
+    with mailed as outbox:
+        services.enrollment_withdraw(enrollment=place, actor=staff.user)
+
+    [message] = [m for m in outbox if m.to == [staff.email]]
+    assert message.subject.startswith("You are withdrawn")
+    assert invitations([message]) == []
+    assert "cancels the meeting" not in message.body
+
+
+def test_declined_and_lapsed_requests_send_no_cancel(mailed, leader, settings):
     session = f.SessionFactory(requires_approval=True, capacity=5)
-    coming = meeting(session, 9)
+    meeting(session, 9)
     declined, lapsing = (person(building=leader.building) for _ in range(2))
     first = services.enrollment_create(staff=declined, session=session, actor=declined.user)
     services.enrollment_create(staff=lapsing, session=session, actor=lapsing.user)
@@ -225,17 +259,15 @@ def test_declined_and_lapsed_requests_send_cancel(mailed, leader, settings):
     for staff, subject in ((declined, "Not approved"), (lapsing, "Your request lapsed")):
         [message] = [m for m in outbox if m.to == [staff.email]]
         assert message.subject.startswith(subject)
-        [(_, _, calendar)] = invitations(message)
-        assert (calendar["METHOD"], str(events(calendar)[0]["UID"])) == ("CANCEL", coming.uid)
+        # Never invited (a request holds no place in the calendar): nothing to cancel.
+        assert invitations([message]) == []
 
 
 def test_a_change_sends_an_updated_request_with_a_higher_sequence(mailed, session):
     staff = person()
     with mailed as outbox:
         services.enrollment_create(staff=staff, session=session, actor=staff.user)
-    first = {
-        str(e["UID"]): int(e["SEQUENCE"]) for _, _, c in invitations(outbox[0]) for e in events(c)
-    }
+    first = {str(e["UID"]): int(e["SEQUENCE"]) for _, c in invitations(outbox) for e in events(c)}
     moved = upcoming(session)[0]
     moved.starts_at += dt.timedelta(hours=1)
     moved.ends_at += dt.timedelta(hours=1)
@@ -246,10 +278,11 @@ def test_a_change_sends_an_updated_request_with_a_higher_sequence(mailed, sessio
     with mailed as outbox:
         services.session_changed_notify(session=session, what="the first meeting starts later")
 
-    [message] = outbox
-    attached = invitations(message)
-    assert [c["METHOD"] for _, _, c in attached] == ["REQUEST", "REQUEST"]
-    second = {str(e["UID"]): e for _, _, c in attached for e in events(c)}
+    assert len(outbox) == 2
+    assert all("the first meeting starts later" in m.body for m in outbox)
+    found = invitations(outbox)
+    assert [c["METHOD"] for _, c in found] == ["REQUEST", "REQUEST"]
+    second = {str(e["UID"]): e for _, c in found for e in events(c)}
     assert set(second) == set(first)
     assert int(second[moved.uid]["SEQUENCE"]) == first[moved.uid] + 1
     assert second[moved.uid]["DTSTART"].dt == moved.starts_at
@@ -268,8 +301,9 @@ def test_a_change_sends_no_request_to_the_waitlist(mailed, session):
     with mailed as outbox:
         services.session_changed_notify(session=session, what="the room is now the Library")
 
-    [message] = [m for m in outbox if m.to == [waiting.staff.email]]
-    assert invitations(message) == []
+    mine = [m for m in outbox if m.to == [waiting.staff.email]]
+    assert len(mine) == 1
+    assert invitations(mine) == []
 
 
 def test_a_cancelled_meeting_sends_cancel_for_that_meeting_only(mailed, session, district_pd):
@@ -281,8 +315,8 @@ def test_a_cancelled_meeting_sends_cancel_for_that_meeting_only(mailed, session,
         services.meeting_cancel(meeting=cancelled, actor=district_pd.user, reason="Snow day")
 
     [message] = outbox
-    [(header, name, calendar)] = invitations(message)
-    assert (header, name) == ("text/calendar; method=CANCEL; charset=utf-8", "invite.ics")
+    [(header, calendar)] = invitations(outbox)
+    assert header == "text/calendar; method=CANCEL; charset=utf-8"
     [event] = events(calendar)
     cancelled.refresh_from_db()
     assert (str(event["UID"]), int(event["SEQUENCE"])) == (cancelled.uid, cancelled.sequence)
@@ -298,13 +332,13 @@ def test_a_cancelled_session_sends_cancel_for_every_coming_meeting(mailed, sessi
     with mailed as outbox:
         services.session_cancel(session=session, actor=district_pd.user, reason="Facilitator ill")
 
-    [message] = outbox
-    attached = invitations(message)
-    assert [c["METHOD"] for _, _, c in attached] == ["CANCEL", "CANCEL"]
-    found = [e for _, _, c in attached for e in events(c)]
-    assert [str(e["UID"]) for e in found] == [m.uid for m in upcoming(session)]
-    assert [int(e["SEQUENCE"]) for e in found] == [1, 1]
-    assert {str(e["STATUS"]) for e in found} == {"CANCELLED"}
+    found = invitations(outbox)
+    assert len(outbox) == len(found) == 2
+    assert [c["METHOD"] for _, c in found] == ["CANCEL", "CANCEL"]
+    events_found = [e for _, c in found for e in events(c)]
+    assert [str(e["UID"]) for e in events_found] == [m.uid for m in upcoming(session)]
+    assert [int(e["SEQUENCE"]) for e in events_found] == [1, 1]
+    assert {str(e["STATUS"]) for e in events_found} == {"CANCELLED"}
 
 
 def test_mail_queries_stay_fixed_however_many_invitations(session):
@@ -316,7 +350,8 @@ def test_mail_queries_stay_fixed_however_many_invitations(session):
         session.facilitators.add(*f.StaffMemberFactory.create_batch(people))
         with CaptureQueriesContext(connection) as queries:
             sent = notifications.send(notifications.ENROLLED, ids, {})
-        assert sent == people
+        # One message per person and coming meeting.
+        assert sent == 2 * people
         return len(queries)
 
     assert count_for(2) == count_for(12)

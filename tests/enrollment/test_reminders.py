@@ -1,5 +1,6 @@
-"""Reminders before meetings: 3 days and 1 day ahead, once per enrollment, meeting and kind, to
-people with a seat; the daily job may run again without sending twice."""
+"""Reminders before meetings: 3 days and 1 day ahead, once per enrollment, meeting, kind and
+start, to people with a seat; the daily job may run again without sending twice, and a message
+that failed is sent on the next run."""
 
 import datetime as dt
 from io import StringIO
@@ -139,6 +140,94 @@ def test_pending_approval_is_reminded_and_told_it_still_waits(mailed):
 
     assert outbox[0].to == [pending.staff.email]
     assert "still waits for your building leader's approval" in outbox[0].body
+
+
+def test_incomplete_and_completed_places_still_hold_their_seat(mailed):
+    session = f.SessionFactory()
+    meeting(session, 1)
+    missed_one = f.EnrollmentFactory(session=session, status=EnrollmentStatus.INCOMPLETE)
+
+    with mailed as outbox:
+        assert services.reminders_send(now=morning()) == 1
+
+    assert [message.to for message in outbox] == [[missed_one.staff.email]]
+
+
+def test_a_meeting_moved_after_its_reminder_gets_a_new_one(mailed):
+    session = f.SessionFactory()
+    coming = meeting(session, 3)
+    seat = f.EnrollmentFactory(session=session)
+    with mailed as outbox:
+        assert services.reminders_send(now=morning()) == 1
+
+    coming.starts_at += dt.timedelta(hours=2)
+    coming.ends_at += dt.timedelta(hours=2)
+    coming.save()
+    with mailed as outbox:
+        assert services.reminders_send(now=morning() + dt.timedelta(hours=1)) == 1
+        assert services.reminders_send(now=morning() + dt.timedelta(hours=2)) == 0
+
+    assert len(outbox) == 2
+    assert "6:00 PM" in outbox[1].subject
+    assert sorted(Reminder.objects.values_list("enrollment_id", "kind", "starts_at")) == sorted(
+        [
+            (seat.pk, THREE_DAYS, coming.starts_at - dt.timedelta(hours=2)),
+            (seat.pk, THREE_DAYS, coming.starts_at),
+        ]
+    )
+
+
+def _failing_for(monkeypatch, address: str) -> None:
+    """The mail server refuses any message to `address`."""
+    from django.core.mail.backends.locmem import EmailBackend
+
+    real = EmailBackend.send_messages
+
+    def send_messages(self, messages):
+        if any(address in message.to for message in messages):
+            raise OSError("550 mailbox unavailable")
+        return real(self, messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", send_messages)
+
+
+def test_a_failed_message_loses_no_other_and_is_sent_on_the_next_run(mailed, monkeypatch):
+    session = f.SessionFactory()
+    coming = meeting(session, 1)
+    first, refused, last = f.EnrollmentFactory.create_batch(3, session=session)
+    _failing_for(monkeypatch, refused.staff.email)
+
+    with mailed as outbox:
+        services.reminders_send(now=morning())
+
+    assert sorted(m.to[0] for m in outbox) == sorted([first.staff.email, last.staff.email])
+    # The failed reminder was forgotten, so it is due again.
+    assert recorded() == {(first.pk, coming.pk, ONE_DAY), (last.pk, coming.pk, ONE_DAY)}
+
+    monkeypatch.undo()
+    outbox.clear()
+    with mailed as outbox:
+        assert services.reminders_send(now=morning() + dt.timedelta(hours=1)) == 1
+
+    assert [m.to for m in outbox] == [[refused.staff.email]]
+    assert len(recorded()) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_reports_only_the_reminders_that_went_out(monkeypatch, mailoutbox):
+    session = f.SessionFactory()
+    meeting(session, 1)
+    seats = f.EnrollmentFactory.create_batch(3, session=session)
+    _failing_for(monkeypatch, seats[1].staff.email)
+    out = StringIO()
+
+    call_command("send_reminders", stdout=out)
+    monkeypatch.undo()
+    call_command("send_reminders", stdout=out)
+
+    assert out.getvalue().splitlines() == ["2 reminder(s) sent.", "1 reminder(s) sent."]
+    assert len(mailoutbox) == 3
+    assert Reminder.objects.count() == 3
 
 
 @pytest.mark.parametrize(
