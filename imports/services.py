@@ -107,6 +107,30 @@ def _user(actor: AnyUser | None) -> User | None:
 # Preview
 
 
+def _table_of(source, *, kind, columns, file_name, sheet, mapping, actor, options) -> Table:
+    """The file read as a table of `columns`. An unusable file is recorded as a refused run
+    (`error.run`) before UnreadableFile goes on to the caller."""
+    if isinstance(source, Table):
+        return source
+    try:
+        return read_table(
+            source, columns=columns, file_name=file_name, sheet=sheet, mapping=mapping
+        )
+    except UnreadableFile as error:
+        file = error.file
+        error.run = ImportRun.objects.create(
+            kind=kind,
+            file_name=(file.name if file else file_name or "upload")[:255],
+            file_sha256=file.sha256 if file else "",
+            file_size=file.size if file else 0,
+            created_by=_user(actor),
+            options=options,
+            outcome=ImportOutcome.REFUSED,
+            message=error.message,
+        )
+        raise
+
+
 def roster_preview(
     *,
     source: Table | str | BinaryIO | bytes,
@@ -132,30 +156,16 @@ def roster_preview(
         "sheet": sheet,
         "mapping": dict(mapping or {}),
     }
-    if isinstance(source, Table):
-        table = source
-    else:
-        try:
-            table = read_table(
-                source,
-                columns=roster.ROSTER_COLUMNS,
-                file_name=file_name,
-                sheet=sheet,
-                mapping=mapping,
-            )
-        except UnreadableFile as error:
-            file = error.file
-            error.run = ImportRun.objects.create(
-                kind=ImportKind.ROSTER,
-                file_name=(file.name if file else file_name or "upload")[:255],
-                file_sha256=file.sha256 if file else "",
-                file_size=file.size if file else 0,
-                created_by=_user(actor),
-                options=options,
-                outcome=ImportOutcome.REFUSED,
-                message=error.message,
-            )
-            raise
+    table = _table_of(
+        source,
+        kind=ImportKind.ROSTER,
+        columns=roster.ROSTER_COLUMNS,
+        file_name=file_name,
+        sheet=sheet,
+        mapping=mapping,
+        actor=actor,
+        options=options,
+    )
     comparison = roster.compare_roster(
         table,
         roster.load_snapshot(),
@@ -429,30 +439,16 @@ def completions_preview(
     An unusable file raises UnreadableFile, after recording a refused run (`error.run`)."""
     _check_completions_actor(actor)
     options = {"skip_invalid": skip_invalid, "sheet": sheet, "mapping": dict(mapping or {})}
-    if isinstance(source, Table):
-        table = source
-    else:
-        try:
-            table = read_table(
-                source,
-                columns=completions.COMPLETION_COLUMNS,
-                file_name=file_name,
-                sheet=sheet,
-                mapping=mapping,
-            )
-        except UnreadableFile as error:
-            file = error.file
-            error.run = ImportRun.objects.create(
-                kind=ImportKind.COMPLETIONS,
-                file_name=(file.name if file else file_name or "upload")[:255],
-                file_sha256=file.sha256 if file else "",
-                file_size=file.size if file else 0,
-                created_by=_user(actor),
-                options=options,
-                outcome=ImportOutcome.REFUSED,
-                message=error.message,
-            )
-            raise
+    table = _table_of(
+        source,
+        kind=ImportKind.COMPLETIONS,
+        columns=completions.COMPLETION_COLUMNS,
+        file_name=file_name,
+        sheet=sheet,
+        mapping=mapping,
+        actor=actor,
+        options=options,
+    )
     comparison = completions.compare_completions(
         table, today=timezone.localdate(), progress=progress
     )
