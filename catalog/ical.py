@@ -103,11 +103,13 @@ def event_for_meeting(
     tentative: bool = False,
     include_link: bool,
     changed_at: dt.datetime | None = None,
+    sequence_offset: int = 0,
 ) -> EventData:
     """What a calendar shows of one meeting. The meeting's session, course, strand, building and
     the session's facilitators should be loaded (shape_meetings_for_calendars), or each is a
     query. `changed_at` is a later change the event also shows (the person's enrollment, for the
-    waitlist prefix), so LAST-MODIFIED moves with it. The virtual link is only written when
+    waitlist prefix), so LAST-MODIFIED moves with it, and `sequence_offset` raises SEQUENCE for
+    such a change. The virtual link is only written when
     `include_link`: a public feed would invite anyone into the meeting; the session's notes
     likewise.
 
@@ -138,7 +140,7 @@ def event_for_meeting(
     url = session_url(session.pk)
     return EventData(
         uid=meeting.uid,
-        sequence=meeting.sequence,
+        sequence=meeting.sequence + sequence_offset,
         modified_at=max(stamps),
         starts_at=meeting.starts_at.astimezone(zone),
         ends_at=meeting.ends_at.astimezone(zone),

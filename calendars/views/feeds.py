@@ -172,6 +172,22 @@ def _record_fetch(token: FeedToken, request: HttpRequest) -> None:
     )
 
 
+# The person's own place shows in an event's title and status (waitlist position, awaiting
+# approval, confirmed), and calendars take a change only with a higher SEQUENCE. A place only
+# moves forward (up the waitlist, to a request, to a seat), so a fixed scale added to the
+# meeting's sequence rises with each step: waitlisted #n < awaiting approval < confirmed.
+PLACE_SEQUENCE_CONFIRMED = 1000
+PLACE_SEQUENCE_PENDING = 999
+
+
+def place_sequence(status: str | None, waitlist_position: int | None) -> int:
+    if status == EnrollmentStatus.WAITLISTED:
+        return PLACE_SEQUENCE_PENDING - min(waitlist_position or 1, PLACE_SEQUENCE_PENDING - 1)
+    if status == EnrollmentStatus.PENDING_APPROVAL:
+        return PLACE_SEQUENCE_PENDING
+    return PLACE_SEQUENCE_CONFIRMED
+
+
 def _personal_events(meetings: QuerySet[Meeting]) -> list[ical.EventData]:
     events = []
     for meeting in meetings:
@@ -188,6 +204,9 @@ def _personal_events(meetings: QuerySet[Meeting]) -> list[ical.EventData]:
                 tentative=tentative,
                 include_link=True,
                 changed_at=meeting.enrollment_updated_at,
+                sequence_offset=place_sequence(
+                    meeting.enrollment_status, meeting.waitlist_position
+                ),
             )
         )
     return events

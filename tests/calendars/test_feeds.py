@@ -22,6 +22,7 @@ from calendars import selectors
 from calendars import services as calendar_services
 from calendars.log import mask_feed_keys
 from calendars.models import FeedToken, new_feed_key
+from calendars.views.feeds import PLACE_SEQUENCE_CONFIRMED
 from catalog import ical
 from catalog import services as catalog_services
 from catalog.choices import MeetingStatus, SessionStatus
@@ -196,9 +197,10 @@ def test_a_place_moving_up_the_waitlist_changes_the_title_and_the_version(client
     ahead = f.EnrollmentFactory(
         session=session, status=WAITLISTED, requested_at=timezone.now() - dt.timedelta(days=1)
     )
-    f.EnrollmentFactory(staff=teacher, session=session, status=WAITLISTED)
+    own = f.EnrollmentFactory(staff=teacher, session=session, status=WAITLISTED)
     first, cal = fetch(client, feed_url(token))
     assert summaries(cal) == ["[Waitlist #2] Trauma Basics"]
+    (second_in_line,) = [event["SEQUENCE"] for event in cal.walk("VEVENT")]
 
     # Only the other person's enrollment changes.
     Enrollment.objects.filter(pk=ahead.pk).update(status=EnrollmentStatus.WITHDRAWN)
@@ -206,6 +208,14 @@ def test_a_place_moving_up_the_waitlist_changes_the_title_and_the_version(client
     again, cal = fetch(client, feed_url(token), HTTP_IF_NONE_MATCH=first["ETag"])
     assert summaries(cal) == ["[Waitlist #1] Trauma Basics"]
     assert again["ETag"] != first["ETag"]
+    # Calendars take the new title only with a higher SEQUENCE; so too the seat, later.
+    (first_in_line,) = [event["SEQUENCE"] for event in cal.walk("VEVENT")]
+    assert first_in_line > second_in_line
+    Enrollment.objects.filter(pk=own.pk).update(status=EnrollmentStatus.ENROLLED)
+    _, cal = fetch(client, feed_url(token))
+    (seated,) = [event["SEQUENCE"] for event in cal.walk("VEVENT")]
+    assert summaries(cal) == ["Trauma Basics"]
+    assert seated > first_in_line
 
 
 # Changes: same UID, higher SEQUENCE, new ETag
@@ -218,7 +228,7 @@ def test_editing_a_meeting_keeps_its_uid_raises_sequence_and_changes_the_etag(
     f.EnrollmentFactory(staff=teacher, session=session)
     first, cal = fetch(client, feed_url(token))
     before = events_by_uid(cal)[edited.uid]
-    assert before["SEQUENCE"] == 0
+    assert before["SEQUENCE"] == PLACE_SEQUENCE_CONFIRMED
 
     edited.starts_at += dt.timedelta(hours=1)
     edited.ends_at += dt.timedelta(hours=1)
@@ -229,7 +239,7 @@ def test_editing_a_meeting_keeps_its_uid_raises_sequence_and_changes_the_etag(
 
     again, cal = fetch(client, feed_url(token), HTTP_IF_NONE_MATCH=first["ETag"])
     after = events_by_uid(cal)[edited.uid]
-    assert after["SEQUENCE"] == 1
+    assert after["SEQUENCE"] == PLACE_SEQUENCE_CONFIRMED + 1
     assert after["DTSTART"].dt == before["DTSTART"].dt + dt.timedelta(hours=1)
     assert after["DTSTAMP"].dt >= before["DTSTAMP"].dt
     assert again["ETag"] != first["ETag"]
@@ -303,7 +313,7 @@ def test_a_cancelled_meeting_shows_cancelled_until_it_ends_then_drops(
     again, cal = fetch(client, feed_url(token))
     event = events_by_uid(cal)[cancelled.uid]
     assert str(event["STATUS"]) == "CANCELLED"
-    assert event["SEQUENCE"] == 1
+    assert event["SEQUENCE"] == PLACE_SEQUENCE_CONFIRMED + 1
     assert str(event["SUMMARY"]).startswith("[Cancelled] ")
     assert str(events_by_uid(cal)[held.uid]["STATUS"]) == "CONFIRMED"
     assert again["ETag"] != first["ETag"]
@@ -331,7 +341,7 @@ def test_a_cancelled_session_stays_in_its_participants_feeds_as_cancelled(
     _, cal = fetch(client, feed_url(token))
     event = events_by_uid(cal)[cancelled.uid]
     assert str(event["STATUS"]) == "CANCELLED"
-    assert event["SEQUENCE"] == 1
+    assert event["SEQUENCE"] == PLACE_SEQUENCE_CONFIRMED + 1
 
 
 # HTTP
