@@ -177,7 +177,12 @@ def send(kind: str, enrollment_ids: list[int], context: dict) -> int:
         session = enrollment.session
         page = settings.SITE_URL + reverse("catalog:session", args=[session.pk])
         invitation = _invitation(
-            kind, enrollment, meeting, now=now, previous_status=context.get("previous_status")
+            kind,
+            enrollment,
+            meeting,
+            now=now,
+            previous_status=context.get("previous_status"),
+            invited=context.get("invited"),
         )
         values = {
             "kind": kind,
@@ -239,11 +244,13 @@ def _invitation(
     *,
     now: dt.datetime,
     previous_status: str | None = None,
+    invited: list[int] | None = None,
 ) -> tuple[str, list[Meeting]] | None:
     """The iTIP method and the meetings to send, one message each, or None: only for people who
     chose invitations, and only meetings that have not ended. A CANCEL only goes to someone who
     was invited: a withdrawal from a seat (`previous_status`, the status before it), never a
-    declined or lapsed request, a waitlist place or a pending one."""
+    declined or lapsed request, a waitlist place or a pending one; for a cancelled session,
+    those of its places that held a seat (`invited`)."""
     if enrollment.staff.calendar_delivery != CalendarDelivery.INVITATIONS:
         return None
     # From the prefetched list: those meetings already carry their session, course and place.
@@ -259,6 +266,8 @@ def _invitation(
         cancelled = [m for m in meetings if m.pk == meeting.pk]
         return (CANCEL, cancelled) if cancelled else None
     if kind == WITHDRAWN and previous_status not in INVITED_STATUSES:
+        return None
+    if kind == SESSION_CANCELLED and enrollment.pk not in (invited or ()):
         return None
     if kind in UNINVITING_KINDS:
         return (CANCEL, meetings) if meetings else None

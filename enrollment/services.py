@@ -647,11 +647,14 @@ def session_cancel(
     locked.status = SessionStatus.CANCELLED
     locked.save(update_fields=["status", "updated_at"])
     session_note_changes(session=locked, changed_fields=["status"])
-    affected = list(
+    places = list(
         Enrollment.objects.filter(session=locked, status__in=CANCELLABLE_STATUSES).values_list(
-            "pk", flat=True
+            "pk", "status"
         )
     )
+    affected = [pk for pk, _status in places]
+    # Only those who held a seat were sent the events; a CANCEL goes to them alone.
+    invited = [pk for pk, status in places if status == EnrollmentStatus.ENROLLED]
     Enrollment.objects.filter(pk__in=affected).update(
         status=EnrollmentStatus.CANCELLED,
         status_changed_at=now,
@@ -660,7 +663,9 @@ def session_cancel(
         decision_reason=reason,
         updated_at=now,
     )
-    notifications.after_commit(notifications.SESSION_CANCELLED, affected, reason=reason)
+    notifications.after_commit(
+        notifications.SESSION_CANCELLED, affected, reason=reason, invited=invited
+    )
     return len(affected)
 
 

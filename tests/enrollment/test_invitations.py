@@ -341,6 +341,21 @@ def test_a_cancelled_session_sends_cancel_for_every_coming_meeting(mailed, sessi
     assert {str(e["STATUS"]) for e in events_found} == {"CANCELLED"}
 
 
+@pytest.mark.parametrize("status", [EnrollmentStatus.WAITLISTED, EnrollmentStatus.PENDING_APPROVAL])
+def test_a_cancelled_session_sends_no_cancel_to_places_never_invited(
+    mailed, session, district_pd, status
+):
+    staff = person()
+    f.EnrollmentFactory(session=session, staff=staff, status=status)
+
+    with mailed as outbox:
+        services.session_cancel(session=session, actor=district_pd.user, reason="Facilitator ill")
+
+    [message] = [m for m in outbox if m.to == [staff.email]]
+    assert message.subject.startswith("Cancelled")
+    assert invitations([message]) == []
+
+
 def test_mail_queries_stay_fixed_however_many_invitations(session):
     def count_for(people):
         ids = [
