@@ -170,6 +170,9 @@ CATEGORY_WORDS = (
 )
 
 # Row messages: constants the tests assert on.
+MSG_AMBIGUOUS_ID = (
+    "This id matches more than one person once leading zeros are ignored ({ids}): use the exact id."
+)
 MSG_REQUIRED = "This value is required."
 MSG_DUPLICATE_ID = "Employee ID {employee_id} appears more than once in the file: rows {rows}."
 MSG_EMAIL_IN_FILE = "Another person in this file has the same email address: row {rows}."
@@ -316,6 +319,8 @@ class _Line:
     values: dict = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
     match: StaffSnapshot | None = None
+    # Everyone the row's id could mean: a sync never deactivates any of them.
+    candidates: list[StaffSnapshot] = field(default_factory=list)
 
     @property
     def valid(self) -> bool:
@@ -394,13 +399,15 @@ class _RosterCheck:
             )
         )
 
-    def _match(self, employee_id: str) -> StaffSnapshot | None:
+    def _candidates(self, employee_id: str) -> list[StaffSnapshot]:
+        """The stored person with this id; or, for an all-digit id (Excel drops leading zeros),
+        everyone whose id differs from it only by leading zeros."""
         person = self.by_id.get(employee_id)
-        if person is None and employee_id.isdigit():
-            candidates = self.by_key.get(id_key(employee_id), [])
-            if len(candidates) == 1:
-                person = candidates[0]
-        return person
+        if person is not None:
+            return [person]
+        if employee_id.isdigit():
+            return list(self.by_key.get(id_key(employee_id), []))
+        return []
 
     # Pass 1: each row on its own
 
@@ -448,7 +455,12 @@ class _RosterCheck:
             except ValueProblem as problem:
                 self._error(line, name, str(problem))
         if line.employee_id:
-            line.match = self._match(line.employee_id)
+            line.candidates = self._candidates(line.employee_id)
+            if len(line.candidates) == 1:
+                line.match = line.candidates[0]
+            elif len(line.candidates) > 1:
+                ids = ", ".join(sorted(person.employee_id for person in line.candidates))
+                self._error(line, "employee_id", MSG_AMBIGUOUS_ID.format(ids=ids))
         return line
 
     # The values a row leaves on the record
@@ -638,7 +650,7 @@ class _RosterCheck:
         deactivations = []
         kept_manual = 0
         if self.sync:
-            present = {line.match.id for line in lines if line.match}
+            present = {person.id for line in lines for person in line.candidates}
             for person in self.snapshot.staff:
                 if person.id in present or person.status == StaffStatus.SEPARATED:
                     continue

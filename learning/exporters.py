@@ -88,7 +88,8 @@ class Exporter:
         stream = io.StringIO()
         writer = csv.writer(stream)
         sheet = next(iter(self.sheets()))
-        writer.writerow(sheet.header)
+        # A header may come from an uploaded file (an import's error report): guarded like rows.
+        writer.writerow([f"'{name}" if is_formula_like(name) else name for name in sheet.header])
         for row in sheet.rows:
             writer.writerow(
                 [f"'{value}" if is_formula_like(value) else _plain(value) for value in row]

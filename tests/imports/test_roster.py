@@ -1036,3 +1036,41 @@ def test_renaming_a_facilitator_raises_the_sequence_of_their_meetings(district):
     other_meeting.refresh_from_db()
     assert StaffMember.objects.get(pk=facilitator.pk).last_name == "Renamed"
     assert (led_meeting.sequence, other_meeting.sequence) == (1, 0)
+
+
+def test_a_formula_in_the_files_own_header_is_text_in_the_csv_report(district):
+    header = [*ROSTER_HEADER, '=HYPERLINK("http://x")']
+    rows = [[*person_row(1, email="broken"), "note"]]
+
+    export = RowErrorsExporter(preview(csv_bytes(rows, header=header)).run).csv()
+
+    first_line = export.content.decode("utf-8-sig").splitlines()[0]
+    assert first_line.endswith("""'=HYPERLINK(""http://x"")",Problems""")
+
+
+def test_an_id_matching_several_people_without_leading_zeros_is_an_error_and_deactivates_none(
+    district,
+):
+    member("01234", district["maple"], first_name="One", last_name="Zero")
+    member("001234", district["maple"], first_name="Two", last_name="Zeros")
+    others = [member(f"8{n:05d}", district["maple"]) for n in range(30)]
+    rows = [
+        person_row(
+            1000 + n,
+            employee_id=o.employee_id,
+            email=o.email,
+            first_name=o.first_name,
+            last_name=o.last_name,
+        )
+        for n, o in enumerate(others)
+    ]
+    rows.append(person_row(1, employee_id="1234", last_name=""))
+
+    result = preview(csv_bytes(rows), sync=True, skip_invalid=True)
+
+    messages = [
+        message for _row, column, _value, message in errors_of(result) if column == "Employee ID"
+    ]
+    assert messages == [roster.MSG_AMBIGUOUS_ID.format(ids="001234, 01234")]
+    assert result.counts["deactivated"] == 0
+    assert result.counts["created"] == 0
