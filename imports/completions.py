@@ -40,7 +40,7 @@ from catalog.models import Course
 from enrollment.models import Completion
 from learning.models import StaffMember
 
-from .models import ImportRun
+from .previews import StoredPreview
 from .readers import Column, Row, RowError, Table
 from .roster import PROGRESS_EVERY, ROSTER_COLUMNS, id_key
 from .values import ValueProblem, clean_text, parse_date
@@ -401,31 +401,9 @@ def compare_completions(
 
 
 @dataclass(frozen=True)
-class CompletionsPreview:
+class CompletionsPreview(StoredPreview):
     """A completions preview read back from its ImportRun: what the command, the HR page and the
     API show before a commit. Nothing here queries the database."""
-
-    run: ImportRun
-
-    @property
-    def change_set(self) -> dict:
-        return self.run.change_set
-
-    @property
-    def counts(self) -> dict:
-        return self.run.counts
-
-    @property
-    def errors(self) -> list[RowError]:
-        return [RowError.from_dict(error) for error in self.run.errors]
-
-    @property
-    def has_errors(self) -> bool:
-        return bool(self.run.errors)
-
-    @property
-    def creates(self) -> list[dict]:
-        return self.change_set.get("create", [])
 
     @property
     def unchanged(self) -> list[dict]:
@@ -435,10 +413,6 @@ class CompletionsPreview:
     def needs_confirmation(self) -> bool:
         """A completion import deactivates nobody, so it never needs a confirmation."""
         return False
-
-    @property
-    def can_commit(self) -> bool:
-        return not self.has_errors or bool(self.run.options.get("skip_invalid"))
 
     @staticmethod
     def describe(entry: dict) -> str:

@@ -55,7 +55,7 @@ from django.utils.text import slugify
 from learning.choices import PositionCategory, StaffStatus
 from learning.models import Building, Position, StaffMember
 
-from .models import ImportRun
+from .previews import StoredPreview
 from .readers import Column, Row, RowError, Table, normalize_header
 from .values import ValueProblem, clean_email, clean_text, parse_date
 
@@ -779,31 +779,9 @@ def _shown(field_name: str, value, preview: RosterPreview) -> str:
 
 
 @dataclass(frozen=True)
-class RosterPreview:
+class RosterPreview(StoredPreview):
     """A roster preview read back from its ImportRun: what the command, the HR page and the API
     show before a commit. Nothing here queries the database."""
-
-    run: ImportRun
-
-    @property
-    def change_set(self) -> dict:
-        return self.run.change_set
-
-    @property
-    def counts(self) -> dict:
-        return self.run.counts
-
-    @property
-    def errors(self) -> list[RowError]:
-        return [RowError.from_dict(error) for error in self.run.errors]
-
-    @property
-    def has_errors(self) -> bool:
-        return bool(self.run.errors)
-
-    @property
-    def creates(self) -> list[dict]:
-        return self.change_set.get("create", [])
 
     @property
     def updates(self) -> list[dict]:
@@ -829,12 +807,6 @@ class RosterPreview:
     def needs_confirmation(self) -> bool:
         """The sync would deactivate more staff than the cap allows without confirmation."""
         return deactivation_needs_confirmation(self.counts)
-
-    @property
-    def can_commit(self) -> bool:
-        """Whether a commit may go ahead as previewed (a confirmation aside): no errors, or
-        only errors in rows to skip."""
-        return not self.has_errors or bool(self.run.options.get("skip_invalid"))
 
     def building_name(self, code: str) -> str:
         return self.change_set.get("buildings", {}).get(code, code)

@@ -227,12 +227,12 @@ def _check_committable(
         )
 
 
-def _lock_staff_table() -> None:
-    """Keep other writers out of the staff list from the fingerprint check to the commit. On
-    SQLite the IMMEDIATE transaction already holds the database's write lock."""
+def _lock_table(model) -> None:
+    """Keep other writers out of the table from the fingerprint check to the commit. On SQLite
+    the IMMEDIATE transaction already holds the database's write lock."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            table = connection.ops.quote_name(StaffMember._meta.db_table)
+            table = connection.ops.quote_name(model._meta.db_table)
             cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
 
 
@@ -354,6 +354,43 @@ def _record(run: ImportRun, outcome: str, message: str) -> None:
     run.save(update_fields=["outcome", "message", "updated_at"])
 
 
+COMMITTED_FIELDS = ("outcome", "committed_at", "message", "options", "updated_at")
+
+
+def _commit_run(
+    run: ImportRun,
+    *,
+    label: str,
+    skip_invalid: bool,
+    apply: Callable[[ImportRun, dt.datetime], str],
+) -> ImportRun:
+    """Commit a previewed run of either kind in one transaction: `apply` checks the locked run,
+    writes its change set and returns the run's message. A refusal is recorded on the run
+    (unless the run is not one to commit at all); any other failure rolls everything back, is
+    recorded as failed and logged; both are raised."""
+    try:
+        with transaction.atomic():
+            locked = ImportRun.objects.select_for_update().get(pk=run.pk)
+            now = timezone.now()
+            locked.message = apply(locked, now)
+            locked.outcome = ImportOutcome.COMMITTED
+            locked.committed_at = now
+            if skip_invalid != bool(locked.options.get("skip_invalid")):
+                locked.options = {**locked.options, "skip_invalid": skip_invalid}
+            locked.save(update_fields=list(COMMITTED_FIELDS))
+    except ImportRefused as refusal:
+        if refusal.code not in KEEP_OUTCOME:
+            _record(run, ImportOutcome.REFUSED, refusal.message)
+        raise
+    except Exception as error:
+        logger.exception("%s import %s failed", label, run.pk)
+        _record(run, ImportOutcome.FAILED, MSG_FAILED.format(error=type(error).__name__))
+        raise
+    for name in COMMITTED_FIELDS:
+        setattr(run, name, getattr(locked, name))
+    return run
+
+
 def roster_commit(
     *,
     run: ImportRun,
@@ -372,39 +409,21 @@ def roster_commit(
     rolls everything back, is recorded as failed, and is raised."""
     _check_actor(actor)
     skip_invalid = skip_invalid or bool(run.options.get("skip_invalid"))
-    try:
-        with transaction.atomic():
-            locked = ImportRun.objects.select_for_update().get(pk=run.pk)
-            _check_committable(
-                locked,
-                skip_invalid=skip_invalid,
-                confirm_large_deactivation=confirm_large_deactivation,
-            )
-            _lock_staff_table()
-            snapshot = roster.load_snapshot()
-            if snapshot.fingerprint != locked.change_set.get("fingerprint"):
-                raise ImportRefused("stale", MSG_STALE)
-            now = timezone.now()
-            _apply(locked.change_set, snapshot, now=now)
-            locked.outcome = ImportOutcome.COMMITTED
-            locked.committed_at = now
-            locked.message = MSG_COMMITTED.format(**locked.counts)
-            if skip_invalid != bool(locked.options.get("skip_invalid")):
-                locked.options = {**locked.options, "skip_invalid": skip_invalid}
-            locked.save(
-                update_fields=["outcome", "committed_at", "message", "options", "updated_at"]
-            )
-    except ImportRefused as refusal:
-        if refusal.code not in KEEP_OUTCOME:
-            _record(run, ImportOutcome.REFUSED, refusal.message)
-        raise
-    except Exception as error:
-        logger.exception("Roster import %s failed", run.pk)
-        _record(run, ImportOutcome.FAILED, MSG_FAILED.format(error=type(error).__name__))
-        raise
-    for name in ("outcome", "committed_at", "message", "options", "updated_at"):
-        setattr(run, name, getattr(locked, name))
-    return run
+
+    def apply(locked: ImportRun, now: dt.datetime) -> str:
+        _check_committable(
+            locked,
+            skip_invalid=skip_invalid,
+            confirm_large_deactivation=confirm_large_deactivation,
+        )
+        _lock_table(StaffMember)
+        snapshot = roster.load_snapshot()
+        if snapshot.fingerprint != locked.change_set.get("fingerprint"):
+            raise ImportRefused("stale", MSG_STALE)
+        _apply(locked.change_set, snapshot, now=now)
+        return MSG_COMMITTED.format(**locked.counts)
+
+    return _commit_run(run, label="Roster", skip_invalid=skip_invalid, apply=apply)
 
 
 # Completions
@@ -468,15 +487,6 @@ def completions_preview(
     return CompletionsPreview(run)
 
 
-def _lock_completions_table() -> None:
-    """Keep other writers of completions out from the fingerprint check to the commit (SQLite's
-    IMMEDIATE transaction already holds the write lock)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            table = connection.ops.quote_name(Completion._meta.db_table)
-            cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
-
-
 def _create_completions(entries: list[dict], *, actor: User | None) -> None:
     Completion.objects.bulk_create(
         [
@@ -507,46 +517,28 @@ def completions_commit(
     failure rolls everything back, is recorded as failed, and is raised."""
     _check_completions_actor(actor)
     skip_invalid = skip_invalid or bool(run.options.get("skip_invalid"))
-    try:
-        with transaction.atomic():
-            locked = ImportRun.objects.select_for_update().get(pk=run.pk)
-            if locked.kind != ImportKind.COMPLETIONS:
-                raise ImportRefused("wrong_kind", MSG_NOT_COMPLETIONS)
-            if locked.outcome == ImportOutcome.COMMITTED:
-                raise ImportRefused("already_committed", MSG_ALREADY_COMMITTED)
-            if not locked.change_set:
-                raise ImportRefused("not_previewed", MSG_NOT_PREVIEWED)
-            counts = locked.counts
-            if locked.errors and not skip_invalid:
-                raise ImportRefused(
-                    "has_errors",
-                    MSG_HAS_ERRORS.format(errors=counts["errors"], rows=counts["invalid_rows"]),
-                )
-            _lock_completions_table()
-            snapshot = completions.load_snapshot(locked.change_set["scope"])
-            if snapshot.fingerprint != locked.change_set.get("fingerprint"):
-                raise ImportRefused("stale", MSG_COMPLETIONS_STALE)
-            now = timezone.now()
-            _create_completions(locked.change_set["create"], actor=_user(actor))
-            locked.outcome = ImportOutcome.COMMITTED
-            locked.committed_at = now
-            locked.message = MSG_COMPLETIONS_COMMITTED.format(**counts)
-            if skip_invalid != bool(locked.options.get("skip_invalid")):
-                locked.options = {**locked.options, "skip_invalid": skip_invalid}
-            locked.save(
-                update_fields=["outcome", "committed_at", "message", "options", "updated_at"]
+
+    def apply(locked: ImportRun, now: dt.datetime) -> str:
+        if locked.kind != ImportKind.COMPLETIONS:
+            raise ImportRefused("wrong_kind", MSG_NOT_COMPLETIONS)
+        if locked.outcome == ImportOutcome.COMMITTED:
+            raise ImportRefused("already_committed", MSG_ALREADY_COMMITTED)
+        if not locked.change_set:
+            raise ImportRefused("not_previewed", MSG_NOT_PREVIEWED)
+        counts = locked.counts
+        if locked.errors and not skip_invalid:
+            raise ImportRefused(
+                "has_errors",
+                MSG_HAS_ERRORS.format(errors=counts["errors"], rows=counts["invalid_rows"]),
             )
-    except ImportRefused as refusal:
-        if refusal.code not in KEEP_OUTCOME:
-            _record(run, ImportOutcome.REFUSED, refusal.message)
-        raise
-    except Exception as error:
-        logger.exception("Completion import %s failed", run.pk)
-        _record(run, ImportOutcome.FAILED, MSG_FAILED.format(error=type(error).__name__))
-        raise
-    for name in ("outcome", "committed_at", "message", "options", "updated_at"):
-        setattr(run, name, getattr(locked, name))
-    return run
+        _lock_table(Completion)
+        snapshot = completions.load_snapshot(locked.change_set["scope"])
+        if snapshot.fingerprint != locked.change_set.get("fingerprint"):
+            raise ImportRefused("stale", MSG_COMPLETIONS_STALE)
+        _create_completions(locked.change_set["create"], actor=_user(actor))
+        return MSG_COMPLETIONS_COMMITTED.format(**counts)
+
+    return _commit_run(run, label="Completion", skip_invalid=skip_invalid, apply=apply)
 
 
 # Either kind, for the HR page and the API

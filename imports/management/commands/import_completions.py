@@ -5,20 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.exceptions import PermissionDenied
-from django.core.management.base import CommandError
-
 from imports import services
 from imports.completions import COMPLETION_COLUMNS, CompletionsPreview
-from imports.readers import FORMAT_NAMES, UnreadableFile
+from imports.readers import FORMAT_NAMES
 
 from .import_roster import (
-    FILE_HAS_ERRORS,
-    MSG_HAS_ERRORS,
-    MSG_PREVIEW_ONLY,
-    MSG_SKIPPED,
     SHOWN,
-    UNUSABLE_INPUT,
 )
 from .import_roster import Command as RosterCommand
 
@@ -70,53 +62,20 @@ class Command(RosterCommand):
             help="Write the rows with errors to PATH (.xlsx, or .csv), with a column of problems.",
         )
 
-    def handle(self, *args, **options):
-        path = Path(options["file"])
-        if not path.is_file():
-            raise CommandError(f"No such file: {path}", returncode=UNUSABLE_INPUT)
-        mapping = self._mapping(options["mapping"])
-        actor = self._actor(options["user"])
-        self.tty = self.stdout.isatty()
-        self.stdout.write(f"Reading {path.name}")
-        try:
-            preview = services.completions_preview(
-                source=path,
-                sheet=options["sheet"],
-                mapping=mapping,
-                skip_invalid=options["skip_invalid"],
-                actor=actor,
-                progress=self._progress,
-            )
-        except (UnreadableFile, PermissionDenied) as error:
-            raise CommandError(str(error), returncode=UNUSABLE_INPUT) from None
-        self._write_preview(preview)
-        if preview.has_errors and options["error_report"]:
-            self._write_report(preview, Path(options["error_report"]))
-        counts = preview.counts
-        if not options["commit"]:
-            if preview.has_errors:
-                raise CommandError(
-                    MSG_HAS_ERRORS.format(errors=counts["errors"], rows=counts["invalid_rows"]),
-                    returncode=FILE_HAS_ERRORS,
-                )
-            self.stdout.write(MSG_PREVIEW_ONLY)
-            return
-        self.stdout.write("Committing")
-        try:
-            run = services.completions_commit(
-                run=preview.run, actor=actor, skip_invalid=options["skip_invalid"]
-            )
-        except services.ImportRefused as refusal:
-            raise CommandError(refusal.message, returncode=FILE_HAS_ERRORS) from None
-        except PermissionDenied as error:
-            raise CommandError(str(error), returncode=UNUSABLE_INPUT) from None
-        except Exception:
-            raise CommandError(preview.run.message, returncode=FILE_HAS_ERRORS) from None
-        self.stdout.write(self.style.SUCCESS(run.message))
-        if preview.has_errors:
-            raise CommandError(
-                MSG_SKIPPED.format(rows=counts["invalid_rows"]), returncode=FILE_HAS_ERRORS
-            )
+    def _preview(self, path: Path, *, mapping: dict, actor, options: dict):
+        return services.completions_preview(
+            source=path,
+            sheet=options["sheet"],
+            mapping=mapping,
+            skip_invalid=options["skip_invalid"],
+            actor=actor,
+            progress=self._progress,
+        )
+
+    def _commit(self, preview, *, actor, options: dict):
+        return services.completions_commit(
+            run=preview.run, actor=actor, skip_invalid=options["skip_invalid"]
+        )
 
     def _write_preview(self, preview: CompletionsPreview) -> None:
         run = preview.run

@@ -114,16 +114,7 @@ class Command(BaseCommand):
         self.tty = self.stdout.isatty()
         self.stdout.write(f"Reading {path.name}")
         try:
-            preview = services.roster_preview(
-                source=path,
-                sheet=options["sheet"],
-                mapping=mapping,
-                sync=options["sync"],
-                create_missing=options["create_missing"],
-                skip_invalid=options["skip_invalid"],
-                actor=actor,
-                progress=self._progress,
-            )
+            preview = self._preview(path, mapping=mapping, actor=actor, options=options)
         except UnreadableFile as error:
             raise CommandError(error.message, returncode=UNUSABLE_INPUT) from None
         except PermissionDenied as error:
@@ -142,12 +133,7 @@ class Command(BaseCommand):
             return
         self.stdout.write("Committing")
         try:
-            run = services.roster_commit(
-                run=preview.run,
-                actor=actor,
-                confirm_large_deactivation=options["confirm_deactivation"],
-                skip_invalid=options["skip_invalid"],
-            )
+            run = self._commit(preview, actor=actor, options=options)
         except services.ImportRefused as refusal:
             raise CommandError(refusal.message, returncode=FILE_HAS_ERRORS) from None
         except PermissionDenied as error:
@@ -159,6 +145,28 @@ class Command(BaseCommand):
             raise CommandError(
                 MSG_SKIPPED.format(rows=counts["invalid_rows"]), returncode=FILE_HAS_ERRORS
             )
+
+    # The kind of import: the completions command overrides these two.
+
+    def _preview(self, path: Path, *, mapping: dict, actor, options: dict):
+        return services.roster_preview(
+            source=path,
+            sheet=options["sheet"],
+            mapping=mapping,
+            sync=options["sync"],
+            create_missing=options["create_missing"],
+            skip_invalid=options["skip_invalid"],
+            actor=actor,
+            progress=self._progress,
+        )
+
+    def _commit(self, preview, *, actor, options: dict):
+        return services.roster_commit(
+            run=preview.run,
+            actor=actor,
+            confirm_large_deactivation=options["confirm_deactivation"],
+            skip_invalid=options["skip_invalid"],
+        )
 
     # Options
 
