@@ -35,6 +35,7 @@ from enrollment.models import Completion
 from learning import access
 from learning.choices import StaffStatus
 from learning.models import Building, Position, StaffMember
+from learning.services import staff_assignments_record, staff_placements
 
 from . import completions, roster
 from .choices import ImportKind, ImportOutcome
@@ -334,6 +335,8 @@ def _apply(change_set: dict, snapshot: roster.Snapshot, *, now: dt.datetime) -> 
         Position, change_set["create_positions"], positions, ("code", "name", "category")
     )
     changed = change_set["update"] + change_set["reactivate"]
+    # Reports count people where they were on a due date: keep where they were before.
+    placed_before = staff_placements([entry["id"] for entry in changed + change_set["deactivate"]])
     _free_moving_emails(changed, now=now)
     _update_staff(changed, buildings, positions, now=now)
     # A facilitator's name is shown in calendar events: subscribed calendars must see the change.
@@ -345,6 +348,7 @@ def _apply(change_set: dict, snapshot: roster.Snapshot, *, now: dt.datetime) -> 
         ]
     )
     _deactivate_staff(change_set["deactivate"], now=now)
+    staff_assignments_record(before=placed_before, on=timezone.localdate(now))
     _create_staff(change_set["create"], buildings, positions)
 
 

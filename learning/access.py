@@ -200,3 +200,17 @@ def record_scope(user: AnyUser) -> RecordScope:
         everyone=is_district_pd(user),
         building_ids=frozenset(led_building_ids(user)),
     )
+
+
+def may_see_reports(user: AnyUser) -> bool:
+    """Progress reports are for district PD (and admins) and building leaders."""
+    return is_district_pd(user) or Role.BUILDING_LEADER in roles_of(user)
+
+
+def report_building_ids(user: AnyUser) -> frozenset[int] | None:
+    """The buildings whose people a user's reports count: None for the whole district (district
+    PD and admins), the buildings they lead for a building leader, and nothing for anyone
+    else. A leader's report counts people where they were on each requirement's count date."""
+    if is_district_pd(user):
+        return None
+    return frozenset(led_building_ids(user))

@@ -20,9 +20,11 @@ from .models import (
     PlanYear,
     Position,
     Requirement,
+    StaffAssignment,
     StaffGroup,
     StaffMember,
 )
+from .services import staff_assignments_record, staff_placements
 
 admin.site.site_header = "Professional Learning administration"
 admin.site.site_title = "Professional Learning administration"
@@ -104,7 +106,11 @@ class BuildingAdmin(admin.ModelAdmin):
         return building.staff_total
 
     def save_model(self, request, obj, form, change):
+        placed_before = staff_placements([obj.pk]) if change else {}
         super().save_model(request, obj, form, change)
+        if placed_before:
+            # Reports count people where they were on a due date: keep where they were before.
+            staff_assignments_record(before=placed_before)
         if change:
             # Its name and address are the LOCATION of the events held there.
             catalog_services.building_note_changes(building=obj, changed_fields=form.changed_data)
@@ -119,8 +125,24 @@ class PositionAdmin(admin.ModelAdmin):
     readonly_fields = TIMESTAMPS
 
 
+class StaffAssignmentInline(admin.TabularInline):
+    """Where the person worked over time: written by roster imports and edits here, read by
+    the reports; never edited by hand."""
+
+    model = StaffAssignment
+    fields = ("starts_on", "ends_on", "building", "position", "status")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "assignment history"
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
 @admin.register(StaffMember)
 class StaffMemberAdmin(admin.ModelAdmin):
+    inlines = (StaffAssignmentInline,)
     list_display = (
         "employee_id",
         "last_name",
@@ -157,7 +179,11 @@ class StaffMemberAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
+        placed_before = staff_placements([obj.pk]) if change else {}
         super().save_model(request, obj, form, change)
+        if placed_before:
+            # Reports count people where they were on a due date: keep where they were before.
+            staff_assignments_record(before=placed_before)
         if change:
             # A facilitator's name is in the events of the sessions they facilitate.
             catalog_services.facilitator_note_changes(staff=obj, changed_fields=form.changed_data)

@@ -310,3 +310,51 @@ class Requirement(TimeStampedModel):
             what = f"complete {self.course}"
         due = f"{self.due_on:%b} {self.due_on.day}, {self.due_on.year}"
         return f"By {due}, {self.target_percent}% {what}"
+
+
+class StaffAssignment(TimeStampedModel):
+    """One stretch of a person's employment: their building, position and status from a date
+    until the next stretch began. Reports use it to count people where they were on a
+    requirement's due date. A person whose building, position and status never changed has no
+    rows here: their staff record is their whole history."""
+
+    staff = models.ForeignKey(StaffMember, on_delete=models.CASCADE, related_name="assignments")
+    building = models.ForeignKey(
+        Building, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    position = models.ForeignKey(
+        Position, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    status = models.CharField(max_length=20, choices=StaffStatus.choices)
+    starts_on = models.DateField(
+        null=True, blank=True, help_text="Empty: since before the district's records begin."
+    )
+    ends_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The day the next stretch began (not part of this one); empty: still current.",
+    )
+
+    class Meta:
+        ordering = ["staff", "starts_on"]
+        verbose_name = "staff assignment"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(starts_on__isnull=True)
+                | Q(ends_on__isnull=True)
+                | Q(ends_on__gt=F("starts_on")),
+                name="staff_assignment_ends_after_start",
+                violation_error_message="An assignment must end after it starts.",
+            ),
+            models.UniqueConstraint(
+                fields=["staff"],
+                condition=Q(ends_on__isnull=True),
+                name="staff_assignment_one_current",
+                violation_error_message="A person has one current assignment.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        since = self.starts_on.isoformat() if self.starts_on else "the start"
+        until = self.ends_on.isoformat() if self.ends_on else "now"
+        return f"{self.staff}: {self.get_status_display()}, {since} to {until}"

@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("catalog/", include("catalog.urls")),
     path("", include("enrollment.urls")),
+    path("leaders/", include("learning.urls_leaders")),
     path("calendars/", include("calendars.urls")),
     path("hr/imports/", include("imports.urls")),
     path("api/v1/", include("learning.api.urls")),

@@ -153,6 +153,7 @@ API_LINK = ("API", "/api/docs/")
 ME_LINK = ("My learning", "/me/")
 APPROVALS_LINK = ("Approvals", "/leaders/approvals/")
 IMPORTS_LINK = ("Imports", "/hr/imports/")
+PROGRESS_LINK = ("Progress", "/leaders/")
 
 
 def test_anonymous_sees_no_roles_and_only_the_catalog(client):
@@ -173,7 +174,13 @@ def test_facilitator_and_leader_roles_are_named(client, facilitated_session, fac
     assert role_words(page_as(client, facilitator.user)) == ["Teacher", "Facilitator"]
     leader_page = page_as(client, leader.user)
     assert role_words(leader_page) == ["Principal", "Building leader"]
-    assert nav_links(leader_page) == [CATALOG_LINK, ME_LINK, APPROVALS_LINK, API_LINK]
+    assert nav_links(leader_page) == [
+        CATALOG_LINK,
+        ME_LINK,
+        PROGRESS_LINK,
+        APPROVALS_LINK,
+        API_LINK,
+    ]
 
 
 def test_district_pd_is_named_and_offered_the_catalog_admin_once_staff(client, district_pd):
@@ -186,11 +193,18 @@ def test_district_pd_is_named_and_offered_the_catalog_admin_once_staff(client, d
 
     assert role_words(without_admin) == ["Teacher", "District PD"]
     # Without is_staff the admin would only answer with its login page.
-    assert nav_links(without_admin) == [CATALOG_LINK, ME_LINK, APPROVALS_LINK, API_LINK]
+    assert nav_links(without_admin) == [
+        CATALOG_LINK,
+        ME_LINK,
+        PROGRESS_LINK,
+        APPROVALS_LINK,
+        API_LINK,
+    ]
     assert role_words(response) == ["Teacher", "District PD"]
     assert nav_links(response) == [
         CATALOG_LINK,
         ME_LINK,
+        PROGRESS_LINK,
         APPROVALS_LINK,
         ("Manage catalog", "/admin/catalog/"),
         API_LINK,
@@ -226,6 +240,7 @@ def test_superuser_is_an_administrator_with_one_admin_link(client, admin_user):
     # runs HR's imports.
     assert nav_links(response) == [
         CATALOG_LINK,
+        PROGRESS_LINK,
         APPROVALS_LINK,
         IMPORTS_LINK,
         API_LINK,

@@ -1,0 +1,781 @@
+"""Progress against the plan: for each requirement, who is in its audience, who has completed it,
+the rate against the target and its status, by building, position, goal and strand, and month by
+month. Pages, the API, the workbook and the command all read it from `progress_report`, so a
+number means the same wherever it is shown.
+
+The rules (also in docs/reports.md and the workbook's Definitions sheet, from DEFINITIONS below):
+
+- A requirement counts people on its *count date*: its due date, or today for one not yet due.
+- A person is in the denominator when, on the count date, they were employed (hired on or before
+  it, not separated before it), not on leave, and in the audience: their position on that date
+  is one of the requirement's positions (if any), their building on that date is one of its
+  buildings (if any), and they are a member of one of its groups (if any). No positions,
+  buildings or groups: all staff.
+- Building, position and leave on a date come from the staff assignment history; a person with
+  no recorded change is where their staff record says, and, if separated, was active until
+  their separation date.
+- A person has completed a course requirement with a completion of that course (not voided)
+  dated from the plan year's first day (or any earlier day, if the requirement says so) to the
+  due date; a clock-hours requirement when the clock hours of their completions in the strand in
+  that window reach the number asked. A completion after the due date is shown as late and does
+  not count.
+- Status: met when the rate reaches the target. Otherwise, past the due date: behind. Before it,
+  the expected rate today lies on a straight line from 0% on the plan year's first day to the
+  target on the due date: on track at or above it, at risk within AT_RISK_POINTS points below,
+  behind further below.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+from django.db.models import Min, Q, QuerySet
+from django.utils import timezone
+
+from .choices import RequirementKind, StaffStatus
+from .models import Building, Goal, PlanYear, Position, Requirement, StaffAssignment, StaffMember
+
+AT_RISK_POINTS = 10
+
+DEFINITIONS = (
+    (
+        "Count date",
+        "A requirement counts people on its due date, or on the as-of date for a requirement "
+        "not yet due.",
+    ),
+    (
+        "Audience (the denominator)",
+        "Staff who on the count date were employed (hired on or before it and not separated "
+        "before it), not on leave, and in the requirement's audience: a position it names (if "
+        "it names any), a building it names (if any), a member of a group it names (if any). "
+        "A requirement that names none counts all staff.",
+    ),
+    (
+        "Moves, leave and separations",
+        "Building, position and leave on a date come from the staff assignment history kept "
+        "with every roster import and staff record change: a person who moved buildings counts "
+        "where they were on the count date. Someone hired after the count date, separated "
+        "before it, or on leave on it is not counted. Group membership is as it is today.",
+    ),
+    (
+        "Completed",
+        "A course requirement is completed by a completion of that course (voided completions "
+        "never count) dated from the plan year's first day to the due date, or from any earlier "
+        "day when the requirement counts earlier completions. A clock-hours requirement is "
+        "completed when the clock hours of the person's completions in the strand in that "
+        "window reach the hours asked. A completion after the due date is shown as late and "
+        "does not count.",
+    ),
+    ("Rate", "Completed divided by the audience, shown as a percentage."),
+    (
+        "Status",
+        "Met: the rate has reached the target. Behind, past the due date: the target was not "
+        "reached. Before the due date the expected rate lies on a straight line from 0% on the "
+        "plan year's first day to the target on the due date: on track at or above it, at "
+        f"risk up to {AT_RISK_POINTS} percentage points below it, behind further below. No "
+        "audience: nobody is counted.",
+    ),
+    (
+        "Goals and strands",
+        "A goal's and a strand's rate add up their requirements: completed person-requirements "
+        "divided by audience person-requirements. A goal's status is its worst requirement's.",
+    ),
+    (
+        "Building and position",
+        "A person is shown under the building and position they held on the count date.",
+    ),
+    (
+        "Enrolled",
+        "Not yet completed, but holding a place (enrolled, requested or waitlisted) in a "
+        "session of the course, or of a course of the strand for clock hours, that is not "
+        "cancelled.",
+    ),
+    (
+        "Trend",
+        "Month by month, the share of today's audience that had completed by the end of each "
+        "month.",
+    ),
+)
+
+
+class Status(StrEnum):
+    MET = "met"
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    BEHIND = "behind"
+    NO_AUDIENCE = "no_audience"
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    Status.MET: "Met",
+    Status.ON_TRACK: "On track",
+    Status.AT_RISK: "At risk",
+    Status.BEHIND: "Behind",
+    Status.NO_AUDIENCE: "No audience",
+}
+# Worst first: a goal takes the worst status among its requirements.
+STATUS_SEVERITY = (Status.BEHIND, Status.AT_RISK, Status.ON_TRACK, Status.MET, Status.NO_AUDIENCE)
+
+
+class PersonState(StrEnum):
+    COMPLETED = "completed"
+    LATE = "late"
+    ENROLLED = "enrolled"
+    MISSING = "missing"
+
+    @property
+    def label(self) -> str:
+        return PERSON_STATE_LABELS[self]
+
+    @property
+    def outstanding(self) -> bool:
+        """Still needs it: not completed at all (a late completion is done, only late)."""
+        return self in (PersonState.ENROLLED, PersonState.MISSING)
+
+
+PERSON_STATE_LABELS = {
+    PersonState.COMPLETED: "Completed",
+    PersonState.LATE: "Completed late",
+    PersonState.ENROLLED: "Enrolled",
+    PersonState.MISSING: "Missing",
+}
+
+
+@dataclass
+class Tally:
+    audience: int = 0
+    completed: int = 0
+
+    def add(self, other: Tally) -> None:
+        self.audience += other.audience
+        self.completed += other.completed
+
+    @property
+    def rate(self) -> float | None:
+        """The completed share, 0..1; None with nobody counted."""
+        return self.completed / self.audience if self.audience else None
+
+    @property
+    def percent(self) -> float | None:
+        rate = self.rate
+        return None if rate is None else round(rate * 100, 1)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One person of a requirement's audience."""
+
+    staff_id: int
+    building_id: int | None
+    position_id: int | None
+    state: PersonState
+    completed_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    month_end: dt.date
+    completed: int
+    audience: int
+
+    @property
+    def percent(self) -> float | None:
+        return round(self.completed * 100 / self.audience, 1) if self.audience else None
+
+
+@dataclass
+class RequirementProgress:
+    requirement: Requirement
+    count_date: dt.date
+    window_start: dt.date | None
+    tally: Tally
+    expected_percent: float | None
+    status: Status
+    by_building: dict[int | None, Tally]
+    by_position: dict[int | None, Tally]
+    entries: list[Entry]
+    trend: list[TrendPoint]
+
+    @property
+    def due(self) -> bool:
+        return self.count_date == self.requirement.due_on
+
+    @property
+    def strand_id(self) -> int | None:
+        requirement = self.requirement
+        if requirement.kind == RequirementKind.CLOCK_HOURS:
+            return requirement.strand_id
+        return requirement.course.strand_id if requirement.course else None
+
+
+@dataclass
+class GoalProgress:
+    goal: Goal
+    requirements: list[RequirementProgress]
+    tally: Tally
+    status: Status
+
+    @property
+    def met(self) -> int:
+        return sum(1 for r in self.requirements if r.status == Status.MET)
+
+
+@dataclass(frozen=True)
+class StaffRow:
+    pk: int
+    employee_id: str
+    first_name: str
+    last_name: str
+    preferred_name: str
+    email: str
+    building_id: int | None
+    position_id: int | None
+    status: str
+    hired_on: dt.date | None
+    separated_on: dt.date | None
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.preferred_name or self.first_name} {self.last_name}"
+
+    @property
+    def sort_name(self) -> tuple[str, str, str]:
+        return (self.last_name.casefold(), self.first_name.casefold(), self.employee_id)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose numbers a report holds: the whole district (building_ids None) or the people who,
+    on each count date, were in these buildings."""
+
+    building_ids: frozenset[int] | None = None
+
+    @property
+    def district(self) -> bool:
+        return self.building_ids is None
+
+    def covers(self, building_id: int | None) -> bool:
+        return self.building_ids is None or building_id in self.building_ids
+
+
+DISTRICT = Scope()
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a report is narrowed to; empty means everything in scope."""
+
+    plan_year: PlanYear | None = None
+    strand_id: int | None = None
+    building_ids: frozenset[int] = frozenset()
+    position_ids: frozenset[int] = frozenset()
+    requirement_id: int | None = None
+
+
+@dataclass
+class ProgressReport:
+    as_of: dt.date
+    scope: Scope
+    filters: Filters
+    plan_year: PlanYear | None
+    requirements: list[RequirementProgress]
+    goals: list[GoalProgress]
+    by_strand: dict[int | None, Tally]
+    staff: dict[int, StaffRow]
+    buildings: dict[int, Building]
+    positions: dict[int, Position]
+    strands: dict[int, object]
+    total: Tally = field(default_factory=Tally)
+
+    def shown_buildings(self) -> list[Building]:
+        """The buildings with anyone counted, in name order (the report's columns and rows)."""
+        ids = {b for r in self.requirements for b, tally in r.by_building.items() if tally.audience}
+        return sorted(
+            (self.buildings[b] for b in ids if b is not None), key=lambda b: b.name.casefold()
+        )
+
+    def people_ids(self) -> list[int]:
+        """Everyone counted by any requirement, by name."""
+        ids = {e.staff_id for r in self.requirements for e in r.entries}
+        return sorted(ids, key=lambda pk: self.staff[pk].sort_name)
+
+
+def default_plan_year(today: dt.date | None = None) -> PlanYear | None:
+    """The plan year holding today, else the latest that has begun, else the first."""
+    today = today or timezone.localdate()
+    years = list(PlanYear.objects.select_related("plan").order_by("starts_on"))
+    for year in years:
+        if year.starts_on <= today <= year.ends_on:
+            return year
+    begun = [year for year in years if year.starts_on <= today]
+    if begun:
+        return begun[-1]
+    return years[0] if years else None
+
+
+def requirements_of(filters: Filters) -> QuerySet[Requirement]:
+    requirements = Requirement.objects.select_related(
+        "goal", "goal__plan_year", "goal__plan_year__plan", "course", "course__strand", "strand"
+    ).prefetch_related("audience_positions", "audience_buildings", "audience_groups")
+    if filters.plan_year is not None:
+        requirements = requirements.filter(goal__plan_year=filters.plan_year)
+    if filters.strand_id is not None:
+        requirements = requirements.filter(
+            Q(kind=RequirementKind.COURSE, course__strand_id=filters.strand_id)
+            | Q(kind=RequirementKind.CLOCK_HOURS, strand_id=filters.strand_id)
+        )
+    if filters.requirement_id is not None:
+        requirements = requirements.filter(pk=filters.requirement_id)
+    return requirements.order_by(
+        "goal__plan_year__starts_on", "goal__order", "goal_id", "due_on", "pk"
+    )
+
+
+class _History:
+    """Building, position and status of each person on any date, from the assignment history
+    and, for people with none, their staff record."""
+
+    def __init__(self, staff: dict[int, StaffRow]) -> None:
+        self.staff = staff
+        self.stretches: dict[int, list[tuple]] = defaultdict(list)
+        for row in (
+            StaffAssignment.objects.order_by("staff_id", "starts_on")
+            .values_list("staff_id", "starts_on", "ends_on", "building_id", "position_id", "status")
+            .iterator(chunk_size=5000)
+        ):
+            self.stretches[row[0]].append(row[1:])
+
+    def placement(self, person: StaffRow, day: dt.date) -> tuple[int | None, int | None] | None:
+        """(building_id, position_id) on the day, or None when not counted that day: not yet
+        hired, separated before it, or on leave."""
+        if person.hired_on is not None and person.hired_on > day:
+            return None
+        if (
+            person.status == StaffStatus.SEPARATED
+            and person.separated_on is not None
+            and person.separated_on < day
+        ):
+            return None
+        stretches = self.stretches.get(person.pk)
+        if stretches:
+            chosen = stretches[0]
+            for stretch in stretches:
+                starts_on, ends_on = stretch[0], stretch[1]
+                if (starts_on is None or starts_on <= day) and (ends_on is None or day < ends_on):
+                    chosen = stretch
+                    break
+            else:
+                # Outside every stretch: the latest one begun by then, else the first.
+                begun = [s for s in stretches if s[0] is None or s[0] <= day]
+                chosen = begun[-1] if begun else stretches[0]
+            _starts, _ends, building_id, position_id, status = chosen
+            return None if status != StaffStatus.ACTIVE else (building_id, position_id)
+        if person.status == StaffStatus.SEPARATED:
+            # Active until their last day, when it is known; never counted otherwise.
+            if person.separated_on is None:
+                return None
+            return (person.building_id, person.position_id)
+        if person.status != StaffStatus.ACTIVE:
+            return None
+        return (person.building_id, person.position_id)
+
+
+def _window_start(requirement: Requirement) -> dt.date | None:
+    if requirement.count_completions_before_plan_year:
+        return None
+    return requirement.goal.plan_year.starts_on
+
+
+def _status(tally: Tally, requirement: Requirement, as_of: dt.date) -> tuple[Status, float | None]:
+    target = requirement.target_percent
+    start = requirement.goal.plan_year.starts_on
+    due = requirement.due_on
+    if as_of >= due:
+        expected = float(target)
+    elif as_of <= start or due <= start:
+        expected = 0.0
+    else:
+        expected = round(target * (as_of - start).days / (due - start).days, 1)
+    if not tally.audience:
+        return Status.NO_AUDIENCE, expected
+    percent = tally.completed * 100 / tally.audience
+    if percent >= target:
+        return Status.MET, expected
+    if as_of >= due:
+        return Status.BEHIND, expected
+    if percent >= expected:
+        return Status.ON_TRACK, expected
+    if percent >= expected - AT_RISK_POINTS:
+        return Status.AT_RISK, expected
+    return Status.BEHIND, expected
+
+
+def _month_ends(start: dt.date, end: dt.date) -> list[dt.date]:
+    """The last day of every month from start's to end's; end itself closes the last one."""
+    points = []
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        next_first = dt.date(year + month // 12, month % 12 + 1, 1)
+        points.append(min(next_first - dt.timedelta(days=1), end))
+        year, month = next_first.year, next_first.month
+    return points
+
+
+def _course_completions(requirements: list[Requirement]) -> dict[int, dict[int, dt.date]]:
+    """For each course requirement: person -> their first completion of the course in its
+    window (possibly after the due date: late). One grouped query for all of them."""
+    from enrollment.models import Completion
+
+    course_requirements = [r for r in requirements if r.kind == RequirementKind.COURSE]
+    if not course_requirements:
+        return {}
+    aggregates = {}
+    for requirement in course_requirements:
+        window = Q(course_id=requirement.course_id)
+        start = _window_start(requirement)
+        if start is not None:
+            window &= Q(completed_on__gte=start)
+        aggregates[f"r{requirement.pk}"] = Min("completed_on", filter=window)
+    rows = (
+        Completion.objects.filter(
+            voided_at__isnull=True,
+            course_id__in={r.course_id for r in course_requirements},
+        )
+        .order_by()
+        .values("staff_id")
+        .annotate(**aggregates)
+    )
+    result: dict[int, dict[int, dt.date]] = {r.pk: {} for r in course_requirements}
+    for row in rows.iterator(chunk_size=5000):
+        for requirement in course_requirements:
+            day = row[f"r{requirement.pk}"]
+            if day is not None:
+                result[requirement.pk][row["staff_id"]] = day
+    return result
+
+
+def _clock_hours_completions(requirements: list[Requirement]) -> dict[int, dict[int, dt.date]]:
+    """For each clock-hours requirement: person -> the day their hours in the strand (counted
+    from the window's start) reached the hours asked. One query for all of them."""
+    from enrollment.models import Completion
+
+    hour_requirements = [r for r in requirements if r.kind == RequirementKind.CLOCK_HOURS]
+    if not hour_requirements:
+        return {}
+    by_strand: dict[int, list[tuple[int, dt.date, Decimal]]] = defaultdict(list)
+    for strand_id, staff_id, completed_on, hours in (
+        Completion.objects.filter(
+            voided_at__isnull=True, course__strand_id__in={r.strand_id for r in hour_requirements}
+        )
+        .order_by("completed_on", "pk")
+        .values_list("course__strand_id", "staff_id", "completed_on", "clock_hours")
+        .iterator(chunk_size=5000)
+    ):
+        by_strand[strand_id].append((staff_id, completed_on, hours))
+    result: dict[int, dict[int, dt.date]] = {}
+    for requirement in hour_requirements:
+        start = _window_start(requirement)
+        reached: dict[int, dt.date] = {}
+        totals: dict[int, Decimal] = defaultdict(Decimal)
+        for staff_id, completed_on, hours in by_strand.get(requirement.strand_id, ()):
+            if staff_id in reached or (start is not None and completed_on < start):
+                continue
+            totals[staff_id] += hours
+            if totals[staff_id] >= requirement.clock_hours:
+                reached[staff_id] = completed_on
+        result[requirement.pk] = reached
+    return result
+
+
+def _enrolled(requirements: list[Requirement]) -> dict[int, set[int]]:
+    """For each requirement: the people holding a live place in a session that would satisfy it
+    (its course, or a course of its strand), not cancelled. One query."""
+    from catalog.choices import SessionStatus
+    from enrollment.choices import EnrollmentStatus
+    from enrollment.models import Enrollment
+
+    places = (
+        Enrollment.objects.filter(
+            status__in=(
+                EnrollmentStatus.ENROLLED,
+                EnrollmentStatus.PENDING_APPROVAL,
+                EnrollmentStatus.WAITLISTED,
+            ),
+            session__status__in=(SessionStatus.PUBLISHED, SessionStatus.DRAFT),
+        )
+        .filter(
+            Q(session__course_id__in={r.course_id for r in requirements if r.course_id})
+            | Q(session__course__strand_id__in={r.strand_id for r in requirements if r.strand_id})
+        )
+        .order_by()
+        .values_list("staff_id", "session__course_id", "session__course__strand_id")
+        .distinct()
+    )
+    by_course: dict[int, set[int]] = defaultdict(set)
+    by_strand: dict[int, set[int]] = defaultdict(set)
+    for staff_id, course_id, strand_id in places.iterator(chunk_size=5000):
+        by_course[course_id].add(staff_id)
+        by_strand[strand_id].add(staff_id)
+    return {
+        r.pk: by_course[r.course_id] if r.kind == RequirementKind.COURSE else by_strand[r.strand_id]
+        for r in requirements
+    }
+
+
+def _load_staff() -> dict[int, StaffRow]:
+    fields = [f for f in StaffRow.__dataclass_fields__ if f != "pk"]
+    return {
+        row[0]: StaffRow(*row)
+        for row in StaffMember.objects.order_by()
+        .values_list("pk", *[f"{name}" for name in fields])
+        .iterator(chunk_size=5000)
+    }
+
+
+def _group_members(requirements: list[Requirement]) -> dict[int, set[int]]:
+    group_ids = {g.pk for r in requirements for g in r.audience_groups.all()}
+    members: dict[int, set[int]] = defaultdict(set)
+    if group_ids:
+        through = StaffMember.staff_groups.through
+        for group_id, staff_id in through.objects.filter(staffgroup_id__in=group_ids).values_list(
+            "staffgroup_id", "staffmember_id"
+        ):
+            members[group_id].add(staff_id)
+    return members
+
+
+def progress_report(
+    *,
+    scope: Scope = DISTRICT,
+    filters: Filters | None = None,
+    as_of: dt.date | None = None,
+) -> ProgressReport:
+    """Progress of every requirement the filters select, counted inside the scope, as of a day
+    (default today). A fixed number of queries whatever the number of staff, completions and
+    requirements."""
+    filters = filters or Filters()
+    as_of = as_of or timezone.localdate()
+    requirements = list(requirements_of(filters))
+    staff = _load_staff()
+    history = _History(staff)
+    members = _group_members(requirements)
+    reached = {**_course_completions(requirements), **_clock_hours_completions(requirements)}
+    enrolled = _enrolled(requirements) if requirements else {}
+
+    progress: list[RequirementProgress] = []
+    for requirement in requirements:
+        progress.append(
+            _requirement_progress(
+                requirement,
+                as_of=as_of,
+                scope=scope,
+                filters=filters,
+                staff=staff,
+                history=history,
+                members=members,
+                reached=reached.get(requirement.pk, {}),
+                enrolled=enrolled.get(requirement.pk, set()),
+            )
+        )
+
+    goals: list[GoalProgress] = []
+    by_goal: dict[int, list[RequirementProgress]] = defaultdict(list)
+    for item in progress:
+        by_goal[item.requirement.goal_id].append(item)
+    for items in by_goal.values():
+        tally = Tally()
+        for item in items:
+            tally.add(item.tally)
+        status = min((item.status for item in items), key=STATUS_SEVERITY.index)
+        goals.append(GoalProgress(items[0].requirement.goal, items, tally, status))
+
+    by_strand: dict[int | None, Tally] = defaultdict(Tally)
+    total = Tally()
+    for item in progress:
+        by_strand[item.strand_id].add(item.tally)
+        total.add(item.tally)
+
+    strands = {}
+    for requirement in requirements:
+        strand = (
+            requirement.strand
+            if requirement.kind == RequirementKind.CLOCK_HOURS
+            else (requirement.course.strand if requirement.course else None)
+        )
+        if strand is not None:
+            strands[strand.pk] = strand
+    return ProgressReport(
+        as_of=as_of,
+        scope=scope,
+        filters=filters,
+        plan_year=filters.plan_year,
+        requirements=progress,
+        goals=goals,
+        by_strand=dict(by_strand),
+        staff=staff,
+        buildings=Building.objects.in_bulk(),
+        positions=Position.objects.in_bulk(),
+        strands=strands,
+        total=total,
+    )
+
+
+def _requirement_progress(
+    requirement: Requirement,
+    *,
+    as_of: dt.date,
+    scope: Scope,
+    filters: Filters,
+    staff: dict[int, StaffRow],
+    history: _History,
+    members: dict[int, set[int]],
+    reached: dict[int, dt.date],
+    enrolled: set[int],
+) -> RequirementProgress:
+    count_date = min(requirement.due_on, as_of)
+    positions = {p.pk for p in requirement.audience_positions.all()}
+    buildings = {b.pk for b in requirement.audience_buildings.all()}
+    groups = [g.pk for g in requirement.audience_groups.all()]
+    in_groups: set[int] | None = None
+    if groups:
+        in_groups = set().union(*(members.get(g, set()) for g in groups))
+    due_on = requirement.due_on
+    tally = Tally()
+    by_building: dict[int | None, Tally] = defaultdict(Tally)
+    by_position: dict[int | None, Tally] = defaultdict(Tally)
+    entries: list[Entry] = []
+    on_time_dates: list[dt.date] = []
+    for person in staff.values():
+        if in_groups is not None and person.pk not in in_groups:
+            continue
+        placement = history.placement(person, count_date)
+        if placement is None:
+            continue
+        building_id, position_id = placement
+        if positions and position_id not in positions:
+            continue
+        if buildings and building_id not in buildings:
+            continue
+        if not scope.covers(building_id):
+            continue
+        if filters.building_ids and building_id not in filters.building_ids:
+            continue
+        if filters.position_ids and position_id not in filters.position_ids:
+            continue
+        day = reached.get(person.pk)
+        if day is not None and day <= due_on and day <= as_of:
+            state = PersonState.COMPLETED
+            on_time_dates.append(day)
+        elif day is not None and day <= as_of:
+            state = PersonState.LATE
+        elif person.pk in enrolled:
+            state = PersonState.ENROLLED
+        else:
+            state = PersonState.MISSING
+        done = state == PersonState.COMPLETED
+        tally.audience += 1
+        tally.completed += done
+        building_tally = by_building[building_id]
+        building_tally.audience += 1
+        building_tally.completed += done
+        position_tally = by_position[position_id]
+        position_tally.audience += 1
+        position_tally.completed += done
+        entries.append(
+            Entry(person.pk, building_id, position_id, state, day if day and day <= as_of else None)
+        )
+    status, expected = _status(tally, requirement, as_of)
+    start = requirement.goal.plan_year.starts_on
+    on_time_dates.sort()
+    trend = (
+        [
+            TrendPoint(month_end, bisect.bisect_right(on_time_dates, month_end), tally.audience)
+            for month_end in _month_ends(start, count_date)
+        ]
+        if count_date >= start
+        else []
+    )
+    return RequirementProgress(
+        requirement=requirement,
+        count_date=count_date,
+        window_start=_window_start(requirement),
+        tally=tally,
+        expected_percent=expected,
+        status=status,
+        by_building=dict(by_building),
+        by_position=dict(by_position),
+        entries=entries,
+        trend=trend,
+    )
+
+
+def people_of(
+    report: ProgressReport,
+    *,
+    requirement_ids: Iterable[int] | None = None,
+    states: Iterable[PersonState] | None = None,
+    building_id: int | None | type[Ellipsis] = ...,
+    position_id: int | None | type[Ellipsis] = ...,
+) -> list[tuple[RequirementProgress, Entry]]:
+    """The people behind a number: entries of the chosen requirements, states, building and
+    position (Ellipsis: any), by requirement then name."""
+    wanted_requirements = set(requirement_ids) if requirement_ids is not None else None
+    wanted_states = set(states) if states is not None else None
+    rows = []
+    for item in report.requirements:
+        if wanted_requirements is not None and item.requirement.pk not in wanted_requirements:
+            continue
+        chosen = [
+            entry
+            for entry in item.entries
+            if (wanted_states is None or entry.state in wanted_states)
+            and (building_id is ... or entry.building_id == building_id)
+            and (position_id is ... or entry.position_id == position_id)
+        ]
+        chosen.sort(key=lambda e: report.staff[e.staff_id].sort_name)
+        rows.extend((item, entry) for entry in chosen)
+    return rows
+
+
+def next_sessions(
+    requirements: Iterable[Requirement], *, now: dt.datetime | None = None, limit: int = 3
+) -> dict[int, list]:
+    """For each requirement, the next sessions that would satisfy it (its course, or a course of
+    its strand): published, not yet started, registration not closed; soonest first, with
+    seats_left annotated. A fixed number of queries."""
+    from catalog.choices import SessionStatus
+    from catalog.models import Session
+    from catalog.selectors import shape_sessions
+
+    now = now or timezone.now()
+    requirements = list(requirements)
+    course_ids = {r.course_id for r in requirements if r.kind == RequirementKind.COURSE}
+    strand_ids = {r.strand_id for r in requirements if r.kind == RequirementKind.CLOCK_HOURS}
+    result: dict[int, list] = {r.pk: [] for r in requirements}
+    if not requirements:
+        return result
+    sessions = shape_sessions(
+        Session.objects.filter(status=SessionStatus.PUBLISHED)
+        .filter(Q(course_id__in=course_ids) | Q(course__strand_id__in=strand_ids))
+        .exclude(registration_closes_at__lte=now)
+    ).filter(first_starts_at__gt=now)
+    for session in sessions:
+        for requirement in requirements:
+            fits = (
+                session.course_id == requirement.course_id
+                if requirement.kind == RequirementKind.COURSE
+                else session.course.strand_id == requirement.strand_id
+            )
+            if fits and len(result[requirement.pk]) < limit:
+                result[requirement.pk].append(session)
+    return result
