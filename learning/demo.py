@@ -38,7 +38,7 @@ from catalog.models import Course, Meeting, Session, Strand
 from enrollment.choices import CompletionSource, EnrollmentSource, EnrollmentStatus
 from enrollment.models import Attendance, Completion, Enrollment, Evaluation
 
-from .choices import PositionCategory, RequirementKind, StaffStatus
+from .choices import BuildingKind, PositionCategory, RequirementKind, StaffStatus
 from .demo_content import (
     ADMINISTRATORS,
     BUILDINGS,
@@ -85,6 +85,7 @@ from .models import (
     PlanYear,
     Position,
     Requirement,
+    StaffAssignment,
     StaffGroup,
     StaffMember,
 )
@@ -93,6 +94,9 @@ from .models import (
 class DemoRefusedError(Exception):
     """The demo cannot be built or reset in this database; nothing was changed."""
 
+
+# Teachers who moved schools during the current school year (recorded in their history).
+DEMO_TRANSFERS = 8
 
 REFUSED_REAL_STAFF = (
     "Refusing to reset the demo: {count} staff members are not demo data, so this is a real "
@@ -377,6 +381,7 @@ class _DemoBuilder:
         self.buildings = self._write_buildings()
         self.users = self._write_users()
         self._write_staff()
+        self._write_history()
         self.groups = self._write_groups()
         self.strands, self.courses = self._write_catalog()
         self._write_plan()
@@ -490,6 +495,73 @@ class _DemoBuilder:
             for p in self.people
             if p.member.position.code in ADMINISTRATORS
         )
+
+    def _write_history(self) -> None:
+        """Some teachers moved schools during this school year, and the people on leave went on
+        leave during it: the reports count them where they were on each due date. A separate
+        random stream, so the rest of the demo stays as it was."""
+        rng = random.Random(RANDOM_SEED + 1)
+        start, latest = self.middle_start, self.today - timedelta(days=1)
+        if latest <= start:
+            return
+        schools = [b for b in self.buildings.values() if b.kind != BuildingKind.ADMINISTRATION]
+        settled = [
+            p
+            for p in self.people
+            if p.role is None
+            and p.member.status == StaffStatus.ACTIVE
+            and p.member.position.code in CLASSROOM
+            and p.member.hired_on < start
+        ]
+        on_leave = [p for p in self.people if p.member.status == StaffStatus.ON_LEAVE]
+        stretches = []
+        for person in rng.sample(settled, min(DEMO_TRANSFERS, len(settled))):
+            member = person.member
+            moved_on = start + timedelta(days=rng.randint(1, (latest - start).days))
+            before = rng.choice([b for b in schools if b != member.building])
+            stretches += [
+                StaffAssignment(
+                    staff=member,
+                    building=before,
+                    position=member.position,
+                    status=StaffStatus.ACTIVE,
+                    starts_on=member.hired_on,
+                    ends_on=moved_on,
+                ),
+                StaffAssignment(
+                    staff=member,
+                    building=member.building,
+                    position=member.position,
+                    status=StaffStatus.ACTIVE,
+                    starts_on=moved_on,
+                ),
+            ]
+        for person in on_leave:
+            member = person.member
+            left_on = max(start, member.hired_on + timedelta(days=1)) + timedelta(
+                days=rng.randint(0, max(0, (latest - start).days - 1))
+            )
+            left_on = min(left_on, latest)
+            if left_on <= member.hired_on:
+                continue
+            stretches += [
+                StaffAssignment(
+                    staff=member,
+                    building=member.building,
+                    position=member.position,
+                    status=StaffStatus.ACTIVE,
+                    starts_on=member.hired_on,
+                    ends_on=left_on,
+                ),
+                StaffAssignment(
+                    staff=member,
+                    building=member.building,
+                    position=member.position,
+                    status=StaffStatus.ON_LEAVE,
+                    starts_on=left_on,
+                ),
+            ]
+        StaffAssignment.objects.bulk_create(stretches)
 
     def _assign_ids_and_emails(self) -> None:
         employee_ids = self.rng.sample(range(1000, 100000), len(self.people))

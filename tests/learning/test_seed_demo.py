@@ -617,3 +617,44 @@ def test_the_demo_teachers_history_and_plans(seeded):
     ]
     assert len(waitlisted) == 1 and waitlisted[0].seats_left == 0
     assert teacher.staff_groups.filter(name="Better Together Steering Committee").exists()
+
+
+def test_some_teachers_moved_schools_this_year_and_count_where_they_were(seeded):
+    from learning.choices import StaffStatus
+    from learning.models import StaffAssignment
+    from learning.progress import Filters, progress_report
+
+    today = timezone.localdate()
+    middle = Plan.objects.get(slug=demo_content.PLAN_SLUG).years.order_by("starts_on")[1]
+    moves = StaffAssignment.objects.filter(
+        ends_on__isnull=False, status=StaffStatus.ACTIVE, staff__status=StaffStatus.ACTIVE
+    ).select_related("staff")
+    movers = {row.staff for row in moves if row.building_id != row.staff.building_id}
+    assert len(movers) == demo.DEMO_TRANSFERS
+    for row in moves.filter(staff__in=movers):
+        assert middle.starts_on < row.ends_on < today
+        assert StaffAssignment.objects.get(staff=row.staff, ends_on__isnull=True).building_id == (
+            row.staff.building_id
+        )
+    # Counted at their old school for a requirement due before they moved: the first year's
+    # hate-and-bias training (due in October of the first year) counts all staff.
+    report = progress_report(filters=Filters(plan_year=middle.plan.years.order_by("starts_on")[0]))
+    hate_and_bias = next(r for r in report.requirements if r.requirement.course.code == "dei-110")
+    placed = {e.staff_id: e.building_id for e in hate_and_bias.entries}
+    counted = [m for m in movers if not m.hired_on or m.hired_on <= hate_and_bias.count_date]
+    assert counted
+    for mover in counted:
+        old = moves.get(staff=mover).building_id
+        assert placed[mover.pk] == old != mover.building_id
+
+
+def test_people_on_leave_went_on_leave_this_year(seeded):
+    from learning.choices import StaffStatus
+    from learning.models import StaffAssignment
+
+    on_leave = StaffMember.objects.filter(status=StaffStatus.ON_LEAVE)
+    assert on_leave.exists()
+    for person in on_leave:
+        current = StaffAssignment.objects.get(staff=person, ends_on__isnull=True)
+        assert current.status == StaffStatus.ON_LEAVE
+        assert current.starts_on <= timezone.localdate()
