@@ -80,7 +80,7 @@ class ProgressFilterSet(BlankMeansAnyFilterSet):
         # The report reads the cleaned values through `filters()`; nothing to filter here.
         return queryset
 
-    def filters(self) -> Filters:
+    def report_filters(self) -> Filters:
         """The report's filters from valid data (call is_valid() first). A requirement chosen
         without a plan year brings its own year."""
         data = self.form.cleaned_data

@@ -1,5 +1,6 @@
 """The /api/v1/ router: one registration per resource, plus the enrollment actions on sessions
-(the catalog's read-only session resource stays the catalog's)."""
+(the catalog's read-only session resource stays the catalog's) and the plan's progress reports
+(JSON, the people behind the numbers, and the workbook and CSV downloads)."""
 
 from django.urls import path
 from rest_framework.permissions import AllowAny
@@ -8,6 +9,8 @@ from rest_framework.routers import APIRootView, DefaultRouter
 from catalog import api as catalog_api
 from enrollment import api as enrollment_api
 from imports import api as imports_api
+
+from . import progress
 
 
 class PublicAPIRootView(APIRootView):
@@ -47,5 +50,17 @@ urlpatterns = [
         name="session-evaluation-summary",
     ),
     path("me/transcript/", enrollment_api.TranscriptView.as_view(), name="me-transcript"),
+    path("progress/", progress.ProgressView.as_view(), name="progress"),
+    path("progress/people/", progress.ProgressPeopleView.as_view(), name="progress-people"),
+    path(
+        "progress/completions.xlsx",
+        progress.CompletionsWorkbookView.as_view(),
+        name="progress-workbook",
+    ),
+    path(
+        "progress/outstanding.csv",
+        progress.OutstandingCsvView.as_view(),
+        name="progress-outstanding-csv",
+    ),
     *router.urls,
 ]

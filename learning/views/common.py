@@ -23,7 +23,7 @@ def filtered_report(request: HttpRequest) -> tuple[ProgressFilterSet, ProgressRe
     if not filterset.is_valid():
         return filterset, None
     report = selectors.progress_for(
-        user=request.user, filters=filterset.filters(), as_of=filterset.as_of_date()
+        user=request.user, filters=filterset.report_filters(), as_of=filterset.as_of_date()
     )
     return filterset, report
 

@@ -30,7 +30,13 @@ ENROLLMENT_PATHS = [
     "/api/v1/me/transcript/",
 ]
 IMPORT_PATHS = ["/api/v1/imports/", "/api/v1/imports/{id}/", "/api/v1/imports/{id}/commit/"]
-PATHS = CATALOG_PATHS + ENROLLMENT_PATHS + IMPORT_PATHS
+PROGRESS_PATHS = [
+    "/api/v1/progress/",
+    "/api/v1/progress/people/",
+    "/api/v1/progress/completions.xlsx",
+    "/api/v1/progress/outstanding.csv",
+]
+PATHS = CATALOG_PATHS + ENROLLMENT_PATHS + IMPORT_PATHS + PROGRESS_PATHS
 
 
 def test_schema_command_validates_without_warnings(tmp_path):
