@@ -106,11 +106,7 @@ class BuildingAdmin(admin.ModelAdmin):
         return building.staff_total
 
     def save_model(self, request, obj, form, change):
-        placed_before = staff_placements([obj.pk]) if change else {}
         super().save_model(request, obj, form, change)
-        if placed_before:
-            # Reports count people where they were on a due date: keep where they were before.
-            staff_assignments_record(before=placed_before)
         if change:
             # Its name and address are the LOCATION of the events held there.
             catalog_services.building_note_changes(building=obj, changed_fields=form.changed_data)

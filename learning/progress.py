@@ -13,14 +13,14 @@ The rules (also in docs/reports.md and the workbook's Definitions sheet, from DE
   buildings or groups: all staff.
 - Building, position and leave on a date come from the staff assignment history; a person with
   no recorded change is where their staff record says, and, if separated, was active until
-  their separation date.
+  their separation date. A separation date is the last day counted, with history or without.
 - A person has completed a course requirement with a completion of that course (not voided)
   dated from the plan year's first day (or any earlier day, if the requirement says so) to the
   due date; a clock-hours requirement when the clock hours of their completions in the strand in
   that window reach the number asked. A completion after the due date is shown as late and does
   not count.
-- Status: met when the rate reaches the target. Otherwise, past the due date: behind. Before it,
-  the expected rate today lies on a straight line from 0% on the plan year's first day to the
+- Status: met when the rate reaches the target. Otherwise, past the due date: behind. Until it
+  (the due date included), the expected rate today lies on a straight line from 0% on the plan year's first day to the
   target on the due date: on track at or above it, at risk within AT_RISK_POINTS points below,
   behind further below.
 """
@@ -34,8 +34,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from fractions import Fraction
 
-from django.db.models import Min, Q, QuerySet
+from django.db.models import F, Min, Q, QuerySet
 from django.utils import timezone
 
 from .choices import RequirementKind, StaffStatus
@@ -76,7 +77,8 @@ DEFINITIONS = (
     (
         "Status",
         "Met: the rate has reached the target. Behind, past the due date: the target was not "
-        "reached. Before the due date the expected rate lies on a straight line from 0% on the "
+        "reached. Until the due date (included) the expected rate lies on a straight line from "
+        "0% on the "
         "plan year's first day to the target on the due date: on track at or above it, at "
         f"risk up to {AT_RISK_POINTS} percentage points below it, behind further below. No "
         "audience: nobody is counted.",
@@ -349,7 +351,9 @@ class _History:
         self.staff = staff
         self.stretches: dict[int, list[tuple]] = defaultdict(list)
         for row in (
-            StaffAssignment.objects.order_by("staff_id", "starts_on")
+            # A stretch with no start is a person's first: first on every database (PostgreSQL
+            # would sort NULL last).
+            StaffAssignment.objects.order_by("staff_id", F("starts_on").asc(nulls_first=True))
             .values_list("staff_id", "starts_on", "ends_on", "building_id", "position_id", "status")
             .iterator(chunk_size=5000)
         ):
@@ -368,17 +372,16 @@ class _History:
             return None
         stretches = self.stretches.get(person.pk)
         if stretches:
-            chosen = stretches[0]
-            for stretch in stretches:
-                starts_on, ends_on = stretch[0], stretch[1]
-                if (starts_on is None or starts_on <= day) and (ends_on is None or day < ends_on):
-                    chosen = stretch
-                    break
-            else:
-                # Outside every stretch: the latest one begun by then, else the first.
-                begun = [s for s in stretches if s[0] is None or s[0] <= day]
-                chosen = begun[-1] if begun else stretches[0]
-            _starts, _ends, building_id, position_id, status = chosen
+            index = self._stretch_on(stretches, day)
+            if person.separated_on is not None and day <= person.separated_on:
+                # A separation entered on or before the last day starts its stretch on the day
+                # it was entered, yet the person worked until separated_on: place those days
+                # by the stretch before it.
+                while index > 0 and stretches[index][4] == StaffStatus.SEPARATED:
+                    index -= 1
+                if stretches[index][4] == StaffStatus.SEPARATED:
+                    return stretches[index][2], stretches[index][3]
+            _starts, _ends, building_id, position_id, status = stretches[index]
             return None if status != StaffStatus.ACTIVE else (building_id, position_id)
         if person.status == StaffStatus.SEPARATED:
             # Active until their last day, when it is known; never counted otherwise.
@@ -388,6 +391,18 @@ class _History:
         if person.status != StaffStatus.ACTIVE:
             return None
         return (person.building_id, person.position_id)
+
+    @staticmethod
+    def _stretch_on(stretches: list[tuple], day: dt.date) -> int:
+        """The index of the stretch holding the day; outside every stretch, the latest one
+        begun by then, else the first."""
+        latest_begun = None
+        for index, (starts_on, ends_on, *_rest) in enumerate(stretches):
+            if starts_on is None or starts_on <= day:
+                if ends_on is None or day < ends_on:
+                    return index
+                latest_begun = index
+        return latest_begun if latest_begun is not None else 0
 
 
 def _window_start(requirement: Requirement) -> dt.date | None:
@@ -400,22 +415,26 @@ def _status(tally: Tally, requirement: Requirement, as_of: dt.date) -> tuple[Sta
     target = requirement.target_percent
     start = requirement.goal.plan_year.starts_on
     due = requirement.due_on
+    # Exact fractions: a rate exactly on the line (1 of 6 against 50 * 10 / 30) is on track,
+    # though both round to a tenth differently.
     if as_of >= due:
-        expected = float(target)
+        line = Fraction(target)
     elif as_of <= start or due <= start:
-        expected = 0.0
+        line = Fraction(0)
     else:
-        expected = round(target * (as_of - start).days / (due - start).days, 1)
+        line = Fraction(target * (as_of - start).days, (due - start).days)
+    expected = round(float(line), 1)
     if not tally.audience:
         return Status.NO_AUDIENCE, expected
-    percent = tally.completed * 100 / tally.audience
+    percent = Fraction(tally.completed * 100, tally.audience)
     if percent >= target:
         return Status.MET, expected
-    if as_of >= due:
+    if as_of > due:
+        # Past the due date: missed. On the day itself completions still count.
         return Status.BEHIND, expected
-    if percent >= expected:
+    if percent >= line:
         return Status.ON_TRACK, expected
-    if percent >= expected - AT_RISK_POINTS:
+    if percent >= line - AT_RISK_POINTS:
         return Status.AT_RISK, expected
     return Status.BEHIND, expected
 
