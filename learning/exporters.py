@@ -9,14 +9,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -31,9 +31,39 @@ class ExportFile:
     content: bytes
 
 
+BOLD = Font(bold=True)
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+@dataclass(frozen=True)
+class Styled:
+    """A value with its own look: a number format (e.g. "0.0%") and/or bold. Rows may mix these
+    with plain values; CSV writes the value alone."""
+
+    value: object
+    number_format: str | None = None
+    bold: bool = False
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a sheet's table landed, 1-based, for what is added after its rows (charts,
+    conditional formatting) to refer to."""
+
+    header_row: int
+    first_row: int
+    last_row: int  # the last data row; header_row when there are none
+    columns: int
+
+
 @dataclass(frozen=True)
 class Sheet:
-    """One worksheet: a title, a header row, rows, and optional column widths (characters)."""
+    """One worksheet: a title, a header row, rows, and optional column widths (characters).
+
+    The rest is optional: number formats by column index (0-based) for the data rows, a frozen
+    header (and first `freeze_columns` columns), an autofilter over the table, wrapped text in
+    the header and some columns, and `finish(worksheet, layout)`, called after the rows, to add
+    conditional formatting or charts."""
 
     title: str
     header: Sequence[str]
@@ -41,6 +71,13 @@ class Sheet:
     widths: Sequence[int] = ()
     # Lines written above the header (e.g. the report's title and as-of date).
     preamble: Sequence[str] = ()
+    number_formats: Mapping[int, str] = field(default_factory=dict)
+    freeze_header: bool = False
+    freeze_columns: int = 0
+    autofilter: bool = False
+    wrap_columns: frozenset[int] = frozenset()
+    wrap_header: bool = False
+    finish: Callable[[object, Layout], None] | None = None
 
 
 def is_formula_like(value: object) -> bool:
@@ -50,6 +87,8 @@ def is_formula_like(value: object) -> bool:
 def _plain(value: object) -> object:
     """Values openpyxl writes natively; aware datetimes become local naive ones (Excel has no
     time zones)."""
+    if isinstance(value, Styled):
+        value = value.value
     if isinstance(value, dt.datetime) and timezone.is_aware(value):
         return timezone.localtime(value).replace(tzinfo=None)
     if isinstance(value, Decimal):
@@ -67,21 +106,59 @@ class Exporter:
 
     def xlsx(self) -> ExportFile:
         workbook = Workbook(write_only=True)
-        bold = Font(bold=True)
         for sheet in self.sheets():
-            worksheet = workbook.create_sheet(title=sheet.title[:31])
-            for index, width in enumerate(sheet.widths):
-                worksheet.column_dimensions[get_column_letter(index + 1)].width = width
-            for line in sheet.preamble:
-                worksheet.append([self._cell(worksheet, line, font=bold)])
-            if sheet.preamble:
-                worksheet.append([])
-            worksheet.append([self._cell(worksheet, name, font=bold) for name in sheet.header])
-            for row in sheet.rows:
-                worksheet.append([self._cell(worksheet, value) for value in row])
+            self._write_sheet(workbook, sheet)
         stream = io.BytesIO()
         workbook.save(stream)
         return ExportFile(f"{self.filename}.xlsx", XLSX_CONTENT_TYPE, stream.getvalue())
+
+    def _write_sheet(self, workbook: Workbook, sheet: Sheet) -> None:
+        worksheet = workbook.create_sheet(title=sheet.title[:31])
+        # A write-only sheet writes its widths and panes with the first row: set them first.
+        for index, width in enumerate(sheet.widths):
+            worksheet.column_dimensions[get_column_letter(index + 1)].width = width
+        header_row = len(sheet.preamble) + (2 if sheet.preamble else 1)
+        if sheet.freeze_header or sheet.freeze_columns:
+            worksheet.freeze_panes = (
+                f"{get_column_letter(sheet.freeze_columns + 1)}{header_row + 1}"
+            )
+        for line in sheet.preamble:
+            worksheet.append([self._cell(worksheet, line, font=BOLD)])
+        if sheet.preamble:
+            worksheet.append([])
+        worksheet.append(
+            [
+                self._cell(worksheet, name, font=BOLD, wrap=sheet.wrap_header)
+                for name in sheet.header
+            ]
+        )
+        last_row, columns = header_row, len(sheet.header)
+        for row in sheet.rows:
+            worksheet.append(
+                [
+                    self._cell(
+                        worksheet,
+                        value,
+                        number_format=sheet.number_formats.get(index),
+                        wrap=index in sheet.wrap_columns,
+                    )
+                    for index, value in enumerate(row)
+                ]
+            )
+            last_row += 1
+            columns = max(columns, len(row))
+        if sheet.autofilter and columns:
+            worksheet.auto_filter.ref = f"A{header_row}:{get_column_letter(columns)}{last_row}"
+        if sheet.finish is not None:
+            sheet.finish(
+                worksheet,
+                Layout(
+                    header_row=header_row,
+                    first_row=header_row + 1,
+                    last_row=last_row,
+                    columns=columns,
+                ),
+            )
 
     def csv(self) -> ExportFile:
         """The first sheet as CSV (UTF-8 with BOM, so Excel opens accents correctly)."""
@@ -91,18 +168,35 @@ class Exporter:
         # A header may come from an uploaded file (an import's error report): guarded like rows.
         writer.writerow([f"'{name}" if is_formula_like(name) else name for name in sheet.header])
         for row in sheet.rows:
+            values = [value.value if isinstance(value, Styled) else value for value in row]
             writer.writerow(
-                [f"'{value}" if is_formula_like(value) else _plain(value) for value in row]
+                [f"'{value}" if is_formula_like(value) else _plain(value) for value in values]
             )
         return ExportFile(
             f"{self.filename}.csv", CSV_CONTENT_TYPE, ("\ufeff" + stream.getvalue()).encode()
         )
 
     @staticmethod
-    def _cell(worksheet, value, *, font: Font | None = None) -> WriteOnlyCell:
+    def _cell(
+        worksheet,
+        value,
+        *,
+        font: Font | None = None,
+        number_format: str | None = None,
+        wrap: bool = False,
+    ) -> WriteOnlyCell:
+        """Every cell goes through here, so the formula guard holds for every sheet."""
+        if isinstance(value, Styled):
+            number_format = value.number_format or number_format
+            font = BOLD if value.bold else font
+            value = value.value
         cell = WriteOnlyCell(worksheet, value=_plain(value))
         if is_formula_like(value):
             cell.data_type = "s"
         if font is not None:
             cell.font = font
+        if number_format is not None and value is not None:
+            cell.number_format = number_format
+        if wrap:
+            cell.alignment = WRAP
         return cell
