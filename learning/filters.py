@@ -77,7 +77,7 @@ class ProgressFilterSet(BlankMeansAnyFilterSet):
         fields = ["plan_year", "strand", "building", "position", "requirement", "as_of"]
 
     def keep(self, queryset, name, value):
-        # The report reads the cleaned values through `filters()`; nothing to filter here.
+        # The report reads the cleaned values through `report_filters()`; nothing to filter here.
         return queryset
 
     def report_filters(self) -> Filters:

@@ -305,7 +305,8 @@ class Requirement(TimeStampedModel):
 
     def describe(self) -> str:
         if self.kind == RequirementKind.CLOCK_HOURS:
-            what = f"{self.clock_hours} clock hours in {self.strand}"
+            hours = f"{self.clock_hours:f}".rstrip("0").rstrip(".")
+            what = f"earn {hours} clock hours in {self.strand}"
         else:
             what = f"complete {self.course}"
         due = f"{self.due_on:%b} {self.due_on.day}, {self.due_on.year}"

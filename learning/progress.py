@@ -770,8 +770,9 @@ def next_sessions(
     requirements: Iterable[Requirement], *, now: dt.datetime | None = None, limit: int = 3
 ) -> dict[int, list]:
     """For each requirement, the next sessions that would satisfy it (its course, or a course of
-    its strand): published, not yet started, registration not closed; soonest first, with
-    seats_left annotated. A fixed number of queries."""
+    its strand): published, not yet started, registration not closed, open to the requirement's
+    audience; soonest first, with seats_left annotated. A fixed number of queries (requirements
+    come from `requirements_of`, their audiences prefetched)."""
     from catalog.choices import SessionStatus
     from catalog.models import Session
     from catalog.selectors import shape_sessions
@@ -795,6 +796,11 @@ def next_sessions(
                 if requirement.kind == RequirementKind.COURSE
                 else session.course.strand_id == requirement.strand_id
             )
-            if fits and len(result[requirement.pk]) < limit:
+            # A session kept for one group is offered only where the requirement is that group's:
+            # anyone else would be refused at enrollment.
+            open_to_audience = session.restricted_to_group_id is None or (
+                session.restricted_to_group_id in {g.pk for g in requirement.audience_groups.all()}
+            )
+            if fits and open_to_audience and len(result[requirement.pk]) < limit:
                 result[requirement.pk].append(session)
     return result

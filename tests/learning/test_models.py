@@ -294,4 +294,4 @@ def test_requirement_str_is_its_title_or_a_description():
         target_percent=75,
         due_on=dt.date(2027, 6, 30),
     )
-    assert str(hours) == "By Jun 30, 2027, 75% 6.00 clock hours in Restorative Practices"
+    assert str(hours) == "By Jun 30, 2027, 75% earn 6 clock hours in Restorative Practices"

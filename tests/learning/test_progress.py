@@ -25,6 +25,7 @@ from learning.progress import (
     next_sessions,
     people_of,
     progress_report,
+    requirements_of,
 )
 from learning.services import staff_assignments_record, staff_placements
 from tests import factories as f
@@ -943,3 +944,21 @@ def test_next_sessions_published_not_started_registration_open_soonest_first(yea
 def test_next_sessions_is_empty_for_a_course_with_none_coming(year):
     req = requirement(year)
     assert next_sessions([req], now=f.local(2026, 9, 1)) == {req.pk: []}
+
+
+def test_next_sessions_offers_a_group_session_only_to_that_groups_requirement(year):
+    now = f.local(2026, 9, 1, 12)
+    course = f.CourseFactory()
+    cohort = f.StaffGroupFactory()
+    for_everyone = requirement(year, course=course)
+    for_the_cohort = requirement(year, course=course, groups=[cohort])
+    kept = f.SessionFactory(course=course, restricted_to_group=cohort)
+    f.MeetingFactory(session=kept, starts_at=now + dt.timedelta(days=2))
+    open_to_all = f.SessionFactory(course=course)
+    f.MeetingFactory(session=open_to_all, starts_at=now + dt.timedelta(days=9))
+    reloaded = list(requirements_of(Filters()))
+
+    found = next_sessions(reloaded, now=now)
+
+    assert [s.pk for s in found[for_everyone.pk]] == [open_to_all.pk]
+    assert [s.pk for s in found[for_the_cohort.pk]] == [kept.pk, open_to_all.pk]
