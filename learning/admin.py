@@ -24,7 +24,12 @@ from .models import (
     StaffGroup,
     StaffMember,
 )
-from .services import staff_assignments_record, staff_placements
+from .services import (
+    plan_year_date_errors,
+    requirement_due_errors,
+    staff_assignments_record,
+    staff_placements,
+)
 
 admin.site.site_header = "Professional Learning administration"
 admin.site.site_title = "Professional Learning administration"
@@ -203,8 +208,33 @@ class StaffGroupAdmin(admin.ModelAdmin):
         return group.member_total
 
 
+class PlanRulesForm(forms.ModelForm):
+    """An admin form that applies the rules the plan pages apply (dates of a year within its
+    plan and apart from its other years; a requirement due within its year), once the model's
+    own checks have filled in the instance."""
+
+    plan_rules: Callable[[Model], dict[str, list[str]]]
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.errors:
+            return
+        for name, messages in type(self).plan_rules(self.instance).items():
+            for message in messages:
+                self.add_error(name if name in self.fields else None, message)
+
+
+class PlanYearForm(PlanRulesForm):
+    plan_rules = staticmethod(plan_year_date_errors)
+
+
+class RequirementForm(PlanRulesForm):
+    plan_rules = staticmethod(requirement_due_errors)
+
+
 class PlanYearInline(admin.TabularInline):
     model = PlanYear
+    form = PlanYearForm
     fields = ("name", "starts_on", "ends_on")
     extra = 0
     show_change_link = True
@@ -233,6 +263,7 @@ class GoalInline(admin.TabularInline):
 
 @admin.register(PlanYear)
 class PlanYearAdmin(admin.ModelAdmin):
+    form = PlanYearForm
     list_display = ("name", "plan", "starts_on", "ends_on")
     list_select_related = ("plan",)
     list_filter = ("plan",)
@@ -248,6 +279,7 @@ class PlanYearAdmin(admin.ModelAdmin):
 
 class RequirementInline(admin.TabularInline):
     model = Requirement
+    form = RequirementForm
     fields = ("title", "kind", "course", "strand", "clock_hours", "target_percent", "due_on")
     autocomplete_fields = ("course", "strand")
     extra = 0
@@ -289,6 +321,7 @@ class GoalAdmin(admin.ModelAdmin):
 
 @admin.register(Requirement)
 class RequirementAdmin(admin.ModelAdmin):
+    form = RequirementForm
     list_display = ("__str__", "goal", "plan_year", "kind", "target_percent", "due_on")
     list_select_related = ("goal__plan_year__plan", "course", "strand")
     list_filter = (("goal__plan_year", PlanYearListFilter), "kind")

@@ -355,19 +355,35 @@ def requirement_save(
             errors["clock_hours"] = [MSG_HOURS_POSITIVE]
     if not isinstance(target_percent, int) or not 1 <= target_percent <= 100:
         errors["target_percent"] = [MSG_TARGET_RANGE]
-    if goal is not None and due_on is not None and "due_on" not in errors:
-        year = goal.plan_year
-        if not year.starts_on <= due_on <= year.ends_on:
-            errors["due_on"] = [
-                MSG_DUE_OUTSIDE_YEAR.format(
-                    year=year.name, start=_day(year.starts_on), end=_day(year.ends_on)
-                )
-            ]
+    if "due_on" not in errors:
+        errors.update(requirement_due_errors(item))
     _save(item, errors)
     item.audience_positions.set(list(audience_positions))
     item.audience_buildings.set(list(audience_buildings))
     item.audience_groups.set(list(audience_groups))
     return item
+
+
+def requirement_due_errors(requirement: Requirement) -> dict[str, list[str]]:
+    """The due date falls within the goal's plan year (also checked by the admin's forms)."""
+    if requirement.goal_id is None or requirement.due_on is None:
+        return {}
+    year = requirement.goal.plan_year
+    if year.starts_on <= requirement.due_on <= year.ends_on:
+        return {}
+    message = MSG_DUE_OUTSIDE_YEAR.format(
+        year=year.name, start=_day(year.starts_on), end=_day(year.ends_on)
+    )
+    return {"due_on": [message]}
+
+
+def plan_year_date_errors(year: PlanYear) -> dict[str, list[str]]:
+    """A year's dates lie within its plan, overlap no other year of it, and keep its
+    requirements due within it (also checked by the admin's forms)."""
+    if year.plan_id is None or year.starts_on is None or year.ends_on is None:
+        return {}
+    others = PlanYear.objects.filter(plan_id=year.plan_id).exclude(pk=year.pk)
+    return _year_date_errors(year, others.order_by("starts_on"))
 
 
 @transaction.atomic

@@ -23,8 +23,9 @@ from enrollment.choices import EnrollmentSource, EnrollmentStatus
 from enrollment.models import Attendance, Completion, Enrollment, Evaluation
 from enrollment.refusals import MSG_ALREADY_VOIDED, MSG_VOID_NEEDS_REASON
 from imports.models import ImportRun
+from learning import services as learning_services
 from learning.choices import StaffStatus
-from learning.models import Building, Plan, StaffMember
+from learning.models import Building, Plan, PlanYear, Requirement, StaffMember
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -1319,3 +1320,44 @@ def test_meeting_cancel_action_cancels_and_tells_the_participants(
     assert (first.status, first.sequence) == (MeetingStatus.CANCELLED, 1)
     assert sent(mailoutbox) == [(["amy@example.org"], f"A meeting is cancelled: {taken_session}")]
     assert "Snow" in mailoutbox[0].body
+
+
+def test_admin_refuses_a_requirement_due_outside_its_plan_year(admin_client):
+    goal = f.GoalFactory()
+    year = goal.plan_year
+    course = f.CourseFactory()
+    data = {
+        "goal": goal.pk,
+        "title": "",
+        "kind": "course",
+        "course": course.pk,
+        "target_percent": 80,
+        "due_on": (year.ends_on + dt.timedelta(days=1)).isoformat(),
+    }
+
+    response = admin_client.post(reverse("admin:learning_requirement_add"), data)
+
+    assert response.status_code == 200
+    assert not Requirement.objects.exists()
+    (message,) = learning_services.requirement_due_errors(
+        Requirement(goal=goal, due_on=year.ends_on + dt.timedelta(days=1))
+    )["due_on"]
+    assert message in response.content.decode()
+
+
+def test_admin_refuses_a_plan_year_overlapping_another(admin_client):
+    year = f.PlanYearFactory()
+    data = {
+        "plan": year.plan_id,
+        "name": "Overlap",
+        "starts_on": year.starts_on.isoformat(),
+        "ends_on": year.ends_on.isoformat(),
+        "goals-TOTAL_FORMS": 0,
+        "goals-INITIAL_FORMS": 0,
+    }
+
+    response = admin_client.post(reverse("admin:learning_planyear_add"), data)
+
+    assert response.status_code == 200
+    assert "overlap the plan year" in response.content.decode()
+    assert PlanYear.objects.filter(plan=year.plan).count() == 1
