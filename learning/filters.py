@@ -66,7 +66,7 @@ class ProgressFilterSet(BlankMeansAnyFilterSet):
         queryset=Position.objects.all(), to_field_name="code", method="keep", label="Position"
     )
     requirement = IdChoiceFilter(
-        queryset=Requirement.objects.select_related("goal__plan_year"),
+        queryset=Requirement.objects.select_related("goal__plan_year", "course", "strand"),
         method="keep",
         label="Requirement",
     )

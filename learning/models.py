@@ -305,7 +305,7 @@ class Requirement(TimeStampedModel):
 
     def describe(self) -> str:
         if self.kind == RequirementKind.CLOCK_HOURS:
-            hours = f"{self.clock_hours:f}".rstrip("0").rstrip(".")
+            hours = f"{self.clock_hours.normalize():f}"
             what = f"earn {hours} clock hours in {self.strand}"
         else:
             what = f"complete {self.course}"

@@ -20,9 +20,9 @@ The rules (also in docs/reports.md and the workbook's Definitions sheet, from DE
   that window reach the number asked. A completion after the due date is shown as late and does
   not count.
 - Status: met when the rate reaches the target. Otherwise, past the due date: behind. Until it
-  (the due date included), the expected rate today lies on a straight line from 0% on the plan year's first day to the
-  target on the due date: on track at or above it, at risk within AT_RISK_POINTS points below,
-  behind further below.
+  (the due date included), the expected rate today lies on a straight line from 0% on the plan
+  year's first day to the target on the due date: on track at or above it, at risk within
+  AT_RISK_POINTS points below, behind further below.
 """
 
 from __future__ import annotations
@@ -77,11 +77,10 @@ DEFINITIONS = (
     (
         "Status",
         "Met: the rate has reached the target. Behind, past the due date: the target was not "
-        "reached. Until the due date (included) the expected rate lies on a straight line from "
-        "0% on the "
-        "plan year's first day to the target on the due date: on track at or above it, at "
-        f"risk up to {AT_RISK_POINTS} percentage points below it, behind further below. No "
-        "audience: nobody is counted.",
+        "reached. Until the due date (the day included) the expected rate lies on a straight "
+        "line from 0% on the plan year's first day to the target on the due date: on track at "
+        f"or above it, at risk up to {AT_RISK_POINTS} percentage points below it, behind "
+        "further below. No audience: nobody is counted.",
     ),
     (
         "Goals and strands",
@@ -161,6 +160,11 @@ class Tally:
     def add(self, other: Tally) -> None:
         self.audience += other.audience
         self.completed += other.completed
+
+    def reaches(self, target_percent: int) -> bool:
+        """Whether the rate has reached a target, compared exactly (17 of 21 is 80.95%: not 81%,
+        though it is shown rounded as 81%)."""
+        return bool(self.audience) and self.completed * 100 >= target_percent * self.audience
 
     @property
     def rate(self) -> float | None:
@@ -444,6 +448,9 @@ def _month_ends(start: dt.date, end: dt.date) -> list[dt.date]:
     points = []
     year, month = start.year, start.month
     while (year, month) <= (end.year, end.month):
+        if (year, month) == (dt.MAXYEAR, 12):
+            points.append(end)  # no month after December 9999 to count back from
+            break
         next_first = dt.date(year + month // 12, month % 12 + 1, 1)
         points.append(min(next_first - dt.timedelta(days=1), end))
         year, month = next_first.year, next_first.month

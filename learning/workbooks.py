@@ -80,12 +80,12 @@ def sheet_title(name: str, taken: set[str]) -> str:
     it joins: forbidden characters replaced, no apostrophe at either end, at most 31
     characters. Building names are typed by people, so anything may come in."""
     base = _TITLE_FORBIDDEN.sub("-", name).strip().strip("'").strip() or "Building"
-    title = base[:MAX_TITLE].rstrip()
+    title = base[:MAX_TITLE].rstrip().rstrip("'").rstrip()
     number = 1
     while title.casefold() in taken:
         number += 1
         suffix = f" ({number})"
-        title = base[: MAX_TITLE - len(suffix)].rstrip() + suffix
+        title = base[: MAX_TITLE - len(suffix)].rstrip().rstrip("'").rstrip() + suffix
     taken.add(title.casefold())
     return title
 
@@ -338,7 +338,8 @@ class CompletionsWorkbook(_Base):
             # Blank cells (nobody counted) are not zero: leave them uncoloured.
             number = f"ISNUMBER({top})"
             rules = [(f"AND({number},{top}>={target})", FILL_MET)]
-            if item.status != Status.NO_AUDIENCE and not item.due:
+            # Until the due date, the day itself included, a rate can be on track or at risk.
+            if item.status != Status.NO_AUDIENCE and self.report.as_of <= item.requirement.due_on:
                 rules.append((f"AND({number},{top}>={expected})", FILL_ON_TRACK))
                 rules.append(
                     (f"AND({number},{top}>={expected}-{AT_RISK_POINTS / 100})", FILL_AT_RISK)

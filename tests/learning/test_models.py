@@ -295,3 +295,8 @@ def test_requirement_str_is_its_title_or_a_description():
         due_on=dt.date(2027, 6, 30),
     )
     assert str(hours) == "By Jun 30, 2027, 75% earn 6 clock hours in Restorative Practices"
+    # As a form gives them, before the database pads them to two places.
+    hours.clock_hours = Decimal("10")
+    assert str(hours) == "By Jun 30, 2027, 75% earn 10 clock hours in Restorative Practices"
+    hours.clock_hours = Decimal("2.50")
+    assert str(hours) == "By Jun 30, 2027, 75% earn 2.5 clock hours in Restorative Practices"

@@ -480,3 +480,24 @@ def test_an_empty_plan_still_makes_a_workbook(db):
     assert table(book["Outstanding"], 1) == [OUTSTANDING_HEADER]
     with zipfile.ZipFile(io.BytesIO(export.content)) as archive:
         assert not [name for name in archive.namelist() if name.startswith("xl/charts/")]
+
+
+def test_a_title_cut_at_an_apostrophe_does_not_end_with_one():
+    # Excel refuses a sheet title that begins or ends with an apostrophe.
+    name = "Saint Mary Magdalene Academy's' Annex"  # the 31st character is an apostrophe
+    assert name[30] == "'"
+    title = sheet_title(name, set())
+    assert not title.endswith("'")
+    assert title == name[:30]
+
+
+def test_on_the_due_day_the_summary_still_colours_on_track_and_at_risk(district):
+    # RP for counselors is due 2026-10-31: on that day completions still count, so the status
+    # can be at risk, and its column keeps the on-track and at-risk bands.
+    report = progress_report(filters=Filters(plan_year=district.year), as_of=dt.date(2026, 10, 31))
+    sessions = next_sessions(item.requirement for item in report.requirements)
+    sheet = read(CompletionsWorkbook(report, sessions=sessions).xlsx().content)["Summary"]
+
+    ranges = {str(r.sqref): r.rules for r in sheet.conditional_formatting}
+
+    assert len(ranges["C6:C9"]) == 4
