@@ -337,7 +337,8 @@ class StaffAssignment(TimeStampedModel):
     )
 
     class Meta:
-        ordering = ["staff", "starts_on"]
+        # The first stretch may have no start: oldest first on every database.
+        ordering = ["staff", F("starts_on").asc(nulls_first=True)]
         verbose_name = "staff assignment"
         constraints = [
             models.CheckConstraint(

@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -58,7 +59,7 @@ def history(staff) -> list[tuple]:
         (row.starts_on, row.ends_on, row.building.code, row.position.code, row.status)
         for row in StaffAssignment.objects.filter(staff=staff)
         .select_related("building", "position")
-        .order_by("starts_on")
+        .order_by(F("starts_on").asc(nulls_first=True))
     ]
 
 
