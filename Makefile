@@ -12,7 +12,7 @@ PORT ?= 8000
 # SECRET_KEY.
 export DEBUG ?= true
 
-.PHONY: run test install install-dev lint format migrate seed clean
+.PHONY: run serve test bench install install-dev lint format migrate seed clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,18 @@ run: seed
 	@echo ""
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# Production serving (docs/deployment.md): gunicorn (deploy/gunicorn.conf.py; workers from the
+# cores, WEB_CONCURRENCY overrides) with DEBUG off, static files collected for whitenoise first.
+# The environment gives SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL; the database is migrated
+# beforehand (`make migrate` or deploy/manage.sh migrate), never by several servers at once.
+serve: install
+	@test -n "$$SECRET_KEY" || { echo "make serve: SECRET_KEY is not set. Set it in the environment (docs/deployment.md)." >&2; exit 2; }
+	@test -n "$$ALLOWED_HOSTS" || { echo "make serve: ALLOWED_HOSTS is not set. Set it to the host names the service answers to (docs/deployment.md)." >&2; exit 2; }
+	@DEBUG=false $(PY) manage.py migrate --check >/dev/null || { echo "make serve: the database is not migrated (or not reachable). Migrate it first: make migrate (docs/deployment.md)." >&2; exit 2; }
+	DEBUG=false $(PY) manage.py collectstatic --noinput -v 0
+	DEBUG=false $(PY) manage.py check --deploy
+	DEBUG=false exec $(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py --bind $(HOST):$(PORT)
+
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -57,6 +69,11 @@ test: lint
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
+
+# The benchmarks of docs/scale.md: not part of `make test`. SQLite by default; PostgreSQL when
+# DATABASE_URL points at it. Each run builds its own throwaway database.
+bench: install-dev
+	$(PY) -m bench.run
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

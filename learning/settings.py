@@ -115,6 +115,16 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+# Both are the district's choice for its domain: `check --deploy` warns while they are off and
+# unset, and stops once the deployment sets them, to true or deliberately to false.
+SILENCED_SYSTEM_CHECKS = [
+    check
+    for name, check in (
+        ("SECURE_HSTS_INCLUDE_SUBDOMAINS", "security.W005"),
+        ("SECURE_HSTS_PRELOAD", "security.W021"),
+    )
+    if os.environ.get(name, "").strip()
+]
 if env_bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REFERRER_POLICY = "same-origin"
@@ -144,21 +154,39 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3")}
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env_bool(
+    "POSTGRES_JIT", default=False
+):
+    # PostgreSQL compiles a query to machine code once its estimated cost passes jit_above_cost,
+    # and the correlated subqueries of a feed's version estimate high: compiling took 60 of the
+    # 68 ms the query took. The service's queries are short; they run better interpreted.
+    database_options = DATABASES["default"].setdefault("OPTIONS", {})
+    database_options["options"] = f"{database_options.get('options', '')} -c jit=off".strip()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Cache (rendered calendar feeds): Redis when CACHE_URL names one, so every worker shares it;
-# otherwise each process keeps its own in memory.
-CACHE_URL = os.environ.get("CACHE_URL", "").strip()
+# Cache (rendered calendar feeds): Redis when CACHE_URL names one, so every worker and every app
+# server shares it; otherwise each process keeps its own in memory. REDIS_URL is read when
+# CACHE_URL is not set, the name hosting platforms give a Redis they provide.
+CACHE_URL = os.environ.get("CACHE_URL", "").strip() or os.environ.get("REDIS_URL", "").strip()
 if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
     }
 elif CACHE_URL in {"", "locmem://"}:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # A feed takes three entries (its bytes, when its version was first seen, its latest
+    # version); Django's default of 300 entries would evict feeds after a hundred subscribers.
+    # Each worker keeps its own copy: beyond a couple of thousand subscribers, use Redis.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CACHE_MAX_ENTRIES", "6000"))},
+        }
+    }
 else:
     raise ImproperlyConfigured(
-        "CACHE_URL must be a redis://, rediss:// or unix:// URL (or empty for an in-memory cache)."
+        "CACHE_URL (or REDIS_URL) must be a redis://, rediss:// or unix:// URL (or empty for an "
+        "in-memory cache)."
     )
 
 AUTH_PASSWORD_VALIDATORS = [
