@@ -117,7 +117,11 @@ class ImportRunSerializer(serializers.ModelSerializer):
     def get_changes(self, run: ImportRun) -> dict:
         """Roster: create_buildings, create_positions, create, update (field: [before, after]),
         reactivate, deactivate. Completions: create, unchanged."""
-        return {key: run.change_set.get(key, []) for key in CHANGE_KEYS.get(run.kind, ())}
+        changes = {key: run.change_set.get(key, []) for key in CHANGE_KEYS.get(run.kind, ())}
+        if run.kind == ImportKind.ROSTER and run.change_set:
+            # Stored compactly (one list per person); a client sees one object per person.
+            changes["create"] = selectors.preview_of(run).creates
+        return changes
 
     def get_needs_confirmation(self, run: ImportRun) -> bool:
         return selectors.preview_of(run).needs_confirmation

@@ -44,7 +44,7 @@ import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from django.conf import settings
 from python_calamine import (
@@ -201,9 +201,9 @@ class SourceFile:
     sha256: str
 
 
-@dataclass(frozen=True)
-class Row:
-    """One data row: its number as the spreadsheet shows it (1-based) and its trimmed cells."""
+class Row(NamedTuple):
+    """One data row: its number as the spreadsheet shows it (1-based) and its trimmed cells.
+    A named tuple: a file holds up to IMPORT_MAX_ROWS of them."""
 
     number: int
     cells: tuple[str, ...]
@@ -503,6 +503,8 @@ def cell_text(value: object) -> str:
     (with the time only when there is one), booleans as TRUE/FALSE, blanks as ""."""
     if value is None:
         return ""
+    if type(value) is dt.date:  # the usual non-text cell of a roster: checked first
+        return value.isoformat()
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float):
@@ -560,9 +562,9 @@ def _open_sheet(data: bytes, fmt: str, *, name: str, sheet: str | None):
 
 def _sheet_rows(worksheet) -> Iterator[tuple[int, list[str]]]:
     # iter_rows starts at the sheet's first row (A1), blank rows included, so the position is
-    # the row number the spreadsheet shows.
+    # the row number the spreadsheet shows. Most cells are text: those skip cell_text's checks.
     for number, cells in enumerate(worksheet.iter_rows(), start=1):
-        yield number, [cell_text(value) for value in cells]
+        yield number, [value.strip() if type(value) is str else cell_text(value) for value in cells]
 
 
 # Header and table

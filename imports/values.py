@@ -7,9 +7,9 @@ column."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
-from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.utils import timezone
 
@@ -34,6 +34,10 @@ MSG_EMAIL = "This is not a valid email address."
 MSG_TOO_LONG = "This is longer than {limit} characters."
 
 _email_validator = EmailValidator()
+# Django's own check, taken apart so that a file of 100,000 addresses at one district domain
+# checks the domain once (the user part is checked with the validator's own pattern).
+_email_user_part = re.compile(EmailValidator.user_regex.pattern, EmailValidator.user_regex.flags)
+EMAIL_MAX_LENGTH = 320  # RFC 3696, as the validator has it
 
 
 class ValueProblem(ValueError):
@@ -87,15 +91,31 @@ def parse_date(value: str, *, today: dt.date | None = None) -> dt.date | None:
     raise ValueProblem(MSG_DATE)
 
 
-def clean_email(value: str, *, max_length: int = 254) -> str:
-    """The address as given (trimmed), checked with Django's validator."""
-    text = value.strip()
+@functools.lru_cache(maxsize=1024)
+def _email_domain_valid(domain: str) -> bool:
+    return domain in _email_validator.domain_allowlist or _email_validator.validate_domain_part(
+        domain
+    )
+
+
+def email_problem(text: str, *, max_length: int = 254) -> str | None:
+    """Why a trimmed address is not one Django's EmailValidator accepts; None when it is."""
     if len(text) > max_length:
-        raise ValueProblem(MSG_TOO_LONG.format(limit=max_length))
-    try:
-        _email_validator(text)
-    except ValidationError:
-        raise ValueProblem(MSG_EMAIL) from None
+        return MSG_TOO_LONG.format(limit=max_length)
+    if not text or "@" not in text or len(text) > EMAIL_MAX_LENGTH:
+        return MSG_EMAIL
+    user_part, domain_part = text.rsplit("@", 1)
+    if not _email_user_part.match(user_part) or not _email_domain_valid(domain_part):
+        return MSG_EMAIL
+    return None
+
+
+def clean_email(value: str, *, max_length: int = 254) -> str:
+    """The address as given (trimmed), checked as Django's EmailValidator checks it."""
+    text = value.strip()
+    problem = email_problem(text, max_length=max_length)
+    if problem is not None:
+        raise ValueProblem(problem)
     return text
 
 

@@ -1074,3 +1074,21 @@ def test_an_id_matching_several_people_without_leading_zeros_is_an_error_and_dea
     assert messages == [roster.MSG_AMBIGUOUS_ID.format(ids="001234, 01234")]
     assert result.counts["deactivated"] == 0
     assert result.counts["created"] == 0
+
+
+def test_a_preview_stored_in_the_first_change_set_format_still_commits(district):
+    # Runs previewed before the change set stored creates column by column keep one entry per
+    # person; committing one after an upgrade applies exactly those entries.
+    result = preview((DATA / "roster.csv").read_bytes())
+    run = ImportRun.objects.get(pk=result.run.pk)
+    entries = roster.create_entries(run.change_set)
+    run.change_set = {**run.change_set, "version": 1, "create": entries}
+    run.save(update_fields=["change_set"])
+
+    committed = services.roster_commit(run=ImportRun.objects.get(pk=run.pk), actor=None)
+
+    assert committed.outcome == ImportOutcome.COMMITTED
+    assert sorted(StaffMember.objects.values_list("employee_id", flat=True)) == sorted(
+        entry["employee_id"] for entry in entries
+    )
+    assert len(entries) == 8
