@@ -354,6 +354,7 @@ class _History:
     def __init__(self, staff: dict[int, StaffRow]) -> None:
         self.staff = staff
         self.stretches: dict[int, list[tuple]] = defaultdict(list)
+        self.by_day: dict[dt.date, dict[int, tuple[int | None, int | None] | None]] = {}
         for row in (
             # A stretch with no start is a person's first: first on every database (PostgreSQL
             # would sort NULL last).
@@ -362,6 +363,15 @@ class _History:
             .iterator(chunk_size=5000)
         ):
             self.stretches[row[0]].append(row[1:])
+
+    def placements_on(self, day: dt.date) -> dict[int, tuple[int | None, int | None] | None]:
+        """Everyone's placement on a day, worked out once per day: requirements mostly share
+        their count dates (today, or a few due dates)."""
+        found = self.by_day.get(day)
+        if found is None:
+            found = {pk: self.placement(person, day) for pk, person in self.staff.items()}
+            self.by_day[day] = found
+        return found
 
     def placement(self, person: StaffRow, day: dt.date) -> tuple[int | None, int | None] | None:
         """(building_id, position_id) on the day, or None when not counted that day: not yet
@@ -681,10 +691,11 @@ def _requirement_progress(
     by_position: dict[int | None, Tally] = defaultdict(Tally)
     entries: list[Entry] = []
     on_time_dates: list[dt.date] = []
+    placements = history.placements_on(count_date)
     for person in staff.values():
         if in_groups is not None and person.pk not in in_groups:
             continue
-        placement = history.placement(person, count_date)
+        placement = placements[person.pk]
         if placement is None:
             continue
         building_id, position_id = placement
