@@ -1,0 +1,1 @@
+"""The benchmarks of docs/scale.md, run by `make bench` (python -m bench.run); not tests."""
