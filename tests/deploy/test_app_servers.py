@@ -9,6 +9,8 @@ The servers share a Redis cache (REDIS_URL) as a deployment of several servers d
 import datetime as dt
 import json
 import os
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -64,6 +66,14 @@ def app_servers(django_db_setup, tmp_path_factory):
         REDIS_URL=_redis_url(),
         WEB_CONCURRENCY=str(WORKERS_PER_SERVER),
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+    )
+    # As a deployment does before it starts: the error pages name hashed static files.
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput"],
+        cwd=servers.CHECKOUT,
+        env=env,
+        check=True,
+        capture_output=True,
     )
     command = servers.gunicorn_command("--bind", f"{servers.HOST}:0", "--access-logfile", "-")
     with (
