@@ -149,6 +149,24 @@ def _table_of(source, *, kind, columns, file_name, sheet, mapping, actor, option
         raise
 
 
+def _previewed_run(kind: str, table: Table, comparison, *, actor, options: dict) -> ImportRun:
+    """Record a preview of either kind: the file, who previewed it, its counts, change set and
+    errors."""
+    return ImportRun.objects.create(
+        kind=kind,
+        file_name=table.file.name[:255],
+        file_sha256=table.file.sha256,
+        file_size=table.file.size,
+        created_by=_user(actor),
+        options=options,
+        outcome=ImportOutcome.PREVIEWED,
+        counts=comparison.counts,
+        change_set=comparison.change_set,
+        errors=[error.as_dict() for error in comparison.errors],
+        message=MSG_PREVIEWED.format(**comparison.counts),
+    )
+
+
 @_collector_paused()
 def roster_preview(
     *,
@@ -193,19 +211,7 @@ def roster_preview(
         today=timezone.localdate(),
         progress=progress,
     )
-    run = ImportRun.objects.create(
-        kind=ImportKind.ROSTER,
-        file_name=table.file.name[:255],
-        file_sha256=table.file.sha256,
-        file_size=table.file.size,
-        created_by=_user(actor),
-        options=options,
-        outcome=ImportOutcome.PREVIEWED,
-        counts=comparison.counts,
-        change_set=comparison.change_set,
-        errors=[error.as_dict() for error in comparison.errors],
-        message=MSG_PREVIEWED.format(**comparison.counts),
-    )
+    run = _previewed_run(ImportKind.ROSTER, table, comparison, actor=actor, options=options)
     return RosterPreview(run)
 
 
@@ -585,19 +591,7 @@ def completions_preview(
     comparison = completions.compare_completions(
         table, today=timezone.localdate(), progress=progress
     )
-    run = ImportRun.objects.create(
-        kind=ImportKind.COMPLETIONS,
-        file_name=table.file.name[:255],
-        file_sha256=table.file.sha256,
-        file_size=table.file.size,
-        created_by=_user(actor),
-        options=options,
-        outcome=ImportOutcome.PREVIEWED,
-        counts=comparison.counts,
-        change_set=comparison.change_set,
-        errors=[error.as_dict() for error in comparison.errors],
-        message=MSG_PREVIEWED.format(**comparison.counts),
-    )
+    run = _previewed_run(ImportKind.COMPLETIONS, table, comparison, actor=actor, options=options)
     return CompletionsPreview(run)
 
 
