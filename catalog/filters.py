@@ -53,20 +53,38 @@ def without_blank_values(data: Mapping) -> QueryDict:
 MAX_ID = 2**63 - 1
 
 
+def beyond_id_range(value) -> bool:
+    """A number no database id can be (a non-number is left to the field, which names it)."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return False
+    return not 0 < number <= MAX_ID
+
+
 class IdMultipleChoiceField(django_filters.fields.ModelMultipleChoiceField):
     def _check_values(self, value):
         for candidate in value if isinstance(value, list | tuple) else ():
-            try:
-                number = int(candidate)
-            except (TypeError, ValueError):
-                continue  # not a number: the parent names it as an invalid id
-            if not 0 < number <= MAX_ID:
+            if beyond_id_range(candidate):
                 raise ValidationError(
                     self.error_messages["invalid_choice"],
                     code="invalid_choice",
                     params={"value": candidate},
                 )
         return super()._check_values(value)
+
+
+class IdChoiceField(django_filters.fields.ModelChoiceField):
+    def to_python(self, value):
+        if value not in self.empty_values and beyond_id_range(value):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class IdChoiceFilter(django_filters.ModelChoiceFilter):
+    """Filter by one id of a model."""
+
+    field_class = IdChoiceField
 
 
 class IdMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):

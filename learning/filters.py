@@ -8,10 +8,9 @@ from __future__ import annotations
 import datetime as dt
 
 import django_filters
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
-from catalog.filters import MAX_ID, BlankMeansAnyFilterSet
+from catalog.filters import BlankMeansAnyFilterSet, IdChoiceFilter
 from catalog.models import Strand
 
 from . import access
@@ -30,25 +29,6 @@ def scoped_buildings(request) -> QuerySet[Building]:
 
 def plan_years(request) -> QuerySet[PlanYear]:
     return PlanYear.objects.select_related("plan").order_by("-starts_on")
-
-
-class IdChoiceField(django_filters.fields.ModelChoiceField):
-    """A model choice by id where a number beyond the database's range is an unknown choice,
-    not a database error."""
-
-    def to_python(self, value):
-        if value not in self.empty_values:
-            try:
-                number = int(value)
-            except (TypeError, ValueError):
-                number = None  # not a number: the parent names it as an invalid choice
-            if number is not None and not 0 < number <= MAX_ID:
-                raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-        return super().to_python(value)
-
-
-class IdChoiceFilter(django_filters.ModelChoiceFilter):
-    field_class = IdChoiceField
 
 
 class ProgressFilterSet(BlankMeansAnyFilterSet):

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from catalog.filters import MAX_ID
+from catalog.filters import beyond_id_range
 from catalog.models import Session
 from catalog.selectors import attach_states, shape_sessions
 from learning import access
@@ -47,22 +47,13 @@ def _require_leader(request: HttpRequest) -> None:
         raise Http404("No such page.")
 
 
-def _out_of_range(value) -> bool:
-    # Database ids are 64-bit; a larger number is an unknown choice, not a database error.
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return False  # not a number: Django's own check names it
-    return not 0 < number <= MAX_ID
-
-
 class StaffChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, staff: StaffMember) -> str:
         return staff.display_name
 
     def _check_values(self, value):
         for candidate in value if isinstance(value, list | tuple) else ():
-            if _out_of_range(candidate):
+            if beyond_id_range(candidate):
                 raise forms.ValidationError(
                     self.error_messages["invalid_choice"],
                     code="invalid_choice",
@@ -73,7 +64,7 @@ class StaffChoiceField(forms.ModelMultipleChoiceField):
 
 class IdChoiceField(forms.ModelChoiceField):
     def to_python(self, value):
-        if value not in self.empty_values and _out_of_range(value):
+        if value not in self.empty_values and beyond_id_range(value):
             raise forms.ValidationError(
                 self.error_messages["invalid_choice"], code="invalid_choice"
             )
@@ -172,7 +163,7 @@ def _shown_buildings(request: HttpRequest, form: AssignForm) -> tuple[Building |
     whole district's staff only building by building, to keep the page a usable size."""
     raw = request.GET.get("show", "")
     choice = None
-    if raw.isascii() and raw.isdigit() and not _out_of_range(raw):
+    if raw.isascii() and raw.isdigit() and not beyond_id_range(raw):
         choice = form.fields["building"].queryset.filter(pk=int(raw)).first()
     must_choose = choice is None and access.is_district_pd(request.user)
     return choice, must_choose
