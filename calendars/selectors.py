@@ -1,6 +1,7 @@
 """Reads for the calendar feeds: the meetings each feed shows, shaped for catalog.ical in a fixed
-number of queries, and each feed's version (ETag and Last-Modified) computed from the data
-with aggregate queries, without building the feed.
+number of queries, and the catalog and session feeds' versions (ETag and Last-Modified)
+computed from the data with an aggregate query, without building the feed. (The personal feed
+is versioned by its bytes, kept under the data's generation: calendars.views.feeds.)
 
 Every feed keeps a cancelled meeting (STATUS:CANCELLED) until it has ended, then drops it:
 calendar apps only learn of a cancellation from the event itself."""
@@ -14,10 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import (
-    Case,
     Count,
-    DateTimeField,
-    F,
     IntegerField,
     Max,
     OuterRef,
@@ -25,7 +23,6 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
-    When,
 )
 from django.forms.utils import ErrorDict
 
@@ -33,7 +30,7 @@ from catalog import ical
 from catalog.choices import MeetingStatus, SessionStatus
 from catalog.filters import SessionFilterSet, without_blank_values
 from catalog.models import Meeting, Session
-from catalog.selectors import shape_meetings_for_calendars
+from catalog.selectors import calendar_meetings, shape_meetings_for_calendars
 from enrollment.choices import LIVE_STATUSES, EnrollmentStatus
 from enrollment.models import Enrollment
 from enrollment.selectors import with_waitlist_position
@@ -144,6 +141,15 @@ def catalog_feed_meetings(params: Mapping, *, at: dt.datetime) -> QuerySet[Meeti
     return shape_meetings_for_calendars(_in_feeds(meetings, at=at)).order_by("starts_at", "uid")
 
 
+def feed_meetings_shown(
+    meetings: QuerySet[Meeting], *annotations: str
+) -> list[ical.CalendarMeeting]:
+    """A feed's meetings (from one of the *_feed_meetings selectors) loaded for building its
+    events: only what the events show, in two queries whatever their number, with the named
+    `annotations` in each one's `extra`."""
+    return calendar_meetings(meetings, annotations=annotations)
+
+
 # One session
 
 
@@ -180,7 +186,7 @@ def _per_session(queryset: QuerySet, aggregate) -> Subquery:
     )
 
 
-def _data_fingerprint(meetings: QuerySet[Meeting], **extra) -> dict:
+def _data_fingerprint(meetings: QuerySet[Meeting]) -> dict:
     """One aggregate query over the feed's meetings: which meetings (count, sum of ids), their
     sequences, and the latest change of everything an event shows. (The names are prefixed so
     they cannot shadow the fields they aggregate.)"""
@@ -199,7 +205,6 @@ def _data_fingerprint(meetings: QuerySet[Meeting], **extra) -> dict:
         v_buildings=Max("session__building__updated_at"),
         v_facilitators=Max("facilitators_changed"),
         v_facilitator_ids=Sum("facilitator_ids"),
-        **extra,
     )
 
 
@@ -213,34 +218,6 @@ def _version(kind: str, identity: object, data: dict) -> FeedVersion:
         last_modified=max(moments) if moments else None,
         feed=hashlib.sha256(repr((kind, identity)).encode()).hexdigest()[:32],
     )
-
-
-def personal_feed_version(staff: StaffMember, *, at: dt.datetime) -> FeedVersion:
-    """The personal feed's version in two queries. Besides the meetings' data it follows the
-    person's enrollments (a status change, a withdrawal) and their waitlist positions, which
-    move when someone ahead leaves the waitlist."""
-    session_enrollments = Enrollment.objects.all()
-    meetings = personal_feed_meetings(staff, at=at).annotate(
-        waitlist_changed=Case(
-            When(
-                enrollment_status=EnrollmentStatus.WAITLISTED,
-                then=_per_session(session_enrollments, Max("updated_at")),
-            ),
-            default=None,
-            output_field=DateTimeField(),
-        )
-    )
-    data = _data_fingerprint(
-        meetings,
-        v_enrollment=Max("enrollment_updated_at"),
-        v_waitlist_changed=Max("waitlist_changed"),
-        # Weighted by the meeting, so two positions changing at once still change the sum.
-        v_waitlist=Sum(F("waitlist_position") * F("pk")),
-    )
-    # A withdrawal takes meetings out: the latest change of any of the person's enrollments
-    # keeps Last-Modified moving forward.
-    data |= Enrollment.objects.filter(staff=staff).aggregate(v_enrollments=Max("updated_at"))
-    return _version("personal", staff.pk, data)
 
 
 def catalog_feed_version(

@@ -1,7 +1,8 @@
 """iCalendar (RFC 5545) for the catalog's meetings: subscription feeds and mailed invitations.
 
-A pure builder: it reads shaped meetings (catalog.selectors.shape_meetings_for_calendars) and
-returns bytes; HTTP, caching and who may see what are the callers' business. Every value comes
+A pure builder: it reads meetings as loaded for calendars (CalendarMeeting, from
+catalog.selectors.calendar_meetings, or model instances shaped by shape_meetings_for_calendars)
+and returns bytes; HTTP, caching and who may see what are the callers' business. Every value comes
 from the data, never from the clock, so unchanged data gives identical bytes (and ETags).
 
 Where icalendar 7.3 writes something clients reject, this module writes it itself:
@@ -9,31 +10,35 @@ REFRESH-INTERVAL gets VALUE=DURATION, X-PUBLISHED-TTL is a vDuration (a bare tim
 property comes out as "1:00:00"), and VTIMEZONEs are built here from zoneinfo as yearly RRULEs
 with UNTIL in UTC (add_missing_timezones adds a COMMENT libical rejects, and Timezone.from_tzinfo
 lists transitions as RDATEs, which Outlook ignores).
+
+VCALENDAR and VEVENT are written as content lines here, byte for byte what icalendar 7.3 writes
+for them (property order, TEXT escaping, parameter quoting, folding), several times faster than
+building icalendar components: a feed holds thousands of events. Only VTIMEZONEs are built with
+icalendar, once per zone and years. tests/calendars/test_ical_writer.py keeps icalendar's output
+as the oracle.
 """
 
 from __future__ import annotations
 
 import calendar as month_calendar
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import icalendar
 from django.conf import settings
 from django.urls import reverse
 from icalendar import (
-    Calendar,
-    Event,
     Timezone,
     TimezoneDaylight,
     TimezoneStandard,
-    vCalAddress,
+    vDDDTypes,
     vDuration,
-    vText,
 )
 
 from .choices import MeetingStatus, SessionStatus
@@ -96,6 +101,88 @@ def session_url(session_id: int) -> str:
     return settings.SITE_URL + reverse("catalog:session", args=[session_id])
 
 
+# Stands for the session's id in session_url_format (reversing once per feed, not per session).
+_URL_ID = 918273645
+
+
+def session_url_format() -> str:
+    """session_url as a format string with a {session_id} field."""
+    url = session_url(_URL_ID).replace("{", "{{").replace("}", "}}")
+    return url.replace(str(_URL_ID), "{session_id}")
+
+
+@dataclass(frozen=True)
+class CalendarSession:
+    """What calendars show of a session, shared by all its meetings."""
+
+    pk: int
+    title: str  # Session.display_title
+    status: str
+    room: str
+    virtual_url: str
+    notes: str
+    course_summary: str
+    clock_hours: Decimal
+    strand_name: str
+    # (name, address), or None when the session has no building.
+    building: tuple[str, str] | None
+    facilitator_names: tuple[str, ...]
+    # The latest change of the session, its course, strand, building and facilitators.
+    changed_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class CalendarMeeting:
+    """What calendars show of a meeting: its own columns and its session's shared part.
+    `extra` holds the caller's annotations (catalog.selectors.calendar_meetings)."""
+
+    uid: str
+    sequence: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    room: str
+    status: str
+    updated_at: dt.datetime
+    session: CalendarSession
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+def calendar_meeting(meeting: Meeting) -> CalendarMeeting:
+    """A model instance as the event builder reads it. Its session, course, strand, building and
+    facilitators should be loaded (shape_meetings_for_calendars), or each is a query."""
+    session = meeting.session
+    course = session.course
+    building = session.building
+    facilitators = list(session.facilitators.all())
+    stamps = [session.updated_at, course.updated_at, course.strand.updated_at]
+    stamps += [person.updated_at for person in facilitators]
+    if building is not None:
+        stamps.append(building.updated_at)
+    return CalendarMeeting(
+        uid=meeting.uid,
+        sequence=meeting.sequence,
+        starts_at=meeting.starts_at,
+        ends_at=meeting.ends_at,
+        room=meeting.room,
+        status=meeting.status,
+        updated_at=meeting.updated_at,
+        session=CalendarSession(
+            pk=session.pk,
+            title=session.display_title,
+            status=session.status,
+            room=session.room,
+            virtual_url=session.virtual_url,
+            notes=session.notes,
+            course_summary=course.summary,
+            clock_hours=course.clock_hours,
+            strand_name=course.strand.name,
+            building=None if building is None else (building.name, building.address),
+            facilitator_names=tuple(person.display_name for person in facilitators),
+            changed_at=max(stamps),
+        ),
+    )
+
+
 def event_for_meeting(
     meeting: Meeting,
     *,
@@ -105,91 +192,113 @@ def event_for_meeting(
     changed_at: dt.datetime | None = None,
     sequence_offset: int = 0,
 ) -> EventData:
-    """What a calendar shows of one meeting. The meeting's session, course, strand, building and
-    the session's facilitators should be loaded (shape_meetings_for_calendars), or each is a
-    query. `changed_at` is a later change the event also shows (the person's enrollment, for the
-    waitlist prefix), so LAST-MODIFIED moves with it, and `sequence_offset` raises SEQUENCE for
-    such a change. The virtual link is only written when
-    `include_link`: a public feed would invite anyone into the meeting; the session's notes
-    likewise.
+    """What a calendar shows of one meeting (a model instance, see calendar_meeting); a feed of
+    many builds them with one EventBuilder instead."""
+    return EventBuilder(include_link=include_link).event(
+        calendar_meeting(meeting),
+        title_prefix=title_prefix,
+        tentative=tentative,
+        changed_at=changed_at,
+        sequence_offset=sequence_offset,
+    )
+
+
+CANCELLED_PARAGRAPH = "Cancelled: this meeting will not take place."
+
+
+class EventBuilder:
+    """Builds the events of one calendar. What the meetings of a session share (its URL and the
+    description past the cancellation line) is made once per session. The virtual link is only
+    written when `include_link`: a public feed would invite anyone into the meeting; the
+    session's notes likewise.
 
     Everything shown here must be watched by catalog.services (*_FIELDS_IN_CALENDARS), so that
     a change of it raises the meeting's SEQUENCE."""
-    session = meeting.session
-    course = session.course
-    building = session.building
-    facilitators = list(session.facilitators.all())
-    cancelled = (
-        meeting.status == MeetingStatus.CANCELLED or session.status == SessionStatus.CANCELLED
-    )
-    if cancelled:
-        status = CANCELLED
-    elif tentative:
-        status = TENTATIVE
-    else:
-        status = CONFIRMED
 
-    stamps = [meeting.updated_at, session.updated_at, course.updated_at, course.strand.updated_at]
-    stamps += [person.updated_at for person in facilitators]
-    if building is not None:
-        stamps.append(building.updated_at)
-    if changed_at is not None:
-        stamps.append(changed_at)
+    def __init__(self, *, include_link: bool):
+        self.include_link = include_link
+        self._zone = district_zone()
+        self._shared: dict[int, tuple[str, str]] = {}
+        self._url_format = session_url_format()
 
-    zone = district_zone()
-    url = session_url(session.pk)
-    return EventData(
-        uid=meeting.uid,
-        sequence=meeting.sequence + sequence_offset,
-        modified_at=max(stamps),
-        starts_at=meeting.starts_at.astimezone(zone),
-        ends_at=meeting.ends_at.astimezone(zone),
-        summary=(CANCELLED_PREFIX if cancelled else title_prefix) + session.display_title,
-        status=status,
-        location=_location(meeting, include_link=include_link),
-        description=_description(
-            meeting, facilitators, url=url, include_link=include_link, cancelled=cancelled
-        ),
-        url=url,
-        categories=(course.strand.name,),
-    )
+    def event(
+        self,
+        meeting: CalendarMeeting,
+        *,
+        title_prefix: str = "",
+        tentative: bool = False,
+        changed_at: dt.datetime | None = None,
+        sequence_offset: int = 0,
+    ) -> EventData:
+        """One meeting's event. `changed_at` is a later change the event also shows (the
+        person's enrollment, for the waitlist prefix), so LAST-MODIFIED moves with it, and
+        `sequence_offset` raises SEQUENCE for such a change."""
+        session = meeting.session
+        cancelled = (
+            meeting.status == MeetingStatus.CANCELLED or session.status == SessionStatus.CANCELLED
+        )
+        if cancelled:
+            status = CANCELLED
+        elif tentative:
+            status = TENTATIVE
+        else:
+            status = CONFIRMED
+        modified_at = max(meeting.updated_at, session.changed_at)
+        if changed_at is not None:
+            modified_at = max(modified_at, changed_at)
 
+        shared = self._shared.get(session.pk)
+        if shared is None:
+            shared = self._shared[session.pk] = self._session_parts(session)
+        url, description = shared
+        if cancelled:
+            description = f"{CANCELLED_PARAGRAPH}\n\n{description}"
+        return EventData(
+            uid=meeting.uid,
+            sequence=meeting.sequence + sequence_offset,
+            modified_at=modified_at,
+            starts_at=meeting.starts_at.astimezone(self._zone),
+            ends_at=meeting.ends_at.astimezone(self._zone),
+            summary=(CANCELLED_PREFIX if cancelled else title_prefix) + session.title,
+            status=status,
+            location=self._location(meeting),
+            description=description,
+            url=url,
+            categories=(session.strand_name,),
+        )
 
-def _location(meeting: Meeting, *, include_link: bool) -> str:
-    session = meeting.session
-    room = meeting.room or session.room
-    if session.building is not None:
-        parts = [room, session.building.name, session.building.address]
-        return ", ".join(part for part in parts if part)
-    if session.virtual_url:
-        return session.virtual_url if include_link else "Online"
-    return room
+    def _location(self, meeting: CalendarMeeting) -> str:
+        session = meeting.session
+        room = meeting.room or session.room
+        if session.building is not None:
+            parts = [room, *session.building]
+            return ", ".join(part for part in parts if part)
+        if session.virtual_url:
+            return session.virtual_url if self.include_link else "Online"
+        return room
 
-
-def _description(
-    meeting: Meeting, facilitators: list, *, url: str, include_link: bool, cancelled: bool
-) -> str:
-    session = meeting.session
-    course = session.course
-    paragraphs = []
-    if cancelled:
-        paragraphs.append("Cancelled: this meeting will not take place.")
-    if course.summary:
-        paragraphs.append(course.summary.strip())
-    facts = []
-    if facilitators:
-        label = "Facilitator" if len(facilitators) == 1 else "Facilitators"
-        facts.append(f"{label}: {', '.join(person.display_name for person in facilitators)}")
-    facts.append(f"Clock hours: {_hours(course.clock_hours)}")
-    paragraphs.append("\n".join(facts))
-    # Notes are for the people taking part (directions, what to bring, sometimes a passcode):
-    # like the online link, never in a public feed or an anonymous download.
-    if include_link and session.notes:
-        paragraphs.append(session.notes.strip())
-    if include_link and session.virtual_url:
-        paragraphs.append(f"Join online: {session.virtual_url}")
-    paragraphs.append(f"Session page: {url}")
-    return "\n\n".join(paragraphs)
+    def _session_parts(self, session: CalendarSession) -> tuple[str, str]:
+        """The session's URL and its description as every meeting shows it (a cancelled one
+        after a line of its own)."""
+        url = self._url_format.format(session_id=session.pk)
+        paragraphs = []
+        if session.course_summary:
+            paragraphs.append(session.course_summary.strip())
+        facts = []
+        names = session.facilitator_names
+        if names:
+            label = "Facilitator" if len(names) == 1 else "Facilitators"
+            facts.append(f"{label}: {', '.join(names)}")
+        facts.append(f"Clock hours: {_hours(session.clock_hours)}")
+        paragraphs.append("\n".join(facts))
+        # Notes are for the people taking part (directions, what to bring, sometimes a
+        # passcode): like the online link, never in a public feed or an anonymous download.
+        if self.include_link and session.notes:
+            paragraphs.append(session.notes.strip())
+        if self.include_link and session.virtual_url:
+            paragraphs.append(f"Join online: {session.virtual_url}")
+        paragraphs.append(f"Session page: {url}")
+        return url, "\n\n".join(paragraphs)
 
 
 def _hours(value: Decimal) -> str:
@@ -203,25 +312,29 @@ def calendar_bytes(*, name: str, events: Iterable[EventData], method: str | None
     holds one), then the events by start and UID. A feed (no `method`) carries
     REFRESH-INTERVAL and X-PUBLISHED-TTL; an invitation (METHOD REQUEST or CANCEL) does not."""
     events = sorted(events, key=lambda event: (event.starts_at, event.uid))
-    cal = Calendar()
-    cal.add("PRODID", prodid())
-    cal.add("VERSION", "2.0")
-    cal.add("CALSCALE", "GREGORIAN")
+    # icalendar's order: VERSION, PRODID, CALSCALE, METHOD, NAME, X-WR-CALNAME, then the others
+    # by name. TEXT values: a course title's commas and semicolons are escaped here too.
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{_text(prodid())}", "CALSCALE:GREGORIAN"]
     if method is not None:
-        cal.add("METHOD", method)
-    # TEXT values: a course title's commas and semicolons must be escaped here too.
-    cal.add("NAME", vText(name))
-    cal.add("X-WR-CALNAME", vText(name))
-    cal.add("X-WR-TIMEZONE", settings.TIME_ZONE)
+        lines.append(f"METHOD:{_text(method)}")
+    lines.append(f"NAME:{_text(name)}")
+    lines.append(f"X-WR-CALNAME:{_text(name)}")
     if method is None:
-        cal.add("REFRESH-INTERVAL", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
-        cal.add("X-PUBLISHED-TTL", vDuration(REFRESH))
+        duration = vDuration(REFRESH).to_ical().decode()
+        lines.append(f"REFRESH-INTERVAL;VALUE=DURATION:{duration}")
+        lines.append(f"X-PUBLISHED-TTL:{duration}")
+    lines.append(f"X-WR-TIMEZONE:{_text(settings.TIME_ZONE)}")
+    head = _content_lines(lines)
 
-    for tzid, (first_year, last_year) in sorted(_zone_years(events).items()):
-        cal.add_component(vtimezone(tzid, first_year=first_year, last_year=last_year))
+    zones = [
+        _vtimezone_bytes(tzid, first_year, last_year)
+        for tzid, (first_year, last_year) in sorted(_zone_years(events).items())
+    ]
+    lines = []
     for event in events:
-        cal.add_component(_vevent(event))
-    return cal.to_ical()
+        _vevent_lines(event, lines)
+    lines.append("END:VCALENDAR")
+    return head + b"".join(zones) + _content_lines(lines)
 
 
 def _zone_years(events: Sequence[EventData]) -> dict[str, tuple[int, int]]:
@@ -248,44 +361,133 @@ def _tzid(moment: dt.datetime) -> str:
     return key
 
 
-def _vevent(event: EventData) -> Event:
-    vevent = Event()
-    vevent.add("UID", event.uid)
-    modified = event.modified_at.astimezone(dt.UTC).replace(microsecond=0)
-    # Without METHOD, DTSTAMP is the event's last revision: the data's, so bytes stay the same.
-    stamp = modified if event.sent_at is None else event.sent_at.astimezone(dt.UTC)
-    vevent.add("DTSTAMP", stamp.replace(microsecond=0))
-    vevent.add("LAST-MODIFIED", modified)
-    vevent.add("SEQUENCE", event.sequence)
-    vevent.add("DTSTART", event.starts_at.replace(microsecond=0))
-    vevent.add("DTEND", event.ends_at.replace(microsecond=0))
-    vevent.add("SUMMARY", event.summary)
-    vevent.add("STATUS", event.status)
-    if event.location:
-        vevent.add("LOCATION", event.location)
-    if event.description:
-        vevent.add("DESCRIPTION", event.description)
-    if event.url:
-        vevent.add("URL", event.url)
-    if event.categories:
-        vevent.add("CATEGORIES", list(event.categories))
-    if event.organizer is not None:
-        vevent.add("ORGANIZER", _address(*event.organizer))
-    for email, name in event.attendees:
-        attendee = _address(email, name)
-        attendee.params["ROLE"] = "REQ-PARTICIPANT"
-        # The mail asks the person to accept: their answer is still to come.
-        attendee.params["PARTSTAT"] = "NEEDS-ACTION"
-        attendee.params["RSVP"] = "FALSE"
-        vevent.add("ATTENDEE", attendee)
-    return vevent
+# The content-line writer: what icalendar 7.3's Calendar.to_ical() writes for these properties.
+
+# A line is folded before the character that would take it to 75 octets (so at most 74), never
+# inside a UTF-8 character, and never right after a backslash or caret (icalendar keeps an escape
+# with the character it escapes).
+FOLD_OCTETS = 74
+_UTF8_CONTINUATION = 0x80
+_ESCAPE_OCTETS = (ord("\\"), ord("^"))
+# RFC 6868 parameter escaping, and the characters that make icalendar quote a parameter value
+# (a CN also when it holds a space or an apostrophe).
+_PARAM_ESCAPES = re.compile(r'\^|\r\n|\r|\n|"')
+_PARAM_REPLACEMENTS = {"^": "^^", "\r\n": "^n", "\r": "^n", "\n": "^n", '"': "^'"}
+_QUOTABLE = re.compile("[,;:\u2019]")
+_CN_QUOTABLE = (" ", "'")
 
 
-def _address(email: str, name: str) -> vCalAddress:
-    address = vCalAddress(f"mailto:{email}")
+def _text(value: str) -> str:
+    """A TEXT value escaped as icalendar's vText does (RFC 5545 3.3.11), reading a literal "\\N"
+    as a line break as it does, and writing every CRLF, LF or lone CR as "\\n"."""
+    return (
+        value.replace("\\N", "\n")
+        .replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "\\n")
+    )
+
+
+def _param(value: str, *, quote: bool = False) -> str:
+    escaped = _PARAM_ESCAPES.sub(lambda match: _PARAM_REPLACEMENTS[match.group(0)], value)
+    if quote or _QUOTABLE.search(escaped):
+        return f'"{escaped}"'
+    return escaped
+
+
+def _address(name: str, email: str, params: str = "") -> str:
+    """An ORGANIZER or ATTENDEE: the CN first (parameters come sorted by name), then `params`."""
     if name:
-        address.params["CN"] = name
-    return address
+        cn = _param(name, quote=any(character in name for character in _CN_QUOTABLE))
+        params = f";CN={cn}{params}"
+    return f"{params}:mailto:{email}"
+
+
+@lru_cache(maxsize=64)
+def _time_form(zone: dt.tzinfo) -> tuple[str, str]:
+    """How a DATE-TIME in `zone` is written: the parameters before the value and the suffix after
+    it, ";TZID=<zone>" and "", or "" and "Z" for a zone icalendar takes for UTC."""
+    value = vDDDTypes(dt.datetime(2000, 1, 1, tzinfo=zone))
+    params = value.params.to_ical().decode()
+    return (f";{params}" if params else ""), ("Z" if value.to_ical().endswith(b"Z") else "")
+
+
+def _date_time(moment: dt.datetime) -> str:
+    return (
+        f"{moment.year:04}{moment.month:02}{moment.day:02}"
+        f"T{moment.hour:02}{moment.minute:02}{moment.second:02}"
+    )
+
+
+def _vevent_lines(event: EventData, lines: list[str]) -> None:
+    """Append the VEVENT's content lines, unfolded, in icalendar's order: SUMMARY, DTSTART,
+    DTEND, DTSTAMP, UID, SEQUENCE, then the others by name."""
+    modified = _date_time(event.modified_at.astimezone(dt.UTC))
+    # Without METHOD, DTSTAMP is the event's last revision: the data's, so bytes stay the same.
+    stamp = modified if event.sent_at is None else _date_time(event.sent_at.astimezone(dt.UTC))
+    start_params, start_suffix = _time_form(event.starts_at.tzinfo)
+    end_params, end_suffix = _time_form(event.ends_at.tzinfo)
+    lines += (
+        "BEGIN:VEVENT",
+        f"SUMMARY:{_text(event.summary)}",
+        f"DTSTART{start_params}:{_date_time(event.starts_at)}{start_suffix}",
+        f"DTEND{end_params}:{_date_time(event.ends_at)}{end_suffix}",
+        f"DTSTAMP:{stamp}Z",
+        f"UID:{_text(event.uid)}",
+        f"SEQUENCE:{event.sequence:d}",
+    )
+    for email, name in event.attendees:
+        # The mail asks the person to accept: their answer is still to come.
+        params = ";PARTSTAT=NEEDS-ACTION;ROLE=REQ-PARTICIPANT;RSVP=FALSE"
+        lines.append(f"ATTENDEE{_address(name, email, params)}")
+    if event.categories:
+        lines.append(f"CATEGORIES:{','.join(_text(category) for category in event.categories)}")
+    if event.description:
+        lines.append(f"DESCRIPTION:{_text(event.description)}")
+    lines.append(f"LAST-MODIFIED:{modified}Z")
+    if event.location:
+        lines.append(f"LOCATION:{_text(event.location)}")
+    if event.organizer is not None:
+        email, name = event.organizer
+        lines.append(f"ORGANIZER{_address(name, email)}")
+    lines.append(f"STATUS:{_text(event.status)}")
+    if event.url:
+        lines.append(f"URL:{event.url}")
+    lines.append("END:VEVENT")
+
+
+def _content_lines(lines: list[str]) -> bytes:
+    """The lines folded, each ended by CRLF, in UTF-8."""
+    text = "\r\n".join(
+        line if len(line) <= FOLD_OCTETS and line.isascii() else _folded(line) for line in lines
+    )
+    return f"{text}\r\n".encode()
+
+
+def _folded(line: str) -> str:
+    data = line.encode()
+    if len(data) <= FOLD_OCTETS:
+        return line
+    pieces = []
+    start = 0
+    while len(data) - start > FOLD_OCTETS:
+        end = start + FOLD_OCTETS
+        while data[end] & 0xC0 == _UTF8_CONTINUATION:
+            end -= 1
+        if data[end - 1] in _ESCAPE_OCTETS and end - 1 > start:
+            end -= 1
+        pieces.append(data[start:end])
+        start = end
+    pieces.append(data[start:])
+    return b"\r\n ".join(pieces).decode()
+
+
+@lru_cache(maxsize=32)
+def _vtimezone_bytes(tzid: str, first_year: int, last_year: int) -> bytes:
+    return vtimezone(tzid, first_year=first_year, last_year=last_year).to_ical()
 
 
 def invitation_bytes(

@@ -1,7 +1,7 @@
 """Reads of the catalog, shaped for the pages, the API and the feeds."""
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import (
@@ -22,7 +22,9 @@ from django.utils import timezone
 from enrollment.selectors import sessions_with_seats
 from learning import access
 from learning.access import AnyUser
+from learning.models import StaffMember
 
+from . import ical
 from .filters import SessionFilterSet
 from .models import Course, Meeting, RegistrationState, Session, Strand
 
@@ -72,6 +74,128 @@ def shape_meetings_for_calendars(meetings: QuerySet[Meeting]) -> QuerySet[Meetin
     return meetings.select_related(
         "session", "session__course", "session__course__strand", "session__building"
     ).prefetch_related("session__facilitators")
+
+
+# What calendar_meetings reads of each meeting, then of its session (all but the first
+# make CalendarSession, in this order).
+_MEETING_COLUMNS = ("uid", "sequence", "starts_at", "ends_at", "room", "status", "updated_at")
+_SESSION_COLUMNS = (
+    "session_id",
+    "session__title",
+    "session__course__title",
+    "session__status",
+    "session__room",
+    "session__virtual_url",
+    "session__notes",
+    "session__course__summary",
+    "session__course__clock_hours",
+    "session__course__strand__name",
+    "session__building_id",
+    "session__building__name",
+    "session__building__address",
+    "session__updated_at",
+    "session__course__updated_at",
+    "session__course__strand__updated_at",
+    "session__building__updated_at",
+)
+
+
+def calendar_meetings(
+    meetings: QuerySet[Meeting], *, annotations: Sequence[str] = ()
+) -> list[ical.CalendarMeeting]:
+    """The meetings as catalog.ical's EventBuilder reads them, in their queryset's order: only
+    the columns events show, one CalendarSession per session shared by its meetings. Two
+    queries whatever their number (the meetings with their session, course, strand and
+    building, then the sessions' facilitators), one without meetings. `annotations` names
+    annotations of `meetings` to carry in each CalendarMeeting.extra."""
+    rows = meetings.prefetch_related(None).values_list(
+        *_MEETING_COLUMNS, *_SESSION_COLUMNS, *annotations
+    )
+    width = len(_MEETING_COLUMNS)
+    session_end = width + len(_SESSION_COLUMNS)
+    rows = list(rows)
+    session_rows = {row[width]: row[width:session_end] for row in rows}
+    facilitators = _facilitators_of(session_rows)
+    sessions = {
+        session_id: _calendar_session(columns, facilitators.get(session_id, ()))
+        for session_id, columns in session_rows.items()
+    }
+    return [
+        ical.CalendarMeeting(
+            *row[:width],
+            session=sessions[row[width]],
+            extra=dict(zip(annotations, row[session_end:], strict=True)),
+        )
+        for row in rows
+    ]
+
+
+def _facilitators_of(session_ids: Iterable[int]) -> dict[int, list[tuple[str, dt.datetime]]]:
+    """Each session's facilitators as (display name, updated_at), in StaffMember's order (as
+    session.facilitators.all() gives them), in one query; none without sessions."""
+    session_ids = list(session_ids)
+    if not session_ids:
+        return {}
+    ordering = [
+        f"-staffmember__{name[1:]}" if name.startswith("-") else f"staffmember__{name}"
+        for name in StaffMember._meta.ordering
+    ]
+    links = (
+        Session.facilitators.through.objects.filter(session_id__in=session_ids)
+        .order_by(*ordering)
+        .values_list(
+            "session_id",
+            "staffmember__preferred_name",
+            "staffmember__first_name",
+            "staffmember__last_name",
+            "staffmember__updated_at",
+        )
+    )
+    facilitators: dict[int, list[tuple[str, dt.datetime]]] = {}
+    for session_id, preferred_name, first_name, last_name, updated_at in links:
+        # As StaffMember.display_name.
+        name = f"{preferred_name or first_name} {last_name}"
+        facilitators.setdefault(session_id, []).append((name, updated_at))
+    return facilitators
+
+
+def _calendar_session(
+    columns: tuple, facilitators: Iterable[tuple[str, dt.datetime]]
+) -> ical.CalendarSession:
+    (
+        session_id,
+        title,
+        course_title,
+        status,
+        room,
+        virtual_url,
+        notes,
+        course_summary,
+        clock_hours,
+        strand_name,
+        building_id,
+        building_name,
+        building_address,
+        *stamps,
+    ) = columns
+    if building_id is None:
+        stamps.pop()  # the building's updated_at, None
+    stamps += [updated_at for _, updated_at in facilitators]
+    return ical.CalendarSession(
+        pk=session_id,
+        # As Session.display_title.
+        title=f"{course_title} — {title}" if title else course_title,
+        status=status,
+        room=room,
+        virtual_url=virtual_url,
+        notes=notes,
+        course_summary=course_summary,
+        clock_hours=clock_hours,
+        strand_name=strand_name,
+        building=None if building_id is None else (building_name, building_address),
+        facilitator_names=tuple(name for name, _ in facilitators),
+        changed_at=max(stamps),
+    )
 
 
 def per_session_meetings(aggregate: Aggregate, output_field: Field | None = None) -> Subquery:

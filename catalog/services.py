@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from learning import changes
 from learning.models import Building, StaffMember
 
 from .models import Course, Meeting, Session, Strand
@@ -34,6 +35,7 @@ FACILITATOR_FIELDS_IN_CALENDARS = frozenset({"first_name", "last_name", "preferr
 
 
 def _raise_sequences(meetings: QuerySet[Meeting]) -> int:
+    changes.record()
     return meetings.update(sequence=F("sequence") + 1, updated_at=timezone.now())
 
 

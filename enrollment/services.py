@@ -27,6 +27,7 @@ from catalog.choices import MeetingStatus, SessionStatus
 from catalog.models import Course, Meeting, RegistrationState, Session
 from catalog.services import meeting_note_changes, session_note_changes
 from learning import access
+from learning import changes as data_changes
 from learning.choices import StaffStatus
 from learning.models import StaffMember
 from learning.text import day, moment
@@ -119,6 +120,7 @@ def _lapse_expired_holds(session: Session, *, now: dt.datetime) -> list[int]:
         ).values_list("pk", flat=True)
     )
     if expired:
+        data_changes.record()
         Enrollment.objects.filter(pk__in=expired).update(
             status=EnrollmentStatus.DECLINED,
             status_changed_at=now,
@@ -153,6 +155,7 @@ def _fill_from_waitlist(session: Session, *, now: dt.datetime) -> list[int]:
             enrollment.status = EnrollmentStatus.ENROLLED
         enrollment.status_changed_at = now
         enrollment.updated_at = now
+    data_changes.record()
     Enrollment.objects.bulk_update(
         heads, ["status", "hold_expires_at", "status_changed_at", "updated_at"]
     )
@@ -655,6 +658,7 @@ def session_cancel(
     affected = [pk for pk, _status in places]
     # Only those who held a seat were sent the events; a CANCEL goes to them alone.
     invited = [pk for pk, status in places if status == EnrollmentStatus.ENROLLED]
+    data_changes.record()
     Enrollment.objects.filter(pk__in=affected).update(
         status=EnrollmentStatus.CANCELLED,
         status_changed_at=now,
@@ -898,6 +902,7 @@ def attendance_record(
             record.updated_at = now
             updated.append(record)
             changes.append(AttendanceChange(enrollment_id, present, created=False))
+    data_changes.record()
     Attendance.objects.bulk_create(created)
     Attendance.objects.bulk_update(updated, ["present", "recorded_by", "recorded_at", "updated_at"])
     if changes:
@@ -986,6 +991,7 @@ def _settle(enrollments: list[Enrollment], *, actor: User | None, now: dt.dateti
             enrollment.status_changed_at = now
             enrollment.updated_at = now
             changed.append(enrollment)
+    data_changes.record()
     Completion.objects.bulk_update(to_void, ["voided_at", "voided_by", "void_reason", "updated_at"])
     # A completion already recorded for the same person, course and day (a manual record, or a
     # concurrent writer) stands; the unique constraint leaves this one out.
@@ -1146,6 +1152,7 @@ def completion_void(
     completion.full_clean()
     completion.save(update_fields=["voided_at", "voided_by", "void_reason", "updated_at"])
     if completion.enrollment_id is not None:
+        data_changes.record()
         Enrollment.objects.filter(
             pk=completion.enrollment_id, status=EnrollmentStatus.COMPLETED
         ).update(

@@ -34,7 +34,7 @@ from catalog import services as catalog_services
 from catalog.services import FACILITATOR_FIELDS_IN_CALENDARS
 from enrollment.choices import CompletionSource
 from enrollment.models import Completion
-from learning import access
+from learning import access, changes
 from learning.choices import StaffStatus
 from learning.models import Building, Position, StaffMember
 from learning.services import staff_assignments_record, staff_placements
@@ -491,6 +491,8 @@ def _commit_run(
             if held:
                 locked.change_set = run.change_set
             now = timezone.now()
+            # The change set is written as plain rows, without signals.
+            changes.record()
             locked.message = apply(locked, now)
             locked.outcome = ImportOutcome.COMMITTED
             locked.committed_at = now

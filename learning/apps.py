@@ -11,3 +11,6 @@ class LearningConfig(AppConfig):
     def ready(self) -> None:
         # Registers the OpenAPI schema extensions before any schema is generated.
         from .api import schema  # noqa: F401
+        from .changes import connect_signals
+
+        connect_signals()

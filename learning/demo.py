@@ -38,6 +38,7 @@ from catalog.models import Course, Meeting, Session, Strand
 from enrollment.choices import CompletionSource, EnrollmentSource, EnrollmentStatus
 from enrollment.models import Attendance, Completion, Enrollment, Evaluation
 
+from . import changes
 from .choices import BuildingKind, PositionCategory, RequirementKind, StaffStatus
 from .demo_content import (
     ADMINISTRATORS,
@@ -202,6 +203,8 @@ def reset_demo(*, now: datetime | None = None) -> None:
 def build_demo(*, now: datetime | None = None) -> None:
     """Write the whole demo, placed around `now` (default: the current time)."""
     _DemoBuilder(now or timezone.now()).build()
+    # Most of it is written in bulk, without signals.
+    changes.record()
 
 
 @transaction.atomic

@@ -360,3 +360,20 @@ class StaffAssignment(TimeStampedModel):
         since = self.starts_on.isoformat() if self.starts_on else "the start"
         until = self.ends_on.isoformat() if self.ends_on else "now"
         return f"{self.staff}: {self.get_status_display()}, {since} to {until}"
+
+
+class DataChange(models.Model):
+    """One row per write to the data that calendars and reports show, kept in the writer's
+    transaction (learning.changes). The rows themselves say nothing; their smallest id, largest
+    id and count together name the data's generation, which changes with every committed write
+    (and a rolled-back one leaves no row), so a feed or report cached under a generation is
+    never served after the data changed. Old rows are pruned."""
+
+    id = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "data change"
+
+    def __str__(self) -> str:
+        return f"Data change {self.pk} at {self.at:%Y-%m-%d %H:%M:%S}"

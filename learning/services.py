@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from catalog.models import Course, Strand
 
+from . import changes
 from .choices import RequirementKind, StaffStatus
 from .models import (
     Building,
@@ -122,6 +123,7 @@ def staff_assignments_record(*, before: dict[int, Placement], on: dt.date | None
                 starts_on=starts_on,
             )
         )
+    changes.record()
     if to_delete:
         StaffAssignment.objects.filter(pk__in=to_delete).delete()
     if to_close:

@@ -40,12 +40,13 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from calendars.models import FeedToken, new_feed_key
+from calendars.models import FeedToken, feed_key_digest, new_feed_key
 from catalog.choices import CourseFormat, SessionStatus
 from catalog.models import Course, Meeting, Session, Strand, new_meeting_uid
 from enrollment.choices import CompletionSource, EnrollmentSource, EnrollmentStatus
 from enrollment.models import VERIFICATION_ALPHABET, Completion, Enrollment
 
+from . import changes
 from .choices import BuildingKind, GroupKind, PositionCategory, RequirementKind, StaffStatus
 from .demo import email_local_part, in_break, plan_years_around
 from .demo_content import FIRST_NAMES, LAST_NAMES, PREFERRED_NAMES
@@ -653,6 +654,7 @@ def generate_district(
     builder = _DistrictBuilder(roster, now=now, zone=zone, sessions=sessions, progress=progress)
     with _bulk_load_cache(), transaction.atomic():
         builder.build()
+        changes.record()
     return builder.counts
 
 
@@ -1301,7 +1303,11 @@ class _DistrictBuilder:
         return rows
 
     def _write_feed_tokens(self) -> None:
-        tokens = [FeedToken(staff=member, key=new_feed_key()) for member in self.members]
+        keys = [new_feed_key() for _member in self.members]
+        tokens = [
+            FeedToken(staff=member, key=key, key_digest=feed_key_digest(key))
+            for member, key in zip(self.members, keys, strict=True)
+        ]
         FeedToken.objects.bulk_create(tokens, batch_size=BATCH_SIZE)
         self.counts["feed tokens"] = len(tokens)
 

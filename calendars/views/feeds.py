@@ -2,17 +2,26 @@
 
 The personal feed's URL is its only secret: the key is compared in constant time, never logged
 (calendars.log masks it), and a wrong, rotated or revoked key is a plain 404. Every feed answers
-conditional requests from a version computed without building the feed, and keeps its bytes in
-the cache under that version, so an unchanged feed is neither rebuilt nor resent. The cache is a
-help, never a need: a feed is served without it when it fails."""
+conditional requests (ETag, Last-Modified) and keeps its bytes in the cache, so an unchanged
+feed is neither rebuilt nor resent:
+
+- the personal feed, polled by every subscriber's calendar app, is kept rendered under the
+  person and the data's generation (learning.changes): a poll of an unchanged feed is a token
+  lookup, a generation lookup and a cache read; its ETag is a hash of its bytes;
+- the catalog and session feeds compute a version from the data without building the feed.
+
+The cache is a help, never a need: a feed is served without it when it fails."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import hmac
 import logging
+import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
@@ -26,11 +35,12 @@ from django.views.decorators.http import require_safe
 from catalog import ical
 from catalog.models import Meeting
 from enrollment.choices import EnrollmentStatus
-from learning import access
+from learning import access, changes
 from learning.choices import StaffStatus
+from learning.models import StaffMember
 
 from .. import selectors
-from ..models import FeedToken
+from ..models import FeedToken, feed_key_digest
 
 logger = logging.getLogger(__name__)
 
@@ -45,15 +55,14 @@ RENDERED_TTL = 24 * 3600
 # How long the moment a version was first served is kept (Last-Modified); should it go, the
 # version only looks newer, which costs a client one full download.
 SEEN_TTL = 30 * 24 * 3600
+# A fetch of the personal feed is written to its token at most this often (and whenever the
+# calendar app changes): the panel and the admin show when it was last fetched and by what, and
+# a write on every poll would cost more than the poll.
+FETCH_RECORD_EVERY = dt.timedelta(minutes=1)
 # Free text: every search would be a key of its own, so such feeds are never cached.
 UNCACHED_PARAMS = ("q",)
 # What new_feed_key makes: 43 URL-safe characters. Anything else cannot be a key.
 KEY_FORMAT = re.compile(r"[A-Za-z0-9_-]{43}")
-# Characters of a key the database looks up (through the key's unique index; PostgreSQL also has
-# the pattern index Django adds for LIKE); SQLite's LIKE ignores case, so a prefix may match a
-# few keys, all of which are then compared.
-LOOKUP_PREFIX = 12
-MAX_CANDIDATES = 8
 USER_AGENT_LENGTH = FeedToken._meta.get_field("last_client").max_length
 
 PERSONAL_NAME = "My professional learning ({district})"
@@ -106,10 +115,12 @@ def _respond(
     now: dt.datetime,
     use_cache: bool = True,
     headers: dict[str, str] | None = None,
+    body: bytes | None = None,
 ) -> HttpResponse:
     """The feed, or 304 when the client's copy is current (If-None-Match, If-Modified-Since).
-    The bytes come from the cache when this version was built before (unless `use_cache` is
-    false); a cache outage only means building them."""
+    The bytes are `body` when the caller has just built them, else come from the cache when this
+    version was built before (unless `use_cache` is false); a cache outage only means building
+    them."""
     etag = quote_etag(version.etag)
     moments = []
     if version.last_modified is not None:
@@ -120,7 +131,8 @@ def _respond(
     response = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if response is None:
         key = f"calendars:feed:{version.etag}"
-        body = _cached(lambda: cache.get(key)) if use_cache else None
+        if body is None and use_cache:
+            body = _cached(lambda: cache.get(key))
         if not isinstance(body, bytes):
             body = build()
             if use_cache:
@@ -135,40 +147,43 @@ def _respond(
     return response
 
 
-def _events(meetings: Iterable[Meeting], *, include_link: bool) -> list[ical.EventData]:
-    return [ical.event_for_meeting(meeting, include_link=include_link) for meeting in meetings]
+def _events(meetings: QuerySet[Meeting], *, include_link: bool) -> list[ical.EventData]:
+    builder = ical.EventBuilder(include_link=include_link)
+    return [builder.event(meeting) for meeting in selectors.feed_meetings_shown(meetings)]
 
 
 # The personal feed
 
 
 def _token_for(key: str) -> FeedToken | None:
-    """The token with exactly this key, or None. The database is only asked for the key's first
-    LOOKUP_PREFIX characters (an index search takes longer the more of the input matches, which
-    could give a key away a character at a time); the whole key is then compared in constant
-    time, so timing can tell at most the prefix, never the other 186 bits."""
+    """The token with exactly this key, or None. The database is searched by the key's digest
+    (feed_key_digest), so how long the search takes tells nothing of the key; the key itself
+    is then compared in constant time."""
     if not KEY_FORMAT.fullmatch(key):
         return None
-    candidates = (
+    found = (
         FeedToken.objects.select_related("staff")
         .exclude(staff__status=StaffStatus.SEPARATED)
-        .filter(key__startswith=key[:LOOKUP_PREFIX])
-        .order_by("pk")[:MAX_CANDIDATES]
+        .filter(key_digest=feed_key_digest(key))
+        # The digest is unique: no ordering to compute on every poll.
+        .order_by()[:1]
     )
-    found = None
-    for candidate in candidates:
-        # No early exit: every candidate is compared.
-        if hmac.compare_digest(candidate.key.encode(), key.encode()):
-            found = candidate
-    return found
+    token = next(iter(found), None)
+    if token is None or not hmac.compare_digest(token.key.encode(), key.encode()):
+        return None
+    return token
 
 
-def _record_fetch(token: FeedToken, request: HttpRequest) -> None:
-    """One UPDATE, counting in the database, so concurrent fetches all count."""
+def _record_fetch(token: FeedToken, request: HttpRequest, *, now: dt.datetime) -> None:
+    """Note the fetch on the token unless the same calendar app was noted less than
+    FETCH_RECORD_EVERY ago: one UPDATE, counting in the database, so concurrent fetches that
+    are noted all count. fetch_count therefore counts the noted fetches."""
+    client = request.headers.get("User-Agent", "")[:USER_AGENT_LENGTH]
+    last = token.last_fetched_at
+    if last is not None and client == token.last_client and now - last < FETCH_RECORD_EVERY:
+        return
     FeedToken.objects.filter(pk=token.pk).update(
-        last_fetched_at=timezone.now(),
-        last_client=request.headers.get("User-Agent", "")[:USER_AGENT_LENGTH],
-        fetch_count=F("fetch_count") + 1,
+        last_fetched_at=now, last_client=client, fetch_count=F("fetch_count") + 1
     )
 
 
@@ -189,27 +204,65 @@ def place_sequence(status: str | None, waitlist_position: int | None) -> int:
 
 
 def _personal_events(meetings: QuerySet[Meeting]) -> list[ical.EventData]:
+    builder = ical.EventBuilder(include_link=True)
     events = []
-    for meeting in meetings:
+    shown = selectors.feed_meetings_shown(
+        meetings, "enrollment_status", "enrollment_updated_at", "waitlist_position"
+    )
+    for meeting in shown:
+        status = meeting.extra["enrollment_status"]
+        position = meeting.extra["waitlist_position"]
         prefix, tentative = "", False
-        if meeting.enrollment_status == EnrollmentStatus.WAITLISTED:
-            prefix = WAITLIST_PREFIX.format(position=meeting.waitlist_position)
+        if status == EnrollmentStatus.WAITLISTED:
+            prefix = WAITLIST_PREFIX.format(position=position)
             tentative = True
-        elif meeting.enrollment_status == EnrollmentStatus.PENDING_APPROVAL:
+        elif status == EnrollmentStatus.PENDING_APPROVAL:
             prefix, tentative = PENDING_PREFIX, True
         events.append(
-            ical.event_for_meeting(
+            builder.event(
                 meeting,
                 title_prefix=prefix,
                 tentative=tentative,
-                include_link=True,
-                changed_at=meeting.enrollment_updated_at,
-                sequence_offset=place_sequence(
-                    meeting.enrollment_status, meeting.waitlist_position
-                ),
+                changed_at=meeting.extra["enrollment_updated_at"],
+                sequence_offset=place_sequence(status, position),
             )
         )
     return events
+
+
+@dataclass(frozen=True)
+class RenderedFeed:
+    """What is kept of a rendered personal feed under the person and the data's generation:
+    its ETag (a hash of the bytes, which are cached under it), the latest change it shows (a
+    timestamp, None for an empty feed) and when it changes without any write (a timestamp:
+    the end of the first cancelled meeting it still shows, which then leaves the feed)."""
+
+    etag: str
+    last_modified: float | None
+    changes_at: float | None
+
+    def current(self, now: dt.datetime) -> bool:
+        return self.changes_at is None or now.timestamp() < self.changes_at
+
+
+def _rendered_key(staff: StaffMember, generation: str) -> str:
+    # The builder and the settings a feed shows are part of the key: a deploy that changes
+    # either renders the feed anew.
+    shown = (ical.BUILDER_VERSION, settings.SITE_URL, settings.DISTRICT_NAME, settings.TIME_ZONE)
+    digest = hashlib.sha256(repr(shown).encode()).hexdigest()[:16]
+    return f"calendars:personal:{staff.pk}:{generation}:{digest}"
+
+
+def _render_personal(staff: StaffMember, *, now: dt.datetime) -> tuple[RenderedFeed, bytes]:
+    events = _personal_events(selectors.personal_feed_meetings(staff, at=now))
+    body = ical.calendar_bytes(name=PERSONAL_NAME.format(district=_district()), events=events)
+    ending = [event.ends_at for event in events if event.status == ical.CANCELLED]
+    rendered = RenderedFeed(
+        etag=hashlib.sha256(body).hexdigest()[:32],
+        last_modified=max(event.modified_at for event in events).timestamp() if events else None,
+        changes_at=min(ending).timestamp() if ending else None,
+    )
+    return rendered, body
 
 
 @require_safe
@@ -219,17 +272,33 @@ def personal_feed(request: HttpRequest, key: str) -> HttpResponse:
         # The same answer for a key that never was, was rotated or was revoked; plain text, as
         # calendar apps show no HTML, and nothing echoed back.
         return HttpResponseNotFound(MSG_NO_FEED, content_type="text/plain; charset=utf-8")
-    _record_fetch(token, request)
     staff, now = token.staff, timezone.now()
-    version = selectors.personal_feed_version(staff, at=now)
+    _record_fetch(token, request, now=now)
+    rendered_key = _rendered_key(staff, changes.generation())
+    rendered = _cached(lambda: cache.get(rendered_key))
+    body = None
+    if not (isinstance(rendered, RenderedFeed) and rendered.current(now)):
+        rendered, body = _render_personal(staff, now=now)
+        timeout = RENDERED_TTL
+        if rendered.changes_at is not None:
+            timeout = min(timeout, max(1, math.ceil(rendered.changes_at - now.timestamp())))
+        _cached(lambda: cache.set(rendered_key, rendered, timeout))
+        _cached(lambda: cache.set(f"calendars:feed:{rendered.etag}", body, RENDERED_TTL))
+    last_modified = None
+    if rendered.last_modified is not None:
+        last_modified = dt.datetime.fromtimestamp(rendered.last_modified, tz=dt.UTC)
+    version = selectors.FeedVersion(
+        etag=rendered.etag,
+        last_modified=last_modified,
+        feed=hashlib.sha256(repr(("personal", staff.pk)).encode()).hexdigest()[:32],
+    )
 
     def build() -> bytes:
-        meetings = selectors.personal_feed_meetings(staff, at=now)
-        return ical.calendar_bytes(
-            name=PERSONAL_NAME.format(district=_district()), events=_personal_events(meetings)
-        )
+        return _render_personal(staff, now=now)[1]
 
-    response = _respond(request, version, build, cache_control=PERSONAL_CACHE_CONTROL, now=now)
+    response = _respond(
+        request, version, build, cache_control=PERSONAL_CACHE_CONTROL, now=now, body=body
+    )
     # A capability URL: keep it out of search engines should it ever be linked.
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response

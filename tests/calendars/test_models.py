@@ -1,9 +1,11 @@
 """Feed tokens: one per person, unguessable keys that never show up in their string."""
 
+import hashlib
 import re
 
 import pytest
 
+from calendars import services
 from calendars.models import FeedToken
 from tests.assertions import refused
 from tests.factories import FeedTokenFactory, StaffMemberFactory
@@ -38,3 +40,14 @@ def test_str_names_the_person_and_never_the_key():
     assert str(token) == "Calendar feed of Tess Teacher"
     assert token.key not in str(token)
     assert token.key not in repr(token)
+
+
+def test_the_keys_digest_follows_the_key_through_creation_and_rotation():
+    token = FeedTokenFactory()
+    stored = FeedToken.objects.get(pk=token.pk)
+    assert stored.key_digest == hashlib.sha256(stored.key.encode()).hexdigest()
+
+    services.feed_token_rotate(token=token)
+    stored = FeedToken.objects.get(pk=token.pk)
+    assert stored.key == token.key
+    assert stored.key_digest == hashlib.sha256(token.key.encode()).hexdigest()
