@@ -2,6 +2,7 @@
 shared cache chosen by CACHE_URL or REDIS_URL, gunicorn's configuration and `make serve`'s
 refusals. Each case runs in a fresh process, so the settings are read anew."""
 
+import json
 import os
 import re
 import subprocess
@@ -136,6 +137,56 @@ def test_check_deploy_still_catches_a_weak_key_and_debug(tmp_path):
 
     assert security_checks(weak) == {"security.W009"}
     assert "security.W018" in security_checks(debug)
+
+
+def test_the_example_environment_has_the_security_settings(tmp_path):
+    """What tests/security checks by request, as the deployment's environment sets it."""
+    result = django(
+        example_environment(tmp_path),
+        """
+        import json
+        from django.conf import settings as s
+        print(json.dumps({
+            "cookies": [s.SESSION_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY,
+                        s.SESSION_COOKIE_SAMESITE, s.CSRF_COOKIE_SECURE,
+                        s.CSRF_COOKIE_HTTPONLY, s.CSRF_COOKIE_SAMESITE],
+            "nosniff": s.SECURE_CONTENT_TYPE_NOSNIFF,
+            "middleware": [m for m in s.MIDDLEWARE if m.startswith(("csp.", "axes."))],
+            "last_middleware": s.MIDDLEWARE[-1],
+            "policy": s.CONTENT_SECURITY_POLICY["DIRECTIVES"],
+            "backends": s.AUTHENTICATION_BACKENDS,
+            "axes": [s.AXES_FAILURE_LIMIT, s.AXES_COOLOFF_TIME.total_seconds(),
+                     s.AXES_RESET_ON_SUCCESS, s.AXES_LOCKOUT_CALLABLE],
+            "behind_proxy": [s.BEHIND_TLS_PROXY, s.TRUSTED_PROXY_COUNT],
+        }))
+        """,
+    )
+
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout)
+    assert values["cookies"] == [True, True, "Lax", True, True, "Lax"]
+    assert values["nosniff"] is True
+    assert values["middleware"] == [
+        "csp.middleware.CSPMiddleware",
+        "axes.middleware.AxesMiddleware",
+    ]
+    assert values["last_middleware"] == "axes.middleware.AxesMiddleware"
+    assert values["policy"]["script-src"] == ["'self'"]
+    assert values["policy"]["frame-ancestors"] == ["'none'"]
+    assert values["backends"][0] == "axes.backends.AxesStandaloneBackend"
+    assert values["axes"] == [5, 900.0, True, "learning.lockout.lockout_response"]
+    assert values["behind_proxy"] == [True, 1]
+
+
+def test_the_login_limits_follow_the_environment(tmp_path):
+    env = example_environment(tmp_path, LOGIN_FAILURE_LIMIT="10", LOGIN_LOCKOUT_MINUTES="30")
+
+    result = django(
+        env,
+        "from django.conf import settings as s; print(s.AXES_FAILURE_LIMIT, s.AXES_COOLOFF_TIME)",
+    )
+
+    assert result.stdout.split() == ["10", "0:30:00"], result.stderr
 
 
 def test_the_proxy_header_is_trusted_only_behind_a_tls_proxy(tmp_path):
