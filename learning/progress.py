@@ -1,7 +1,8 @@
 """Progress against the plan: for each requirement, who is in its audience, who has completed it,
 the rate against the target and its status, by building, position, goal and strand, and month by
-month. Pages, the API, the workbook and the command all read it from `progress_report`, so a
-number means the same wherever it is shown.
+month. Pages, the API, the workbook and the command all read it from `progress_report` (or
+`progress_totals`, the same counting without the people behind the numbers, for the JSON
+rates), so a number means the same wherever it is shown.
 
 The rules (also in docs/reports.md and the workbook's Definitions sheet, from DEFINITIONS below):
 
@@ -29,14 +30,17 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
+from operator import itemgetter
+from typing import NamedTuple
 
-from django.db.models import F, Min, Q, QuerySet
+from django.db import connections
+from django.db.models import CharField, F, IntegerField, Min, Q, QuerySet
+from django.db.models.functions import Cast, Round
 from django.utils import timezone
 
 from .choices import RequirementKind, StaffStatus
@@ -177,9 +181,9 @@ class Tally:
         return None if rate is None else round(rate * 100, 1)
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One person of a requirement's audience."""
+class Entry(NamedTuple):
+    """One person of a requirement's audience (a tuple: a district report holds a quarter of a
+    million of them)."""
 
     staff_id: int
     building_id: int | None
@@ -236,8 +240,19 @@ class GoalProgress:
         return sum(1 for r in self.requirements if r.status == Status.MET)
 
 
-@dataclass(frozen=True)
-class StaffRow:
+class StaffPlace(NamedTuple):
+    """What placing a person on a date takes (see _History), and no more: the totals-only
+    report loads these rather than StaffRow."""
+
+    pk: int
+    building_id: int | None
+    position_id: int | None
+    status: str
+    hired_on: dt.date | None
+    separated_on: dt.date | None
+
+
+class StaffRow(NamedTuple):
     pk: int
     employee_id: str
     first_name: str
@@ -302,6 +317,8 @@ class ProgressReport:
     positions: dict[int, Position]
     strands: dict[int, object]
     total: Tally = field(default_factory=Tally)
+    # False for a totals-only report (progress_totals): no entries, no staff.
+    people: bool = True
 
     def shown_buildings(self) -> list[Building]:
         """The buildings with anyone counted, in name order (the report's columns and rows)."""
@@ -351,10 +368,10 @@ class _History:
     """Building, position and status of each person on any date, from the assignment history
     and, for people with none, their staff record."""
 
-    def __init__(self, staff: dict[int, StaffRow]) -> None:
+    def __init__(self, staff: dict[int, StaffPlace] | dict[int, StaffRow]) -> None:
         self.staff = staff
         self.stretches: dict[int, list[tuple]] = defaultdict(list)
-        self.by_day: dict[dt.date, dict[int, tuple[int | None, int | None] | None]] = {}
+        self.by_day: dict[dt.date, list[tuple[int, int | None, int | None]]] = {}
         for row in (
             # A stretch with no start is a person's first: first on every database (PostgreSQL
             # would sort NULL last).
@@ -364,16 +381,28 @@ class _History:
         ):
             self.stretches[row[0]].append(row[1:])
 
-    def placements_on(self, day: dt.date) -> dict[int, tuple[int | None, int | None] | None]:
-        """Everyone's placement on a day, worked out once per day: requirements mostly share
-        their count dates (today, or a few due dates)."""
+    def placed_on(self, day: dt.date) -> list[tuple[int, int | None, int | None]]:
+        """(staff_id, building_id, position_id) of everyone counted on a day, worked out once per
+        day: requirements mostly share their count dates (today, or a few due dates)."""
         found = self.by_day.get(day)
         if found is None:
-            found = {pk: self.placement(person, day) for pk, person in self.staff.items()}
+            found = []
+            stretches, active = self.stretches, StaffStatus.ACTIVE
+            for pk, person in self.staff.items():
+                if pk not in stretches and person.status == active:
+                    # Most people: no history, active; placement() in short.
+                    if person.hired_on is None or person.hired_on <= day:
+                        found.append((pk, person.building_id, person.position_id))
+                    continue
+                placement = self.placement(person, day)
+                if placement is not None:
+                    found.append((pk, *placement))
             self.by_day[day] = found
         return found
 
-    def placement(self, person: StaffRow, day: dt.date) -> tuple[int | None, int | None] | None:
+    def placement(
+        self, person: StaffPlace | StaffRow, day: dt.date
+    ) -> tuple[int | None, int | None] | None:
         """(building_id, position_id) on the day, or None when not counted that day: not yet
         hired, separated before it, or on leave."""
         if person.hired_on is not None and person.hired_on > day:
@@ -467,67 +496,124 @@ def _month_ends(start: dt.date, end: dt.date) -> list[dt.date]:
     return points
 
 
-def _course_completions(requirements: list[Requirement]) -> dict[int, dict[int, dt.date]]:
+def _window(requirements: list[Requirement], until: dict[int, dt.date]) -> Q:
+    """Completions dated inside some requirement's window, up to its last day that matters: a
+    narrower scan, the same answers."""
+    window = Q(completed_on__lte=max(until[r.pk] for r in requirements))
+    starts = [_window_start(r) for r in requirements]
+    if None not in starts:
+        window &= Q(completed_on__gte=min(starts))
+    return window
+
+
+ROWS_PER_FETCH = 5000
+
+
+def _day(name: str) -> Cast:
+    """A date column read as its ISO text, which _rows makes a date: the drivers' and Django's
+    conversions of a date column make a call per value (on SQLite, parsing text), which for a
+    district's staff and completions cost more than all the counting."""
+    return Cast(name, output_field=CharField())
+
+
+def _rows(queryset: QuerySet, *, days: tuple[int, ...] = ()) -> Iterator[tuple]:
+    """The rows of a values_list() query as the database driver returns them, the columns at
+    `days` (read with _day) made dates. The SQL is the ORM's, its values passed apart."""
+    query = queryset.query
+    plain = [name for name in queryset._fields if name not in query.annotation_select]
+    if list(queryset._fields) != [*plain, *query.annotation_select]:
+        raise ValueError("Name the plain fields first: the database returns annotations last.")
+    sql, params = query.sql_with_params()
+    parse = dt.date.fromisoformat
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(ROWS_PER_FETCH):
+            if not days:
+                yield from rows
+                continue
+            for row in rows:
+                row = list(row)
+                for index in days:
+                    if row[index] is not None:
+                        row[index] = parse(row[index])
+                yield tuple(row)
+
+
+def _course_completions(
+    requirements: list[Requirement], until: dict[int, dt.date]
+) -> dict[int, dict[int, dt.date]]:
     """For each course requirement: person -> their first completion of the course in its
-    window (possibly after the due date: late). One grouped query for all of them."""
+    window, up to until[requirement.pk] (the as-of day, so that late ones show; or the count
+    date, when only the on-time ones are wanted). One query for all of them: the completions
+    themselves, which come back faster than one grouped row per person."""
     from enrollment.models import Completion
 
     course_requirements = [r for r in requirements if r.kind == RequirementKind.COURSE]
     if not course_requirements:
         return {}
-    aggregates = {}
+    result: dict[int, dict[int, dt.date]] = {r.pk: {} for r in course_requirements}
+    windows: dict[int, list[tuple[dt.date | None, dt.date, dict[int, dt.date]]]] = defaultdict(list)
     for requirement in course_requirements:
-        window = Q(course_id=requirement.course_id)
-        start = _window_start(requirement)
-        if start is not None:
-            window &= Q(completed_on__gte=start)
-        aggregates[f"r{requirement.pk}"] = Min("completed_on", filter=window)
-    rows = (
+        windows[requirement.course_id].append(
+            (_window_start(requirement), until[requirement.pk], result[requirement.pk])
+        )
+    completions = (
         Completion.objects.filter(
+            _window(course_requirements, until),
             voided_at__isnull=True,
-            course_id__in={r.course_id for r in course_requirements},
+            course_id__in=windows.keys(),
         )
         .order_by()
-        .values("staff_id")
-        .annotate(**aggregates)
+        .values_list("staff_id", "course_id", _day("completed_on"))
     )
-    result: dict[int, dict[int, dt.date]] = {r.pk: {} for r in course_requirements}
-    for row in rows.iterator(chunk_size=5000):
-        for requirement in course_requirements:
-            day = row[f"r{requirement.pk}"]
-            if day is not None:
-                result[requirement.pk][row["staff_id"]] = day
+    for staff_id, course_id, completed_on in _rows(completions, days=(2,)):
+        for start, last, first in windows[course_id]:
+            if (start is None or start <= completed_on) and completed_on <= last:
+                known = first.get(staff_id)
+                if known is None or completed_on < known:
+                    first[staff_id] = completed_on
     return result
 
 
-def _clock_hours_completions(requirements: list[Requirement]) -> dict[int, dict[int, dt.date]]:
+def _clock_hours_completions(
+    requirements: list[Requirement], until: dict[int, dt.date]
+) -> dict[int, dict[int, dt.date]]:
     """For each clock-hours requirement: person -> the day their hours in the strand (counted
-    from the window's start) reached the hours asked. One query for all of them."""
+    from the window's start) reached the hours asked, up to until[requirement.pk] (see
+    _course_completions). One query for all of them."""
     from enrollment.models import Completion
 
     hour_requirements = [r for r in requirements if r.kind == RequirementKind.CLOCK_HOURS]
     if not hour_requirements:
         return {}
-    by_strand: dict[int, list[tuple[int, dt.date, Decimal]]] = defaultdict(list)
-    for strand_id, staff_id, completed_on, hours in (
+    # Hours in hundredths (every clock-hours field has two decimal places): whole numbers add
+    # up exactly, and come back from the database without a Decimal made for each.
+    hundredths = Cast(Round(F("clock_hours") * 100), IntegerField())
+    by_strand: dict[int, list[tuple[int, dt.date, int]]] = defaultdict(list)
+    completions = (
         Completion.objects.filter(
-            voided_at__isnull=True, course__strand_id__in={r.strand_id for r in hour_requirements}
+            _window(hour_requirements, until),
+            voided_at__isnull=True,
+            course__strand_id__in={r.strand_id for r in hour_requirements},
         )
         .order_by("completed_on", "pk")
-        .values_list("course__strand_id", "staff_id", "completed_on", "clock_hours")
-        .iterator(chunk_size=5000)
-    ):
+        .values_list("course__strand_id", "staff_id", _day("completed_on"), hundredths)
+    )
+    for strand_id, staff_id, completed_on, hours in _rows(completions, days=(2,)):
         by_strand[strand_id].append((staff_id, completed_on, hours))
     result: dict[int, dict[int, dt.date]] = {}
     for requirement in hour_requirements:
-        start = _window_start(requirement)
+        start, last = _window_start(requirement), until[requirement.pk]
+        asked = int(requirement.clock_hours * 100)
         reached: dict[int, dt.date] = {}
-        totals: dict[int, Decimal] = defaultdict(Decimal)
+        totals: dict[int, int] = defaultdict(int)
         for staff_id, completed_on, hours in by_strand.get(requirement.strand_id, ()):
+            if completed_on > last:
+                break  # in date order: nothing later counts
             if staff_id in reached or (start is not None and completed_on < start):
                 continue
             totals[staff_id] += hours
-            if totals[staff_id] >= requirement.clock_hours:
+            if totals[staff_id] >= asked:
                 reached[staff_id] = completed_on
         result[requirement.pk] = reached
     return result
@@ -569,13 +655,16 @@ def _enrolled(requirements: list[Requirement]) -> dict[int, set[int]]:
 
 
 def _load_staff() -> dict[int, StaffRow]:
-    fields = [f for f in StaffRow.__dataclass_fields__ if f != "pk"]
-    return {
-        row[0]: StaffRow(*row)
-        for row in StaffMember.objects.order_by()
-        .values_list("pk", *[f"{name}" for name in fields])
-        .iterator(chunk_size=5000)
-    }
+    *plain, hired, separated = StaffRow._fields
+    staff = StaffMember.objects.order_by().values_list(*plain, _day(hired), _day(separated))
+    return {row[0]: StaffRow._make(row) for row in _rows(staff, days=(len(plain), len(plain) + 1))}
+
+
+def _load_places() -> dict[int, StaffPlace]:
+    places = StaffMember.objects.order_by().values_list(
+        "pk", "building_id", "position_id", "status", _day("hired_on"), _day("separated_on")
+    )
+    return {row[0]: StaffPlace._make(row) for row in _rows(places, days=(4, 5))}
 
 
 def _group_members(requirements: list[Requirement]) -> dict[int, set[int]]:
@@ -595,18 +684,27 @@ def progress_report(
     scope: Scope = DISTRICT,
     filters: Filters | None = None,
     as_of: dt.date | None = None,
+    people: bool = True,
 ) -> ProgressReport:
     """Progress of every requirement the filters select, counted inside the scope, as of a day
     (default today). A fixed number of queries whatever the number of staff, completions and
-    requirements."""
+    requirements.
+
+    people=False (see progress_totals) counts the same numbers without who is behind them: no
+    entries, no staff, no enrollments loaded, only the completions that count."""
     filters = filters or Filters()
     as_of = as_of or timezone.localdate()
     requirements = list(requirements_of(filters))
-    staff = _load_staff()
+    staff = _load_staff() if people else _load_places()
     history = _History(staff)
     members = _group_members(requirements)
-    reached = {**_course_completions(requirements), **_clock_hours_completions(requirements)}
-    enrolled = _enrolled(requirements) if requirements else {}
+    # The full report shows late completions (up to today); totals need only the on-time ones.
+    until = {r.pk: as_of if people else min(r.due_on, as_of) for r in requirements}
+    reached = {
+        **_course_completions(requirements, until),
+        **_clock_hours_completions(requirements, until),
+    }
+    enrolled = _enrolled(requirements) if people and requirements else {}
 
     progress: list[RequirementProgress] = []
     for requirement in requirements:
@@ -614,13 +712,15 @@ def progress_report(
             _requirement_progress(
                 requirement,
                 as_of=as_of,
-                scope=scope,
-                filters=filters,
-                staff=staff,
-                history=history,
-                members=members,
+                counted=_audience(
+                    requirement,
+                    history.placed_on(min(requirement.due_on, as_of)),
+                    members=members,
+                    scope=scope,
+                    filters=filters,
+                ),
                 reached=reached.get(requirement.pk, {}),
-                enrolled=enrolled.get(requirement.pk, set()),
+                enrolled=enrolled.get(requirement.pk, set()) if people else None,
             )
         )
 
@@ -658,82 +758,114 @@ def progress_report(
         requirements=progress,
         goals=goals,
         by_strand=dict(by_strand),
-        staff=staff,
+        staff=staff if people else {},
         buildings=Building.objects.in_bulk(),
         positions=Position.objects.in_bulk(),
         strands=strands,
         total=total,
+        people=people,
     )
+
+
+def progress_totals(
+    *,
+    scope: Scope = DISTRICT,
+    filters: Filters | None = None,
+    as_of: dt.date | None = None,
+) -> ProgressReport:
+    """The report's numbers alone (totals, goals, strands, by building, by position, trends),
+    equal to progress_report's, for what shows no one by name (the JSON rates): the same rules,
+    without a quarter of a million entries to build."""
+    return progress_report(scope=scope, filters=filters, as_of=as_of, people=False)
+
+
+Placed = tuple[int, int | None, int | None]  # (staff_id, building_id, position_id)
+
+
+def _audience(
+    requirement: Requirement,
+    placed: list[Placed],
+    *,
+    members: dict[int, set[int]],
+    scope: Scope,
+    filters: Filters,
+) -> list[Placed]:
+    """The requirement's audience among the people placed on its count date: its positions,
+    buildings and groups (if it names any), inside the scope and the filters."""
+    # Each condition narrows the buildings (positions) a person may be counted in; None: any.
+    buildings = _narrowed(
+        {b.pk for b in requirement.audience_buildings.all()} or None,
+        scope.building_ids,
+        filters.building_ids or None,
+    )
+    positions = _narrowed(
+        {p.pk for p in requirement.audience_positions.all()} or None,
+        filters.position_ids or None,
+    )
+    groups = [g.pk for g in requirement.audience_groups.all()]
+    counted = placed
+    if groups:
+        in_groups = set().union(*(members.get(g, set()) for g in groups))
+        counted = [row for row in counted if row[0] in in_groups]
+    if buildings is not None:
+        counted = [row for row in counted if row[1] in buildings]
+    if positions is not None:
+        counted = [row for row in counted if row[2] in positions]
+    return counted
+
+
+def _narrowed(*allowed: Iterable[int] | None) -> set[int] | None:
+    """The ids every one of the sets allows (None among them: no condition); None when there
+    is no condition at all."""
+    result: set[int] | None = None
+    for ids in allowed:
+        if ids is not None:
+            result = set(ids) if result is None else result & set(ids)
+    return result
 
 
 def _requirement_progress(
     requirement: Requirement,
     *,
     as_of: dt.date,
-    scope: Scope,
-    filters: Filters,
-    staff: dict[int, StaffRow],
-    history: _History,
-    members: dict[int, set[int]],
+    counted: list[Placed],
     reached: dict[int, dt.date],
-    enrolled: set[int],
+    enrolled: set[int] | None,
 ) -> RequirementProgress:
+    """One requirement's numbers from its audience and the day each person reached it; with
+    `enrolled` (the full report), an entry per person too."""
     count_date = min(requirement.due_on, as_of)
-    positions = {p.pk for p in requirement.audience_positions.all()}
-    buildings = {b.pk for b in requirement.audience_buildings.all()}
-    groups = [g.pk for g in requirement.audience_groups.all()]
-    in_groups: set[int] | None = None
-    if groups:
-        in_groups = set().union(*(members.get(g, set()) for g in groups))
-    due_on = requirement.due_on
-    tally = Tally()
-    by_building: dict[int | None, Tally] = defaultdict(Tally)
-    by_position: dict[int | None, Tally] = defaultdict(Tally)
+    # Completed: reached by the count date (the due date, or today before it).
+    done = [
+        row for row in counted if (day := reached.get(row[0])) is not None and day <= count_date
+    ]
+    on_time_dates = sorted(reached[row[0]] for row in done)
+    tally = Tally(len(counted), len(done))
+    by_building = _tallies(counted, done, itemgetter(1))
+    by_position = _tallies(counted, done, itemgetter(2))
     entries: list[Entry] = []
-    on_time_dates: list[dt.date] = []
-    placements = history.placements_on(count_date)
-    for person in staff.values():
-        if in_groups is not None and person.pk not in in_groups:
-            continue
-        placement = placements[person.pk]
-        if placement is None:
-            continue
-        building_id, position_id = placement
-        if positions and position_id not in positions:
-            continue
-        if buildings and building_id not in buildings:
-            continue
-        if not scope.covers(building_id):
-            continue
-        if filters.building_ids and building_id not in filters.building_ids:
-            continue
-        if filters.position_ids and position_id not in filters.position_ids:
-            continue
-        day = reached.get(person.pk)
-        if day is not None and day <= due_on and day <= as_of:
-            state = PersonState.COMPLETED
-            on_time_dates.append(day)
-        elif day is not None and day <= as_of:
-            state = PersonState.LATE
-        elif person.pk in enrolled:
-            state = PersonState.ENROLLED
-        else:
-            state = PersonState.MISSING
-        done = state == PersonState.COMPLETED
-        tally.audience += 1
-        tally.completed += done
-        building_tally = by_building[building_id]
-        building_tally.audience += 1
-        building_tally.completed += done
-        position_tally = by_position[position_id]
-        position_tally.audience += 1
-        position_tally.completed += done
-        entries.append(
-            Entry(person.pk, building_id, position_id, state, day if day and day <= as_of else None)
-        )
+    if enrolled is not None:
+        for staff_id, building_id, position_id in counted:
+            day = reached.get(staff_id)
+            if day is not None and day <= count_date:
+                state = PersonState.COMPLETED
+            elif day is not None and day <= as_of:
+                state = PersonState.LATE
+            elif staff_id in enrolled:
+                state = PersonState.ENROLLED
+            else:
+                state = PersonState.MISSING
+            entries.append(
+                Entry(
+                    staff_id,
+                    building_id,
+                    position_id,
+                    state,
+                    day if day is not None and day <= as_of else None,
+                )
+            )
     status, expected = _status(tally, requirement, as_of)
     start = requirement.goal.plan_year.starts_on
-    on_time_dates.sort()
     trend = (
         [
             TrendPoint(month_end, bisect.bisect_right(on_time_dates, month_end), tally.audience)
@@ -749,11 +881,18 @@ def _requirement_progress(
         tally=tally,
         expected_percent=expected,
         status=status,
-        by_building=dict(by_building),
-        by_position=dict(by_position),
+        by_building=by_building,
+        by_position=by_position,
         entries=entries,
         trend=trend,
     )
+
+
+def _tallies(counted: list[Placed], done: list[Placed], key) -> dict[int | None, Tally]:
+    """Audience and completed by building or position, in the order first met."""
+    audience = Counter(map(key, counted))
+    completed = Counter(map(key, done))
+    return {value: Tally(number, completed[value]) for value, number in audience.items()}
 
 
 def people_of(
@@ -766,6 +905,8 @@ def people_of(
 ) -> list[tuple[RequirementProgress, Entry]]:
     """The people behind a number: entries of the chosen requirements, states, building and
     position (Ellipsis: any), by requirement then name."""
+    if not report.people:
+        raise ValueError("A totals-only report holds no people: use progress_report.")
     wanted_requirements = set(requirement_ids) if requirement_ids is not None else None
     wanted_states = set(states) if states is not None else None
     rows = []
@@ -790,35 +931,44 @@ def next_sessions(
     """For each requirement, the next sessions that would satisfy it (its course, or a course of
     its strand): published, not yet started, registration not closed, open to the requirement's
     audience; soonest first, with seats_left annotated. A fixed number of queries (requirements
-    come from `requirements_of`, their audiences prefetched)."""
+    come from `requirements_of`, their audiences prefetched): the candidates are chosen from a
+    few columns of each, and only the chosen sessions are loaded whole."""
     from catalog.choices import SessionStatus
     from catalog.models import Session
-    from catalog.selectors import shape_sessions
+    from catalog.selectors import per_session_meetings, shape_sessions
 
     now = now or timezone.now()
     requirements = list(requirements)
     course_ids = {r.course_id for r in requirements if r.kind == RequirementKind.COURSE}
     strand_ids = {r.strand_id for r in requirements if r.kind == RequirementKind.CLOCK_HOURS}
-    result: dict[int, list] = {r.pk: [] for r in requirements}
+    chosen: dict[int, list[int]] = {r.pk: [] for r in requirements}
     if not requirements:
-        return result
-    sessions = shape_sessions(
+        return {}
+    candidates = (
         Session.objects.filter(status=SessionStatus.PUBLISHED)
         .filter(Q(course_id__in=course_ids) | Q(course__strand_id__in=strand_ids))
         .exclude(registration_closes_at__lte=now)
-    ).filter(first_starts_at__gt=now)
-    for session in sessions:
+        .annotate(first_starts_at=per_session_meetings(Min("starts_at")))
+        .filter(first_starts_at__gt=now)
+        # As shape_sessions orders them.
+        .order_by(F("first_starts_at").asc(nulls_last=True), "id")
+        .values_list("pk", "course_id", "course__strand_id", "restricted_to_group_id")
+    )
+    groups = {r.pk: {g.pk for g in r.audience_groups.all()} for r in requirements}
+    for pk, course_id, strand_id, group_id in candidates:
         for requirement in requirements:
             fits = (
-                session.course_id == requirement.course_id
+                course_id == requirement.course_id
                 if requirement.kind == RequirementKind.COURSE
-                else session.course.strand_id == requirement.strand_id
+                else strand_id == requirement.strand_id
             )
             # A session kept for one group is offered only where the requirement is that group's:
             # anyone else would be refused at enrollment.
-            open_to_audience = session.restricted_to_group_id is None or (
-                session.restricted_to_group_id in {g.pk for g in requirement.audience_groups.all()}
-            )
-            if fits and open_to_audience and len(result[requirement.pk]) < limit:
-                result[requirement.pk].append(session)
-    return result
+            open_to_audience = group_id is None or group_id in groups[requirement.pk]
+            if fits and open_to_audience and len(chosen[requirement.pk]) < limit:
+                chosen[requirement.pk].append(pk)
+    wanted = {pk for pks in chosen.values() for pk in pks}
+    sessions = {
+        session.pk: session for session in shape_sessions(Session.objects.filter(pk__in=wanted))
+    }
+    return {pk: [sessions[session_pk] for session_pk in pks] for pk, pks in chosen.items()}

@@ -14,8 +14,9 @@ def report_scope(user: AnyUser) -> Scope:
 
 
 def progress_for(
-    *, user: AnyUser, filters: Filters, as_of: dt.date | None = None
+    *, user: AnyUser, filters: Filters, as_of: dt.date | None = None, people: bool = True
 ) -> ProgressReport:
     """The progress report the user may see: district-wide for district PD, their buildings'
-    people for a building leader. Callers check access.may_see_reports first."""
-    return progress_report(scope=report_scope(user), filters=filters, as_of=as_of)
+    people for a building leader. Callers check access.may_see_reports first. people=False: the
+    numbers alone (learning.progress.progress_totals), for what names no one."""
+    return progress_report(scope=report_scope(user), filters=filters, as_of=as_of, people=people)

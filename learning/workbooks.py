@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 
 from django.conf import settings
@@ -33,7 +34,6 @@ from .progress import (
     RequirementProgress,
     Status,
     Tally,
-    people_of,
 )
 
 RATE_FORMAT = "0.0%"
@@ -148,10 +148,24 @@ def _next_session(sessions: Sequence) -> object | None:
     return sessions[0] if sessions else None
 
 
+OUTSTANDING_STATES = frozenset(state for state in PersonState if state.outstanding)
+
+
 class _Base(Exporter):
     def __init__(self, report: ProgressReport, *, sessions: Mapping[int, list]) -> None:
         self.report = report
         self.sessions = sessions
+        self._rank: dict[int, int] | None = None
+
+    def name_rank(self) -> dict[int, int]:
+        """Each person counted by the report -> their place in name order: the people are
+        ordered by name once, then compared by number."""
+        if self._rank is None:
+            staff = self.report.staff
+            ids = {entry.staff_id for item in self.report.requirements for entry in item.entries}
+            ordered = sorted(ids, key=lambda pk: staff[pk].sort_name)
+            self._rank = {pk: index for index, pk in enumerate(ordered)}
+        return self._rank
 
     def _building_name(self, building_id: int | None) -> str:
         building = self.report.buildings.get(building_id) if building_id is not None else None
@@ -165,31 +179,54 @@ class _Base(Exporter):
         """Who still needs what, by building, person and requirement, with the next session
         that would give it to them."""
         report = self.report
-        order = {item.requirement.pk: index for index, item in enumerate(report.requirements)}
-        rows = people_of(report, states=(PersonState.ENROLLED, PersonState.MISSING))
-        rows.sort(
-            key=lambda pair: (
-                self._building_name(pair[1].building_id).casefold(),
-                report.staff[pair[1].staff_id].sort_name,
-                order[pair[0].requirement.pk],
-            )
-        )
-        for item, entry in rows:
-            person = report.staff[entry.staff_id]
+        rank = self.name_rank()
+        # What a row takes from its requirement, building and position, worked out once each.
+        requirement_cells = []
+        for item in report.requirements:
             requirement = item.requirement
             session = _next_session(self.sessions.get(requirement.pk, ()))
+            requirement_cells.append(
+                (
+                    requirement_label(requirement),
+                    requirement.due_on,
+                    session.display_title if session is not None else "",
+                    getattr(session, "first_starts_at", None),
+                    session.seats_left if session is not None else None,
+                )
+            )
+        building_names: dict[int | None, str] = {}
+        position_names: dict[int | None, str] = {}
+        rows = []
+        for order, item in enumerate(report.requirements):
+            for entry in item.entries:
+                if entry.state in OUTSTANDING_STATES:
+                    building_id = entry.building_id
+                    name = building_names.get(building_id)
+                    if name is None:
+                        name = building_names[building_id] = self._building_name(building_id)
+                    rows.append((name.casefold(), rank[entry.staff_id], order, name, entry))
+        rows.sort(key=lambda row: row[:3])
+        labels = {state: state.label for state in PersonState}
+        for _key, _rank, order, building_name, entry in rows:
+            person = report.staff[entry.staff_id]
+            label, due_on, title, starts_at, seats_left = requirement_cells[order]
+            position_name = position_names.get(entry.position_id)
+            if position_name is None:
+                position_name = position_names[entry.position_id] = self._position_name(
+                    entry.position_id
+                )
             yield (
                 person.last_name,
                 person.preferred_name or person.first_name,
                 person.employee_id,
-                self._building_name(entry.building_id),
-                self._position_name(entry.position_id),
-                requirement_label(requirement),
-                Styled(requirement.due_on, number_format=DATE_FORMAT),
-                entry.state.label,
-                session.display_title if session is not None else "",
-                getattr(session, "first_starts_at", None),
-                session.seats_left if session is not None else None,
+                building_name,
+                position_name,
+                label,
+                due_on,
+                labels[entry.state],
+                title,
+                starts_at,
+                seats_left,
             )
 
     def outstanding_sheet(self) -> Sheet:
@@ -198,7 +235,7 @@ class _Base(Exporter):
             header=OUTSTANDING_HEADER,
             rows=self.outstanding_rows(),
             widths=OUTSTANDING_WIDTHS,
-            number_formats={9: "yyyy-mm-dd h:mm AM/PM"},
+            number_formats={6: DATE_FORMAT, 9: "yyyy-mm-dd h:mm AM/PM"},
             freeze_header=True,
             autofilter=True,
         )
@@ -405,12 +442,16 @@ class CompletionsWorkbook(_Base):
         """Each person's entry for every requirement (None where it does not count them), in
         requirement order, and who is counted in each building: once for all the sheets."""
         items = self.report.requirements
-        self._by_person, self._people_in = {}, {}
+        by_person: dict[int, list] = {}
+        people_in: dict[int | None, set[int]] = defaultdict(set)
         for index, item in enumerate(items):
             for entry in item.entries:
-                row = self._by_person.setdefault(entry.staff_id, [None] * len(items))
+                row = by_person.get(entry.staff_id)
+                if row is None:
+                    row = by_person[entry.staff_id] = [None] * len(items)
                 row[index] = entry
-                self._people_in.setdefault(entry.building_id, set()).add(entry.staff_id)
+                people_in[entry.building_id].add(entry.staff_id)
+        self._by_person, self._people_in = by_person, dict(people_in)
 
     def building_rows(self, building_id: int | None) -> Iterator[list]:
         """One row per person counted here by any requirement: the date they completed it, or
@@ -419,26 +460,37 @@ class CompletionsWorkbook(_Base):
         report = self.report
         if self._by_person is None:
             self._index()
-        people = sorted(
-            self._people_in.get(building_id, ()), key=lambda pk: report.staff[pk].sort_name
-        )
+        people = sorted(self._people_in.get(building_id, ()), key=self.name_rank().__getitem__)
+        elsewhere: dict[int | None, str] = {}
+        labels = {state: state.label for state in PersonState}
+        completed_state, late_state = PersonState.COMPLETED, PersonState.LATE
         for staff_id in people:
             person, entries = report.staff[staff_id], self._by_person[staff_id]
             cells: list = []
             completed = outstanding = 0
             position_id = None
+            # state_cell, written out: this loop runs for every person and requirement.
             for entry in entries:
                 if entry is None:
                     cells.append(NOT_APPLICABLE)
                 elif entry.building_id != building_id:
-                    name = self._building_name(entry.building_id) or NO_BUILDING
-                    cells.append(f"Counted at {name}")
+                    text = elsewhere.get(entry.building_id)
+                    if text is None:
+                        name = self._building_name(entry.building_id) or NO_BUILDING
+                        text = elsewhere[entry.building_id] = f"Counted at {name}"
+                    cells.append(text)
                 else:
                     if position_id is None:
                         position_id = entry.position_id
-                    completed += entry.state == PersonState.COMPLETED
-                    outstanding += entry.state.outstanding
-                    cells.append(self.state_cell(entry))
+                    state = entry.state
+                    if state is completed_state:
+                        completed += 1
+                        cells.append(entry.completed_on)
+                    elif state is late_state:
+                        cells.append(f"{labels[state]} {entry.completed_on.isoformat()}")
+                    else:
+                        outstanding += 1
+                        cells.append(labels[state])
             yield [
                 person.last_name,
                 person.preferred_name or person.first_name,

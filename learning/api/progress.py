@@ -417,15 +417,22 @@ class MaySeeReports(BasePermission):
 
 
 def filtered_report(
-    request: Request, filterset_class: type[ProgressFilterSet] = ProgressFilterSet
+    request: Request,
+    filterset_class: type[ProgressFilterSet] = ProgressFilterSet,
+    *,
+    people: bool = True,
 ) -> tuple[ProgressFilterSet, ProgressReport]:
     """The report the query string asks for, in the user's scope; invalid filters are a 400
-    naming each parameter. A building outside the user's scope is not a choice at all."""
+    naming each parameter. A building outside the user's scope is not a choice at all.
+    people=False: its numbers alone (see learning.progress.progress_totals)."""
     filterset = filterset_class(request.query_params, request=request)
     if not filterset.is_valid():
         raise translate_validation(filterset.errors)
     report = selectors.progress_for(
-        user=request.user, filters=filterset.report_filters(), as_of=filterset.as_of_date()
+        user=request.user,
+        filters=filterset.report_filters(),
+        as_of=filterset.as_of_date(),
+        people=people,
     )
     return filterset, report
 
@@ -445,7 +452,8 @@ class ProgressView(APIView):
         responses={200: ProgressSerializer, 400: FILTER_ERRORS, **refusal_responses(403)},
     )
     def get(self, request: Request) -> Response:
-        _filterset, report = filtered_report(request)
+        # The rates name no one: the totals-only report counts the same numbers faster.
+        _filterset, report = filtered_report(request, people=False)
         return Response(ProgressSerializer(progress_data(report)).data)
 
 

@@ -25,6 +25,7 @@ from learning.progress import (
     next_sessions,
     people_of,
     progress_report,
+    progress_totals,
     requirements_of,
 )
 from learning.services import staff_assignments_record, staff_placements
@@ -837,6 +838,209 @@ def test_filters_narrow_people_and_requirements(year, places, six_people):
         building_ids=frozenset({places["B"].pk}),
     )
     assert counted(outside, by_course) == set()
+
+
+def test_clock_hours_in_hundredths_reach_the_hours_exactly(year, places):
+    strand = f.StrandFactory()
+    c1, c2, c3 = (f.CourseFactory(strand=strand) for _ in range(3))
+    req = requirement(
+        year, kind=RequirementKind.CLOCK_HOURS, strand=strand, clock_hours=Decimal("1.25")
+    )
+    exact = person(places)  # 0.75 + 0.50 = 1.25
+    complete(exact, c1, "2026-09-01", hours="0.75")
+    complete(exact, c2, "2026-10-01", hours="0.50")
+    just_short = person(places)  # 0.42 + 0.41 + 0.41 = 1.24
+    complete(just_short, c1, "2026-09-01", hours="0.42")
+    complete(just_short, c2, "2026-10-01", hours="0.41")
+    complete(just_short, c3, "2026-11-01", hours="0.41")
+    thirds = person(places)  # 0.33 + 0.33 + 0.59 = 1.25
+    complete(thirds, c1, "2026-09-01", hours="0.33")
+    complete(thirds, c2, "2026-10-01", hours="0.33")
+    complete(thirds, c3, "2026-11-01", hours="0.59")
+
+    result = report(d("2027-05-01"))
+
+    assert states(result, req) == {
+        exact.pk: COMPLETED,
+        just_short.pk: MISSING,
+        thirds.pk: COMPLETED,
+    }
+    entries = {e.staff_id: e for e in item(result, req).entries}
+    assert entries[thirds.pk].completed_on == d("2026-11-01")
+
+
+# Totals only: the same numbers without the people
+
+
+@pytest.fixture
+def varied_district(year, places):
+    """Transfers, position changes, leave, separations (dated and not), hires after a count
+    date, people with no building or position, groups, on-time, late, early, voided and future
+    completions, clock hours in fractions, requirements due before and after the as-of days."""
+    earlier = f.PlanYearFactory(starts_on=d("2025-07-01"), ends_on=d("2026-06-30"))
+    strand, other_strand = f.StrandFactory(), f.StrandFactory()
+    courses = [f.CourseFactory(strand=strand) for _ in range(3)]
+    other = f.CourseFactory(strand=other_strand)
+    group = f.StaffGroupFactory()
+    people = []
+    for i in range(48):
+        building = (None, "A", "B", "B")[i % 4] if i % 11 else None
+        position = ("teacher", "counselor", None)[i % 3]
+        fields = {}
+        if i % 9 == 0:
+            fields["hired_on"] = d("2027-01-20")
+        if i % 13 == 0:
+            fields.update(status=SEPARATED, separated_on=d("2026-12-31") if i % 2 else None)
+        if i % 17 == 0:
+            fields["status"] = ON_LEAVE
+        staff = person(places, building, position, **fields)
+        people.append(staff)
+        if i % 5 == 0:
+            change(staff, on=d("2026-11-15"), building=places["AB"[i % 2]])
+        if i % 7 == 0:
+            change(staff, on=d("2027-02-01"), position=places["counselor"])
+        if i % 8 == 3:
+            change(staff, on=d("2027-01-05"), status=ON_LEAVE)
+        if i % 10 == 4:
+            change(staff, on=d("2027-02-20"), status=SEPARATED, separated_on=d("2027-02-28"))
+        if i % 3 == 0:
+            group.members.add(staff)
+        for k, course in enumerate(courses):
+            if (i + k) % 4 == 0:
+                month = 1 + (i * 5 + k * 3) % 14  # some after the due dates, some before July
+                year_number, month = (2026, month + 5) if month <= 7 else (2027, month - 7)
+                complete(staff, course, f"{year_number}-{month:02d}-{1 + i % 27:02d}", hours="1.25")
+        if i % 6 == 1:
+            complete(staff, other, "2026-10-10", hours="0.50")
+            complete(
+                staff,
+                courses[0],
+                "2026-08-10",
+                voided_at=f.local(2026, 8, 12),
+                void_reason="Duplicate",
+            )
+        if i % 12 == 2:
+            complete(staff, courses[1], "2025-10-01")  # before the plan year
+        if i % 5 == 2:
+            f.EnrollmentFactory(staff=staff, session=f.SessionFactory(course=courses[i % 3]))
+    goal = f.GoalFactory(plan_year=year)
+    requirement(year, course=courses[0], goal=goal, due_on=d("2026-12-15"))
+    requirement(year, course=courses[1], goal=goal, positions=[places["teacher"]])
+    requirement(year, course=courses[1], count_completions_before_plan_year=True, groups=[group])
+    requirement(
+        year, course=courses[2], buildings=[places["B"]], due_on=d("2027-06-15"), target_percent=5
+    )
+    requirement(
+        year,
+        kind=RequirementKind.CLOCK_HOURS,
+        strand=strand,
+        clock_hours=Decimal("2.50"),
+        goal=goal,
+    )
+    requirement(
+        year,
+        kind=RequirementKind.CLOCK_HOURS,
+        strand=other_strand,
+        clock_hours=Decimal("0.50"),
+        positions=[places["counselor"]],
+        buildings=[places["A"]],
+    )
+    requirement(earlier, course=courses[1], due_on=d("2026-05-31"))
+    return {"people": people, "strand": strand, "earlier": earlier}
+
+
+def numbers(result) -> dict:
+    """Every number a report holds, apart from who is behind them."""
+    return {
+        "total": result.total,
+        "by_strand": result.by_strand,
+        "strands": set(result.strands),
+        "goals": [
+            (
+                goal.goal.pk,
+                goal.tally,
+                goal.status,
+                goal.met,
+                [i.requirement.pk for i in goal.requirements],
+            )
+            for goal in result.goals
+        ],
+        "requirements": [
+            (
+                i.requirement.pk,
+                i.count_date,
+                i.window_start,
+                i.tally,
+                i.expected_percent,
+                i.status,
+                list(i.by_building.items()),
+                list(i.by_position.items()),
+                i.trend,
+            )
+            for i in result.requirements
+        ],
+    }
+
+
+@pytest.mark.parametrize("as_of", ["2026-12-15", "2027-01-31", "2027-03-31", "2027-07-20"])
+@pytest.mark.parametrize(
+    "narrowed",
+    ["district", "leader of B", "building A", "counselors", "strand", "earlier plan year"],
+)
+def test_totals_only_equal_the_full_reports_numbers(varied_district, places, as_of, narrowed):
+    scope, filters = Scope(), {}
+    if narrowed == "leader of B":
+        scope = Scope(frozenset({places["B"].pk}))
+    elif narrowed == "building A":
+        filters["building_ids"] = frozenset({places["A"].pk})
+    elif narrowed == "counselors":
+        filters["position_ids"] = frozenset({places["counselor"].pk})
+    elif narrowed == "strand":
+        filters["strand_id"] = varied_district["strand"].pk
+    elif narrowed == "earlier plan year":
+        filters["plan_year"] = varied_district["earlier"]
+    full = progress_report(scope=scope, filters=Filters(**filters), as_of=d(as_of))
+    totals = progress_totals(scope=scope, filters=Filters(**filters), as_of=d(as_of))
+
+    assert numbers(totals) == numbers(full)
+    assert full.total.audience and full.total.completed  # the data set counts something
+    assert full.people and not totals.people
+    assert all(not i.entries for i in totals.requirements) and not totals.staff
+
+
+def test_the_varied_district_has_every_state(varied_district):
+    full = progress_report(as_of=d("2027-03-31"))
+
+    found = {entry.state for i in full.requirements for entry in i.entries}
+
+    assert found == set(PersonState)
+    assert {i.status for i in full.requirements} >= {Status.MET, Status.BEHIND}
+
+
+def test_a_totals_only_report_names_no_one(varied_district):
+    totals = progress_totals(as_of=d("2027-03-31"))
+
+    with pytest.raises(ValueError):
+        people_of(totals)
+
+
+def test_totals_only_queries_do_not_grow_with_staff(year, places):
+    strand = f.StrandFactory()
+    courses = [f.CourseFactory(strand=strand) for _ in range(2)]
+    group = district_of(5, places, courses, strand)
+    requirement(year, course=courses[0], groups=[group], positions=[places["teacher"]])
+    requirement(year, kind=RequirementKind.CLOCK_HOURS, strand=strand, clock_hours=3)
+
+    def totals_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            progress_totals(as_of=d("2027-01-15"))
+        return len(queries)
+
+    small = totals_queries()
+    district_of(45, places, courses, strand)
+
+    assert totals_queries() == small
+    assert small < count_queries()  # no enrollments to load
 
 
 # Queries
