@@ -23,6 +23,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from audit.context import with_actor
+from audit.services import tracking
 from catalog.choices import MeetingStatus, SessionStatus
 from catalog.models import Course, Meeting, RegistrationState, Session
 from catalog.services import meeting_note_changes, session_note_changes
@@ -121,13 +123,14 @@ def _lapse_expired_holds(session: Session, *, now: dt.datetime) -> list[int]:
     )
     if expired:
         data_changes.record()
-        Enrollment.objects.filter(pk__in=expired).update(
-            status=EnrollmentStatus.DECLINED,
-            status_changed_at=now,
-            decision_reason=r.MSG_APPROVAL_LAPSED.format(days=settings.APPROVAL_HOLD_DAYS),
-            acted_by=None,
-            updated_at=now,
-        )
+        with tracking(Enrollment.objects.filter(pk__in=expired)):
+            Enrollment.objects.filter(pk__in=expired).update(
+                status=EnrollmentStatus.DECLINED,
+                status_changed_at=now,
+                decision_reason=r.MSG_APPROVAL_LAPSED.format(days=settings.APPROVAL_HOLD_DAYS),
+                acted_by=None,
+                updated_at=now,
+            )
         notifications.after_commit(notifications.LAPSED, expired)
     return expired
 
@@ -156,9 +159,10 @@ def _fill_from_waitlist(session: Session, *, now: dt.datetime) -> list[int]:
         enrollment.status_changed_at = now
         enrollment.updated_at = now
     data_changes.record()
-    Enrollment.objects.bulk_update(
-        heads, ["status", "hold_expires_at", "status_changed_at", "updated_at"]
-    )
+    with tracking(Enrollment.objects.filter(pk__in=[enrollment.pk for enrollment in heads])):
+        Enrollment.objects.bulk_update(
+            heads, ["status", "hold_expires_at", "status_changed_at", "updated_at"]
+        )
     promoted = [enrollment.pk for enrollment in heads]
     notifications.after_commit(notifications.PROMOTED, promoted)
     notifications.after_commit(
@@ -399,6 +403,7 @@ def _check_may_enroll(actor: User | None, staff: StaffMember, override_window: b
         raise Refusal(r.NOT_PERMITTED, r.MSG_OVERRIDE_NOT_PERMITTED, 403)
 
 
+@with_actor
 @transaction.atomic
 def enrollment_create(
     *,
@@ -444,6 +449,7 @@ class AssignmentResult:
         return self.placement.status if self.placement else "refused"
 
 
+@with_actor
 @transaction.atomic
 def enrollments_assign(
     *,
@@ -530,6 +536,7 @@ def _lock_enrollment(enrollment: Enrollment) -> tuple[Enrollment, Session]:
     return current, session
 
 
+@with_actor
 @transaction.atomic
 def enrollment_withdraw(
     *,
@@ -565,6 +572,7 @@ def enrollment_withdraw(
     return current
 
 
+@with_actor
 @transaction.atomic
 def enrollment_approve(
     *, enrollment: Enrollment, actor: User, now: dt.datetime | None = None
@@ -604,6 +612,7 @@ def enrollment_approve(
     return current
 
 
+@with_actor
 @transaction.atomic
 def enrollment_decline(
     *, enrollment: Enrollment, actor: User, reason: str, now: dt.datetime | None = None
@@ -632,6 +641,7 @@ def enrollment_decline(
 # Cancelling and changing sessions
 
 
+@with_actor
 @transaction.atomic
 def session_cancel(
     *, session: Session, actor: User | None, reason: str, now: dt.datetime | None = None
@@ -659,20 +669,22 @@ def session_cancel(
     # Only those who held a seat were sent the events; a CANCEL goes to them alone.
     invited = [pk for pk, status in places if status == EnrollmentStatus.ENROLLED]
     data_changes.record()
-    Enrollment.objects.filter(pk__in=affected).update(
-        status=EnrollmentStatus.CANCELLED,
-        status_changed_at=now,
-        hold_expires_at=None,
-        acted_by=actor,
-        decision_reason=reason,
-        updated_at=now,
-    )
+    with tracking(Enrollment.objects.filter(pk__in=affected)):
+        Enrollment.objects.filter(pk__in=affected).update(
+            status=EnrollmentStatus.CANCELLED,
+            status_changed_at=now,
+            hold_expires_at=None,
+            acted_by=actor,
+            decision_reason=reason,
+            updated_at=now,
+        )
     notifications.after_commit(
         notifications.SESSION_CANCELLED, affected, reason=reason, invited=invited
     )
     return len(affected)
 
 
+@with_actor
 @transaction.atomic
 def meeting_cancel(
     *, meeting: Meeting, actor: User | None, reason: str, now: dt.datetime | None = None
@@ -827,6 +839,7 @@ class AttendanceChange:
     created: bool
 
 
+@with_actor
 @transaction.atomic
 def attendance_record(
     *,
@@ -903,8 +916,11 @@ def attendance_record(
             updated.append(record)
             changes.append(AttendanceChange(enrollment_id, present, created=False))
     data_changes.record()
-    Attendance.objects.bulk_create(created)
-    Attendance.objects.bulk_update(updated, ["present", "recorded_by", "recorded_at", "updated_at"])
+    with tracking(Attendance.objects.filter(meeting=meeting, enrollment_id__in=list(marks))):
+        Attendance.objects.bulk_create(created)
+        Attendance.objects.bulk_update(
+            updated, ["present", "recorded_by", "recorded_at", "updated_at"]
+        )
     if changes:
         _settle([roster[change.enrollment_id] for change in changes], actor=actor, now=now)
     return changes
@@ -992,11 +1008,17 @@ def _settle(enrollments: list[Enrollment], *, actor: User | None, now: dt.dateti
             enrollment.updated_at = now
             changed.append(enrollment)
     data_changes.record()
-    Completion.objects.bulk_update(to_void, ["voided_at", "voided_by", "void_reason", "updated_at"])
-    # A completion already recorded for the same person, course and day (a manual record, or a
-    # concurrent writer) stands; the unique constraint leaves this one out.
-    Completion.objects.bulk_create(to_create, ignore_conflicts=True)
-    Enrollment.objects.bulk_update(changed, ["status", "status_changed_at", "updated_at"])
+    with tracking(
+        Completion.objects.filter(enrollment_id__in=ids),
+        Enrollment.objects.filter(pk__in=[enrollment.pk for enrollment in changed]),
+    ):
+        Completion.objects.bulk_update(
+            to_void, ["voided_at", "voided_by", "void_reason", "updated_at"]
+        )
+        # A completion already recorded for the same person, course and day (a manual record,
+        # or a concurrent writer) stands; the unique constraint leaves this one out.
+        Completion.objects.bulk_create(to_create, ignore_conflicts=True)
+        Enrollment.objects.bulk_update(changed, ["status", "status_changed_at", "updated_at"])
 
 
 # Evaluations
@@ -1004,6 +1026,7 @@ def _settle(enrollments: list[Enrollment], *, actor: User | None, now: dt.dateti
 RATING_FIELDS = ("content_rating", "facilitator_rating", "relevance_rating")
 
 
+@with_actor
 @transaction.atomic
 def evaluation_submit(
     *,
@@ -1064,6 +1087,7 @@ def evaluation_submit(
 # Completions
 
 
+@with_actor
 @transaction.atomic
 def completion_record(
     *,
@@ -1130,6 +1154,7 @@ def completion_record(
     return completion
 
 
+@with_actor
 @transaction.atomic
 def completion_void(
     *, completion: Completion, reason: str, actor: User | None, now: dt.datetime | None = None
@@ -1153,13 +1178,14 @@ def completion_void(
     completion.save(update_fields=["voided_at", "voided_by", "void_reason", "updated_at"])
     if completion.enrollment_id is not None:
         data_changes.record()
-        Enrollment.objects.filter(
-            pk=completion.enrollment_id, status=EnrollmentStatus.COMPLETED
-        ).update(
-            status=EnrollmentStatus.INCOMPLETE,
-            status_changed_at=now,
-            acted_by=actor,
-            decision_reason=reason,
-            updated_at=now,
-        )
+        with tracking(Enrollment.objects.filter(pk=completion.enrollment_id)):
+            Enrollment.objects.filter(
+                pk=completion.enrollment_id, status=EnrollmentStatus.COMPLETED
+            ).update(
+                status=EnrollmentStatus.INCOMPLETE,
+                status_changed_at=now,
+                acted_by=actor,
+                decision_reason=reason,
+                updated_at=now,
+            )
     return completion

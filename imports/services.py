@@ -30,6 +30,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
 
+from audit import services as audit
+from audit.choices import AuditAction, AuditSource
+from audit.context import acting
+from audit.models import AuditEntry
 from catalog import services as catalog_services
 from catalog.services import FACILITATOR_FIELDS_IN_CALENDARS
 from enrollment.choices import CompletionSource
@@ -434,6 +438,47 @@ def _create_staff(change_set: dict, buildings, positions, *, now: dt.datetime) -
     _insert_rows(StaffMember, STAFF_CREATE_FIELDS, rows, now=now)
 
 
+def _staff_changes(changes: dict, buildings, positions) -> dict:
+    return {
+        key: [
+            audit.staff_value(key, before, buildings=buildings, positions=positions),
+            audit.staff_value(key, after, buildings=buildings, positions=positions),
+        ]
+        for key, (before, after) in changes.items()
+    }
+
+
+def _audit_roster(
+    change_set: dict, buildings, positions, separated_before: dict, *, now: dt.datetime
+) -> None:
+    """The audit history of a roster commit, from its change set (which holds every changed
+    field before and after), written as plain rows like the staff themselves."""
+    entries = [
+        (AuditAction.CHANGED, entry["id"], _staff_changes(entry["changes"], buildings, positions))
+        for entry in change_set["update"] + change_set["reactivate"]
+    ]
+    for entry in change_set["deactivate"]:
+        changes = {"status": [entry["status"], StaffStatus.SEPARATED]}
+        before = audit.iso(separated_before.get(entry["id"]))
+        if before != entry["separated_on"]:
+            changes["separated_on"] = [before, entry["separated_on"]]
+        entries.append((AuditAction.CHANGED, entry["id"], changes))
+    created = roster.create_rows(change_set)
+    if created:
+        # The new people's ids: every row this commit inserted carries its time.
+        ids = dict(StaffMember.objects.filter(created_at=now).values_list("employee_id", "pk"))
+        names = ("employee_id", *roster.COMPARED_FIELDS)
+        building_at, position_at = names.index("building"), names.index("position")
+        for _row, *values in created:
+            values[building_at] = buildings[values[building_at]] if values[building_at] else None
+            values[position_at] = positions[values[position_at]] if values[position_at] else None
+            pairs = zip(names, values, strict=True)
+            changes = {name: [None, value] for name, value in pairs if value}
+            entries.append((AuditAction.CREATED, ids[values[0]], changes))
+    rows = audit.entry_rows(StaffMember._meta.label, entries, staff_is_object=True)
+    _insert_rows(AuditEntry, audit.ENTRY_FIELDS, rows, now=now)
+
+
 def _apply(change_set: dict, snapshot: roster.Snapshot, *, now: dt.datetime) -> None:
     buildings = {code: pk for pk, code, _name in snapshot.buildings}
     positions = {code: pk for pk, code, _name in snapshot.positions}
@@ -454,9 +499,15 @@ def _apply(change_set: dict, snapshot: roster.Snapshot, *, now: dt.datetime) -> 
             if FACILITATOR_FIELDS_IN_CALENDARS.intersection(entry["changes"])
         ]
     )
+    separated_before = dict(
+        StaffMember.objects.filter(
+            pk__in=[entry["id"] for entry in change_set["deactivate"]]
+        ).values_list("pk", "separated_on")
+    )
     _deactivate_staff(change_set["deactivate"], now=now)
     staff_assignments_record(before=placed_before, on=timezone.localdate(now))
     _create_staff(change_set, buildings, positions, now=now)
+    _audit_roster(change_set, buildings, positions, separated_before, now=now)
 
 
 def _record(run: ImportRun, outcome: str, message: str) -> None:
@@ -475,6 +526,7 @@ def _commit_run(
     label: str,
     skip_invalid: bool,
     apply: Callable[[ImportRun, dt.datetime], str],
+    actor: User | None,
 ) -> ImportRun:
     """Commit a previewed run of either kind in one transaction: `apply` checks the locked run,
     writes its change set and returns the run's message. A refusal is recorded on the run
@@ -493,7 +545,8 @@ def _commit_run(
             now = timezone.now()
             # The change set is written as plain rows, without signals.
             changes.record()
-            locked.message = apply(locked, now)
+            with acting(actor=actor, source=AuditSource.IMPORT, reference=f"import run {run.pk}"):
+                locked.message = apply(locked, now)
             locked.outcome = ImportOutcome.COMMITTED
             locked.committed_at = now
             if skip_invalid != bool(locked.options.get("skip_invalid")):
@@ -544,7 +597,9 @@ def roster_commit(
         _apply(locked.change_set, snapshot, now=now)
         return MSG_COMMITTED.format(**locked.counts)
 
-    return _commit_run(run, label="Roster", skip_invalid=skip_invalid, apply=apply)
+    return _commit_run(
+        run, label="Roster", skip_invalid=skip_invalid, apply=apply, actor=_user(actor)
+    )
 
 
 # Completions
@@ -598,7 +653,7 @@ def completions_preview(
 
 
 def _create_completions(entries: list[dict], *, actor: User | None) -> None:
-    Completion.objects.bulk_create(
+    created = Completion.objects.bulk_create(
         [
             Completion(
                 staff_id=entry["staff_id"],
@@ -613,6 +668,7 @@ def _create_completions(entries: list[dict], *, actor: User | None) -> None:
         ],
         batch_size=BULK_BATCH_SIZE,
     )
+    audit.record_created(created)
 
 
 def completions_commit(
@@ -648,7 +704,9 @@ def completions_commit(
         _create_completions(locked.change_set["create"], actor=_user(actor))
         return MSG_COMPLETIONS_COMMITTED.format(**counts)
 
-    return _commit_run(run, label="Completion", skip_invalid=skip_invalid, apply=apply)
+    return _commit_run(
+        run, label="Completion", skip_invalid=skip_invalid, apply=apply, actor=_user(actor)
+    )
 
 
 # Either kind, for the HR page and the API

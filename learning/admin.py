@@ -10,6 +10,8 @@ from django.contrib.admin import helpers
 from django.db.models import Count, Model, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
 
 from catalog import services as catalog_services
 
@@ -165,19 +167,28 @@ class StaffMemberAdmin(admin.ModelAdmin):
     autocomplete_fields = ("building", "position", "leads_buildings", "user")
     # The person chooses their calendar delivery on /me/, where the choice also revokes or makes
     # their feed URL.
-    readonly_fields = ("calendar_delivery", *TIMESTAMPS)
+    readonly_fields = ("calendar_delivery", *TIMESTAMPS, "history")
     fieldsets = (
         (None, {"fields": ("employee_id", "first_name", "last_name", "preferred_name", "email")}),
         ("Employment", {"fields": ("building", "position", "status", "hired_on", "separated_on")}),
         ("Roster sync", {"fields": ("managed_manually", "is_demo")}),
         ("Access", {"fields": ("leads_buildings", "user")}),
         ("Calendar", {"fields": ("calendar_delivery",)}),
-        ("Record", {"fields": TIMESTAMPS}),
+        ("Record", {"fields": (*TIMESTAMPS, "history")}),
     )
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         # Separation is a status; enrollments and completions keep pointing at the person.
         return False
+
+    @admin.display(description="history")
+    def history(self, staff: StaffMember):
+        if staff.pk is None:
+            return "—"
+        return format_html(
+            '<a href="{}">Who changed this record, the enrollments, attendance and completions</a>',
+            reverse("audit:staff-history", args=[staff.pk]),
+        )
 
     def save_model(self, request, obj, form, change):
         placed_before = staff_placements([obj.pk]) if change else {}

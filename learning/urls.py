@@ -12,6 +12,7 @@ urlpatterns = [
     path("leaders/", include("learning.urls_leaders")),
     path("calendars/", include("calendars.urls")),
     path("hr/imports/", include("imports.urls")),
+    path("", include("audit.urls")),
     path("api/v1/", include("learning.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves the Swagger UI's start-up script as a file of its own (?script), so
