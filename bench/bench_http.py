@@ -6,8 +6,10 @@ URL, poll their feeds on loopback the way calendar apps do: most polls are condi
 The floor is a bare Django view (bench/http_urls.py: no query, a small body) served by the same
 gunicorn in the same run to the same 200 clients; the feeds must reach at least half its
 requests per second. The two loads alternate (bare, feeds, bare, feeds) so the machine's noise
-falls on both. Each worker keeps its own in-memory cache (CACHE_URL unset), the default for one
-server.
+falls on both. The workers share the cache as deployed (deploy/env.example: Redis), so a feed one
+worker rendered is served by the other, and by a worker gunicorn restarted after max_requests
+(an in-memory cache would go with the worker). The benchmark owns one database of the machine's
+Redis (BENCH_REDIS_URL, database 13 by default), emptied before and after.
 
 The load client is the standard library: asyncio streams, one task per subscriber, HTTP/1.1
 with keep-alive where the server keeps the connection open (sync workers close it after each
@@ -80,9 +82,26 @@ class Server:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
 
-def server_environment(database_url: str) -> dict[str, str]:
-    """The production environment (DEBUG off, a secret key, a TLS proxy in front), on the run's
-    database, with the benchmark's URLconf."""
+BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+
+
+@contextmanager
+def shared_cache() -> Iterator[str]:
+    """The Redis database the servers share as their cache, empty before and after."""
+    import redis
+
+    client = redis.Redis.from_url(BENCH_REDIS_URL, socket_connect_timeout=10)
+    client.flushdb()
+    try:
+        yield BENCH_REDIS_URL
+    finally:
+        client.flushdb()
+        client.close()
+
+
+def server_environment(database_url: str, cache_url: str) -> dict[str, str]:
+    """The production environment (DEBUG off, a secret key, a TLS proxy in front, the shared
+    cache), on the run's database, with the benchmark's URLconf."""
     inherited = {
         key: value
         for key, value in os.environ.items()
@@ -92,6 +111,7 @@ def server_environment(database_url: str) -> dict[str, str]:
     return inherited | {
         "DJANGO_SETTINGS_MODULE": "bench.http_settings",
         "DATABASE_URL": database_url,
+        "CACHE_URL": cache_url,
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": HOST,
@@ -103,7 +123,7 @@ def server_environment(database_url: str) -> dict[str, str]:
 
 
 @contextmanager
-def gunicorn(database_url: str, workdir: Path) -> Iterator[Server]:
+def gunicorn(database_url: str, workdir: Path, cache_url: str) -> Iterator[Server]:
     """gunicorn with the deployment's configuration on a free port (it binds port 0 and says
     which it got), until it answers; stopped (TERM, then KILL) afterwards."""
     log = workdir / "gunicorn-http.log"
@@ -121,7 +141,7 @@ def gunicorn(database_url: str, workdir: Path) -> Iterator[Server]:
                 str(WORKERS),
             ],
             cwd=CHECKOUT,
-            env=server_environment(database_url),
+            env=server_environment(database_url, cache_url),
             stdout=output,
             stderr=subprocess.STDOUT,
         )
@@ -360,7 +380,10 @@ def figures(context: core.Context) -> Iterator[core.Figure]:
     duration = QUICK_DURATION if context.quick else DURATION
     feeds, bare = Load(), Load()
 
-    with gunicorn(context.database_url, context.workdir) as server:
+    with (
+        shared_cache() as cache_url,
+        gunicorn(context.database_url, context.workdir, cache_url) as server,
+    ):
         # Both loads run untimed first, so neither is measured on cold workers.
         warmup = QUICK_WARMUP if context.quick else WARMUP
         run_load(server.port, bare_subscribers, warmup / 2)
