@@ -251,7 +251,8 @@ def entry_rows(
     by = who()
     # JSON text: what SQLite stores, and what PostgreSQL's COPY reads into a jsonb column
     # (psycopg's Jsonb wrapper would cost a dumper call per row).
-    encoder = AuditEntry._meta.get_field("changes").encoder
+    # One encoder for all rows: json.dumps(cls=...) would make one per row.
+    encode = (AuditEntry._meta.get_field("changes").encoder or json.JSONEncoder)().encode
     label = label.lower()
     return [
         (
@@ -259,7 +260,7 @@ def entry_rows(
             label,
             object_id,
             object_id if staff_is_object else None,
-            json.dumps(changes, cls=encoder),
+            encode(changes),
             by["actor_id"],
             by["actor_label"],
             by["source"],
