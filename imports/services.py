@@ -451,8 +451,9 @@ def _staff_changes(changes: dict, buildings, positions) -> dict:
 def _audit_roster(
     change_set: dict, buildings, positions, separated_before: dict, *, now: dt.datetime
 ) -> None:
-    """The audit history of a roster commit, from its change set (which holds every changed
-    field before and after), written as plain rows like the staff themselves."""
+    """The audit history of a roster commit: changes from its change set (which holds every
+    changed field before and after), written as plain rows like the staff themselves; the new
+    people's entries made by the database from their rows."""
     entries = [
         (AuditAction.CHANGED, entry["id"], _staff_changes(entry["changes"], buildings, positions))
         for entry in change_set["update"] + change_set["reactivate"]
@@ -463,20 +464,10 @@ def _audit_roster(
         if before != entry["separated_on"]:
             changes["separated_on"] = [before, entry["separated_on"]]
         entries.append((AuditAction.CHANGED, entry["id"], changes))
-    created = roster.create_rows(change_set)
-    if created:
-        # The new people's ids: every row this commit inserted carries its time.
-        ids = dict(StaffMember.objects.filter(created_at=now).values_list("employee_id", "pk"))
-        names = ("employee_id", *roster.COMPARED_FIELDS)
-        building_at, position_at = names.index("building"), names.index("position")
-        for _row, *values in created:
-            values[building_at] = buildings[values[building_at]] if values[building_at] else None
-            values[position_at] = positions[values[position_at]] if values[position_at] else None
-            pairs = zip(names, values, strict=True)
-            changes = {name: [None, value] for name, value in pairs if value}
-            entries.append((AuditAction.CREATED, ids[values[0]], changes))
     rows = audit.entry_rows(StaffMember._meta.label, entries, staff_is_object=True)
     _insert_rows(AuditEntry, audit.ENTRY_FIELDS, rows, now=now)
+    if roster.create_rows(change_set):
+        audit.record_inserted(StaffMember, created_at=now)
 
 
 def _apply(change_set: dict, snapshot: roster.Snapshot, *, now: dt.datetime) -> None:

@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from audit.choices import AuditAction, AuditSource
 from audit.models import AuditEntry
+from audit.services import instance_values
+from audit.tracked import initial_changes, spec_for
 from enrollment.models import Completion
 from imports import services
 from learning.choices import StaffStatus
@@ -113,6 +115,51 @@ def test_a_roster_commit_records_each_person_with_the_importer(district, hr):
     assert AuditEntry.objects.filter(object_id=kept.pk).first().changes == {
         "last_name": ["Lane-Ortiz", "Lane"]
     }
+
+
+def test_a_new_persons_entry_holds_what_a_saved_person_would(district, hr):
+    """The database builds the creation entries of an import from the new rows: each must be
+    the entry record_created writes for the same person, every tracked field as the history
+    stores it (ids, ISO dates, booleans, Unicode text), empty values left out."""
+    header = [*ROSTER_HEADER, "Preferred Name", "Status", "Hire Date"]
+    rows = [
+        [
+            "000501",
+            "José",
+            "Núñez",
+            "jose@bps.example.org",
+            "maple",
+            "teacher",
+            "Pepe",
+            "Active",
+            "2019-08-15",
+        ],
+        ["000502", "Zoë", "O'Brien 🍎", "zoe@bps.example.org", "oak", "counselor", "", "", ""],
+    ]
+    result = services.roster_preview(
+        source=csv_bytes(rows, header=header), file_name="roster.csv", actor=hr.user
+    )
+    assert not result.run.errors, result.run.errors
+    services.roster_commit(run=result.run, actor=hr.user)
+
+    spec = spec_for(StaffMember)
+    for employee_id in ("000501", "000502"):
+        person = StaffMember.objects.get(employee_id=employee_id)
+        entry = only(person)
+        assert (entry.action, entry.staff_id, entry.model) == (
+            AuditAction.CREATED,
+            person.pk,
+            "learning.staffmember",
+        )
+        assert entry.changes == initial_changes(instance_values(spec, person))
+    jose = only(StaffMember.objects.get(employee_id="000501")).changes
+    assert jose["first_name"] == [None, "José"]
+    assert jose["hired_on"] == [None, "2019-08-15"]
+    assert jose["building"] == [None, district["maple"].pk]
+    assert jose["managed_manually"] == [None, False]
+    zoe = only(StaffMember.objects.get(employee_id="000502")).changes
+    assert zoe["last_name"] == [None, "O'Brien 🍎"]
+    assert "preferred_name" not in zoe and "hired_on" not in zoe
 
 
 def test_a_roster_commit_from_the_command_line_has_no_actor(district):

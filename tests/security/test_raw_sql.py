@@ -22,6 +22,13 @@ ALLOWED = {
         "sql",
     ): "the SQL and params Django compiled from a values_list queryset (sql_with_params)",
     (
+        "audit/services.py",
+        "record_inserted",
+        "statement",
+    ): "table and column names are _meta names through quote_name, the JSON keys are field "
+    "names, the SQL pieces are the module's own per-database templates; every value (time, "
+    "actor, label, reference) is a %s parameter",
+    (
         "imports/services.py",
         "_lock_table",
         "f'LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE'",
