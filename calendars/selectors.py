@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import (
     Count,
     IntegerField,
@@ -34,7 +35,11 @@ from catalog.selectors import calendar_meetings, shape_meetings_for_calendars
 from enrollment.choices import LIVE_STATUSES, EnrollmentStatus
 from enrollment.models import Enrollment
 from enrollment.selectors import with_waitlist_position
+from learning import changes
+from learning.choices import StaffStatus
 from learning.models import StaffGroup, StaffMember
+
+from .models import FeedToken
 
 # A person's enrollment that puts a session in their feed: a live one, or one cancelled with its
 # session (kept so the meetings show as cancelled until they end).
@@ -66,11 +71,71 @@ def _in_feeds(meetings: QuerySet[Meeting], *, at: dt.datetime) -> QuerySet[Meeti
 # The personal feed
 
 
-def _own_enrollments(staff: StaffMember) -> QuerySet[Enrollment]:
+@dataclass(frozen=True)
+class FeedPoll:
+    """What a poll of a personal feed needs before the cache: the token (to check its key and
+    note the fetch), its person and the data's generation."""
+
+    token_id: int
+    key: str
+    last_fetched_at: dt.datetime | None
+    last_client: str
+    staff_id: int
+    generation: str
+
+
+# A marker standing for the key's digest while the poll's query is compiled.
+_DIGEST_MARK = "feed-poll-digest"
+# Per database alias and vendor: (query, SQL, parameters, the digest's place, selected columns).
+_poll_statements: dict[tuple[str, str], tuple] = {}
+
+
+def _poll_statement(alias: str, vendor: str) -> tuple:
+    """The poll's query compiled once per database: every subscriber's calendar app asks many
+    times an hour, and compiling the ORM query each time cost more than running it."""
+    statement = _poll_statements.get((alias, vendor))
+    if statement is None:
+        query = (
+            FeedToken.objects.using(alias)
+            .exclude(staff__status=StaffStatus.SEPARATED)
+            .filter(key_digest=_DIGEST_MARK)
+            .annotate(generation=changes.generation_subquery())
+            # The digest is unique: no ordering to compute.
+            .order_by()
+            .values_list("pk", "key", "last_fetched_at", "last_client", "staff_id", "generation")[
+                :1
+            ]
+        ).query
+        compiler = query.get_compiler(using=alias)
+        sql, params = compiler.as_sql()
+        columns = [column for column, _sql, _alias in compiler.select]
+        statement = (query, sql, list(params), list(params).index(_DIGEST_MARK), columns)
+        _poll_statements[(alias, vendor)] = statement
+    return statement
+
+
+def feed_poll(key_digest: str) -> FeedPoll | None:
+    """The token whose key has this digest (calendars.models.feed_key_digest), unless its
+    person has left, with its person and the data's generation: one query."""
+    alias = FeedToken.objects.db
+    connection = connections[alias]
+    query, sql, params, digest_at, columns = _poll_statement(alias, connection.vendor)
+    params = [*params[:digest_at], key_digest, *params[digest_at + 1 :]]
+    changes.note_read(connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    # The database's values made Python's as the ORM makes them (an aware datetime on SQLite).
+    compiler = query.get_compiler(connection=connection)
+    rows = list(compiler.apply_converters(rows, compiler.get_converters(columns)))
+    return FeedPoll(*rows[0]) if rows else None
+
+
+def _own_enrollments(staff: StaffMember | int) -> QuerySet[Enrollment]:
     return Enrollment.objects.filter(staff=staff, session=OuterRef("session"))
 
 
-def personal_feed_meetings(staff: StaffMember, *, at: dt.datetime) -> QuerySet[Meeting]:
+def personal_feed_meetings(staff: StaffMember | int, *, at: dt.datetime) -> QuerySet[Meeting]:
     """The meetings of the person's live enrollments (waitlisted ones with their position) and of
     the sessions restricted to a group they belong to (committee meetings, unless they withdrew
     or were declined), drafts never. Annotated with the person's enrollment_status,

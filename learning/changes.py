@@ -21,6 +21,8 @@ from functools import partial
 
 from django.apps import apps
 from django.db import transaction
+from django.db.models import TextField
+from django.db.models.expressions import RawSQL
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from .models import DataChange
@@ -75,19 +77,37 @@ def generation() -> str:
     """The data's generation, in one query. Every feed poll asks, so the query is written
     out (it takes no input) rather than built by the ORM on each call."""
     connection = transaction.get_connection()
-    for mark in _live_marks(connection):
-        mark.stale = True
+    note_read(connection)
     with connection.cursor() as cursor:
         cursor.execute(_generation_sql(connection.ops.quote_name))
-        low, high, count = cursor.fetchone()
-    return f"{low}-{high}-{count}"
+        return cursor.fetchone()[0]
+
+
+def generation_subquery() -> RawSQL:
+    """The generation as a value of another query's rows (`.annotate(generation=...)`), for a
+    reader that needs it beside its own rows in one round trip: a feed poll. Whoever runs such
+    a query calls note_read() with it."""
+    connection = transaction.get_connection()
+    return RawSQL(f"({_generation_sql(connection.ops.quote_name)})", (), output_field=TextField())
+
+
+def note_read(connection) -> None:
+    """The generation was read on this connection: a write after it, in the same transaction,
+    must change it again."""
+    for mark in _live_marks(connection):
+        mark.stale = True
 
 
 def _generation_sql(quote_name) -> str:
-    # Identifiers from the model only, quoted: nothing from outside goes into this string.
+    # Identifiers from the model only, quoted: nothing from outside goes into this string. One
+    # text value, so that it can also stand as a subquery; an empty table gives "--0".
     table = quote_name(DataChange._meta.db_table)
     pk = quote_name(DataChange._meta.pk.column)
-    return f"SELECT MIN({pk}), MAX({pk}), COUNT(*) FROM {table}"
+    low, high, count = (
+        f"COALESCE(CAST({aggregate} AS TEXT), '')"
+        for aggregate in (f"MIN({pk})", f"MAX({pk})", "COUNT(*)")
+    )
+    return f"SELECT {low} || '-' || {high} || '-' || {count} FROM {table}"
 
 
 def _saved_or_deleted(sender, **kwargs) -> None:

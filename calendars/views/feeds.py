@@ -6,8 +6,9 @@ conditional requests (ETag, Last-Modified) and keeps its bytes in the cache, so 
 feed is neither rebuilt nor resent:
 
 - the personal feed, polled by every subscriber's calendar app, is kept rendered under the
-  person and the data's generation (learning.changes): a poll of an unchanged feed is a token
-  lookup, a generation lookup and a cache read; its ETag is a hash of its bytes;
+  person and the data's generation (learning.changes): a poll of an unchanged feed is one query
+  (the token, its person and the generation) and one cache read; its ETag is a hash of its
+  bytes;
 - the catalog and session feeds compute a version from the data without building the feed.
 
 The cache is a help, never a need: a feed is served without it when it fails."""
@@ -35,9 +36,7 @@ from django.views.decorators.http import require_safe
 from catalog import ical
 from catalog.models import Meeting
 from enrollment.choices import EnrollmentStatus
-from learning import access, changes
-from learning.choices import StaffStatus
-from learning.models import StaffMember
+from learning import access
 
 from .. import selectors
 from ..models import FeedToken, feed_key_digest
@@ -140,11 +139,17 @@ def _respond(
         response = HttpResponse(body, content_type=CONTENT_TYPE)
         for name, value in (headers or {}).items():
             response[name] = value
+    _validators(response, etag, last_modified, cache_control=cache_control)
+    return response
+
+
+def _validators(
+    response: HttpResponse, etag: str, last_modified: int | None, *, cache_control: str
+) -> None:
     response["ETag"] = etag
     if last_modified is not None:
         response["Last-Modified"] = http_date(last_modified)
     response["Cache-Control"] = cache_control
-    return response
 
 
 def _events(meetings: QuerySet[Meeting], *, include_link: bool) -> list[ical.EventData]:
@@ -155,34 +160,27 @@ def _events(meetings: QuerySet[Meeting], *, include_link: bool) -> list[ical.Eve
 # The personal feed
 
 
-def _token_for(key: str) -> FeedToken | None:
-    """The token with exactly this key, or None. The database is searched by the key's digest
-    (feed_key_digest), so how long the search takes tells nothing of the key; the key itself
-    is then compared in constant time."""
+def _poll_for(key: str) -> selectors.FeedPoll | None:
+    """The token with exactly this key (with its person and the data's generation), or None.
+    The database is searched by the key's digest (feed_key_digest), so how long the search
+    takes tells nothing of the key; the key itself is then compared in constant time."""
     if not KEY_FORMAT.fullmatch(key):
         return None
-    found = (
-        FeedToken.objects.select_related("staff")
-        .exclude(staff__status=StaffStatus.SEPARATED)
-        .filter(key_digest=feed_key_digest(key))
-        # The digest is unique: no ordering to compute on every poll.
-        .order_by()[:1]
-    )
-    token = next(iter(found), None)
-    if token is None or not hmac.compare_digest(token.key.encode(), key.encode()):
+    poll = selectors.feed_poll(feed_key_digest(key))
+    if poll is None or not hmac.compare_digest(poll.key.encode(), key.encode()):
         return None
-    return token
+    return poll
 
 
-def _record_fetch(token: FeedToken, request: HttpRequest, *, now: dt.datetime) -> None:
+def _record_fetch(poll: selectors.FeedPoll, request: HttpRequest, *, now: dt.datetime) -> None:
     """Note the fetch on the token unless the same calendar app was noted less than
     FETCH_RECORD_EVERY ago: one UPDATE, counting in the database, so concurrent fetches that
     are noted all count. fetch_count therefore counts the noted fetches."""
     client = request.headers.get("User-Agent", "")[:USER_AGENT_LENGTH]
-    last = token.last_fetched_at
-    if last is not None and client == token.last_client and now - last < FETCH_RECORD_EVERY:
+    last = poll.last_fetched_at
+    if last is not None and client == poll.last_client and now - last < FETCH_RECORD_EVERY:
         return
-    FeedToken.objects.filter(pk=token.pk).update(
+    FeedToken.objects.filter(pk=poll.token_id).update(
         last_fetched_at=now, last_client=client, fetch_count=F("fetch_count") + 1
     )
 
@@ -232,73 +230,70 @@ def _personal_events(meetings: QuerySet[Meeting]) -> list[ical.EventData]:
 
 @dataclass(frozen=True)
 class RenderedFeed:
-    """What is kept of a rendered personal feed under the person and the data's generation:
-    its ETag (a hash of the bytes, which are cached under it), the latest change it shows (a
-    timestamp, None for an empty feed) and when it changes without any write (a timestamp:
+    """A rendered personal feed as kept under the person and the data's generation, so that a
+    poll reads one cache entry: its bytes, its ETag (a hash of the bytes), its Last-Modified (a
+    timestamp: the latest change it shows, or when these bytes were first served if later;
+    None for an empty feed never served) and when it changes without any write (a timestamp:
     the end of the first cancelled meeting it still shows, which then leaves the feed)."""
 
+    body: bytes
     etag: str
-    last_modified: float | None
+    last_modified: int | None
     changes_at: float | None
 
     def current(self, now: dt.datetime) -> bool:
         return self.changes_at is None or now.timestamp() < self.changes_at
 
 
-def _rendered_key(staff: StaffMember, generation: str) -> str:
+def _rendered_key(staff_id: int, generation: str) -> str:
     # The builder and the settings a feed shows are part of the key: a deploy that changes
     # either renders the feed anew.
     shown = (ical.BUILDER_VERSION, settings.SITE_URL, settings.DISTRICT_NAME, settings.TIME_ZONE)
     digest = hashlib.sha256(repr(shown).encode()).hexdigest()[:16]
-    return f"calendars:personal:{staff.pk}:{generation}:{digest}"
+    return f"calendars:personal:{staff_id}:{generation}:{digest}"
 
 
-def _render_personal(staff: StaffMember, *, now: dt.datetime) -> tuple[RenderedFeed, bytes]:
-    events = _personal_events(selectors.personal_feed_meetings(staff, at=now))
+def _render_personal(staff_id: int, *, now: dt.datetime) -> RenderedFeed:
+    events = _personal_events(selectors.personal_feed_meetings(staff_id, at=now))
     body = ical.calendar_bytes(name=PERSONAL_NAME.format(district=_district()), events=events)
     ending = [event.ends_at for event in events if event.status == ical.CANCELLED]
-    rendered = RenderedFeed(
-        etag=hashlib.sha256(body).hexdigest()[:32],
-        last_modified=max(event.modified_at for event in events).timestamp() if events else None,
+    etag = hashlib.sha256(body).hexdigest()[:32]
+    moments = [int(max(event.modified_at for event in events).timestamp())] if events else []
+    # The same bytes under a new generation keep the moment they were first served.
+    feed = hashlib.sha256(repr(("personal", staff_id)).encode()).hexdigest()[:32]
+    seen = _first_seen(selectors.FeedVersion(etag=etag, last_modified=None, feed=feed), now)
+    if seen is not None:
+        moments.append(seen)
+    return RenderedFeed(
+        body=body,
+        etag=etag,
+        last_modified=max(moments) if moments else None,
         changes_at=min(ending).timestamp() if ending else None,
     )
-    return rendered, body
 
 
 @require_safe
 def personal_feed(request: HttpRequest, key: str) -> HttpResponse:
-    token = _token_for(key)
-    if token is None:
+    poll = _poll_for(key)
+    if poll is None:
         # The same answer for a key that never was, was rotated or was revoked; plain text, as
         # calendar apps show no HTML, and nothing echoed back.
         return HttpResponseNotFound(MSG_NO_FEED, content_type="text/plain; charset=utf-8")
-    staff, now = token.staff, timezone.now()
-    _record_fetch(token, request, now=now)
-    rendered_key = _rendered_key(staff, changes.generation())
+    staff_id, now = poll.staff_id, timezone.now()
+    _record_fetch(poll, request, now=now)
+    rendered_key = _rendered_key(staff_id, poll.generation)
     rendered = _cached(lambda: cache.get(rendered_key))
-    body = None
     if not (isinstance(rendered, RenderedFeed) and rendered.current(now)):
-        rendered, body = _render_personal(staff, now=now)
+        rendered = _render_personal(staff_id, now=now)
         timeout = RENDERED_TTL
         if rendered.changes_at is not None:
             timeout = min(timeout, max(1, math.ceil(rendered.changes_at - now.timestamp())))
         _cached(lambda: cache.set(rendered_key, rendered, timeout))
-        _cached(lambda: cache.set(f"calendars:feed:{rendered.etag}", body, RENDERED_TTL))
-    last_modified = None
-    if rendered.last_modified is not None:
-        last_modified = dt.datetime.fromtimestamp(rendered.last_modified, tz=dt.UTC)
-    version = selectors.FeedVersion(
-        etag=rendered.etag,
-        last_modified=last_modified,
-        feed=hashlib.sha256(repr(("personal", staff.pk)).encode()).hexdigest()[:32],
-    )
-
-    def build() -> bytes:
-        return _render_personal(staff, now=now)[1]
-
-    response = _respond(
-        request, version, build, cache_control=PERSONAL_CACHE_CONTROL, now=now, body=body
-    )
+    etag = quote_etag(rendered.etag)
+    response = get_conditional_response(
+        request, etag=etag, last_modified=rendered.last_modified
+    ) or HttpResponse(rendered.body, content_type=CONTENT_TYPE)
+    _validators(response, etag, rendered.last_modified, cache_control=PERSONAL_CACHE_CONTROL)
     # A capability URL: keep it out of search engines should it ever be linked.
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response

@@ -22,6 +22,12 @@ ALLOWED = {
         "sql",
     ): "the SQL and params Django compiled from a values_list queryset (sql_with_params)",
     (
+        "calendars/selectors.py",
+        "feed_poll",
+        "sql",
+    ): "the SQL Django compiled from a values_list queryset (as_sql), kept; the key's digest "
+    "and every other value are passed as parameters",
+    (
         "audit/services.py",
         "record_inserted",
         "statement",
@@ -96,6 +102,11 @@ ALLOWED = {
         "generation",
         "_generation_sql(connection.ops.quote_name)",
     ): "SELECT MIN/MAX/COUNT over DataChange's _meta table and key column, through quote_name",
+    (
+        "learning/changes.py",
+        "generation_subquery",
+        "f'({_generation_sql(connection.ops.quote_name)})'",
+    ): "the same SELECT as generation(), in parentheses; it takes no parameters",
     (
         "learning/progress.py",
         "_rows",
