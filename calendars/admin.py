@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from learning.admin import TIMESTAMPS
+from learning.admin import TIMESTAMPS, KnownKeysAutocompleteMixin
 
 from . import services
 from .models import FeedToken
@@ -15,7 +15,7 @@ USAGE = ("last_fetched_at", "last_client", "fetch_count")
 
 
 @admin.register(FeedToken)
-class FeedTokenAdmin(admin.ModelAdmin):
+class FeedTokenAdmin(KnownKeysAutocompleteMixin, admin.ModelAdmin):
     list_display = ("staff", "last_fetched_at", "fetch_count", "last_client", "created_at")
     list_select_related = ("staff",)
     search_fields = (

@@ -24,7 +24,7 @@ from enrollment import refusals
 from enrollment import services as enrollment_services
 from enrollment.refusals import Refusal
 from enrollment.selectors import sessions_with_seats
-from learning.admin import TIMESTAMPS, confirm_with_reason
+from learning.admin import TIMESTAMPS, KnownKeysAutocompleteMixin, confirm_with_reason
 
 from . import services
 from .choices import SessionStatus
@@ -101,7 +101,7 @@ class StrandAdmin(admin.ModelAdmin):
 
 
 @admin.register(Course)
-class CourseAdmin(admin.ModelAdmin):
+class CourseAdmin(KnownKeysAutocompleteMixin, admin.ModelAdmin):
     list_display = (
         "code",
         "title",
@@ -161,7 +161,7 @@ class SessionAdminForm(forms.ModelForm):
 
 
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(KnownKeysAutocompleteMixin, admin.ModelAdmin):
     form = SessionAdminForm
     # Links typed without a scheme are meeting URLs: https, as Django 6 will assume.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -317,7 +317,7 @@ class SessionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(admin.ModelAdmin):
+class MeetingAdmin(KnownKeysAutocompleteMixin, admin.ModelAdmin):
     list_display = ("__str__", "starts_at", "ends_at", "status", "sequence")
     list_select_related = ("session__course",)
     list_filter = ("status", "session__building")

@@ -9,7 +9,7 @@ from django.contrib.auth import get_permission_codename
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from learning.admin import TIMESTAMPS, confirm_with_reason
+from learning.admin import TIMESTAMPS, KnownKeysAutocompleteMixin, confirm_with_reason
 
 from . import refusals as r
 from . import services
@@ -209,7 +209,7 @@ ADD_FIELDS = ("staff", "course", "completed_on", "clock_hours", "evidence")
 
 
 @admin.register(Completion)
-class CompletionAdmin(HistoryAdmin):
+class CompletionAdmin(KnownKeysAutocompleteMixin, HistoryAdmin):
     list_display = (
         "staff",
         "course",

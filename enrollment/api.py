@@ -23,12 +23,13 @@ from catalog.filters import MAX_ID
 from catalog.models import Course, Meeting, Session
 from learning import access
 from learning.api.exceptions import refusal_responses
+from learning.api.serializers import InputSerializer, NaturalKeyRelatedField
 from learning.models import Building, Position, StaffMember
 
 from . import refusals, selectors, services
 from .choices import EnrollmentStatus
 from .filters import CompletionFilterSet, EnrollmentFilterSet
-from .models import Completion, Enrollment, Evaluation
+from .models import COMMENT_MAX_LENGTH, Completion, Enrollment, Evaluation
 
 # Serializers: what is shown
 
@@ -313,6 +314,9 @@ class CourseReferenceField(serializers.Field):
     def to_internal_value(self, data) -> Course:
         if isinstance(data, bool) or not isinstance(data, int | str):
             self.fail("invalid")
+        if isinstance(data, str) and "\x00" in data:
+            # No code holds one, and PostgreSQL cannot compare text that does.
+            self.fail("does_not_exist", value=data.replace("\x00", ""))
         courses = Course.objects.all()
         if isinstance(data, str):
             value = data.strip()
@@ -329,7 +333,7 @@ class CourseReferenceField(serializers.Field):
         return value.pk
 
 
-class EnrollSerializer(serializers.Serializer):
+class EnrollSerializer(InputSerializer):
     staff = id_field(
         required=False,
         allow_null=True,
@@ -340,7 +344,7 @@ class EnrollSerializer(serializers.Serializer):
     )
 
 
-class AssignSerializer(serializers.Serializer):
+class AssignSerializer(InputSerializer):
     session = ScopedPrimaryKeyRelatedField(
         scope=access.visible_sessions, queryset=Session.objects.all()
     )
@@ -350,14 +354,14 @@ class AssignSerializer(serializers.Serializer):
         max_length=5000,
         help_text="Chosen people (staff ids), assigned first and in this order.",
     )
-    position = serializers.SlugRelatedField(
+    position = NaturalKeyRelatedField(
         slug_field="code",
         queryset=Position.objects.all(),
         required=False,
         allow_null=True,
         help_text="Everyone of this position in your scope (with `building`: of both).",
     )
-    building = serializers.SlugRelatedField(
+    building = NaturalKeyRelatedField(
         slug_field="code",
         queryset=Building.objects.all(),
         required=False,
@@ -374,16 +378,16 @@ class AssignSerializer(serializers.Serializer):
         return data
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(InputSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class AttendanceMarkSerializer(serializers.Serializer):
+class AttendanceMarkSerializer(InputSerializer):
     enrollment = id_field()
     present = serializers.BooleanField()
 
 
-class AttendanceSerializer(serializers.Serializer):
+class AttendanceSerializer(InputSerializer):
     meeting = serializers.PrimaryKeyRelatedField(queryset=Meeting.objects.all())
     records = AttendanceMarkSerializer(many=True, allow_empty=False)
 
@@ -393,15 +397,17 @@ class AttendanceSerializer(serializers.Serializer):
         return meeting
 
 
-class EvaluationCreateSerializer(serializers.Serializer):
+class EvaluationCreateSerializer(InputSerializer):
     enrollment = id_field(help_text="Your enrollment in the session.")
     content_rating = serializers.IntegerField(min_value=1, max_value=5)
     facilitator_rating = serializers.IntegerField(min_value=1, max_value=5)
     relevance_rating = serializers.IntegerField(min_value=1, max_value=5)
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=COMMENT_MAX_LENGTH
+    )
 
 
-class CompletionCreateSerializer(serializers.Serializer):
+class CompletionCreateSerializer(InputSerializer):
     staff = ScopedPrimaryKeyRelatedField(
         scope=access.visible_staff, queryset=StaffMember.objects.all()
     )
@@ -620,10 +626,14 @@ class EnrollmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         description=(
             "Building leaders and district PD assign chosen people (ids), and/or everyone of a "
             "position or building in their scope, with the rules of enrolling. The answer has a "
-            "result per person; ids outside your scope are refused `not_permitted`."
+            "result per person; ids outside your scope are refused `not_permitted`. Anyone "
+            "else gets a 404, as on the assign page."
         ),
         request=AssignSerializer,
-        responses={200: AssignmentResultSerializer(many=True), **refusal_responses(400, 403)},
+        responses={
+            200: AssignmentResultSerializer(many=True),
+            **refusal_responses(400, 403, 404),
+        },
     )
     @action(detail=False, methods=["post"], filter_backends=[], pagination_class=None)
     def assign(self, request) -> Response:

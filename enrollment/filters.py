@@ -5,6 +5,8 @@ those the user may see, so a filter never confirms that someone outside the scop
 import datetime as dt
 
 import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 
@@ -16,6 +18,33 @@ from learning.models import Building, PlanYear, StaffMember
 from .choices import EnrollmentStatus
 from .models import Completion, Enrollment
 from .selectors import held_meetings_of_session
+
+MSG_NOT_A_BOOLEAN = "Say true or false."
+
+
+class YesNoSelect(forms.NullBooleanSelect):
+    def value_from_datadict(self, data, files, name):
+        # Django's select reads any value it does not offer as "unknown"; pass it on instead.
+        read = super().value_from_datadict(data, files, name)
+        raw = data.get(name)
+        return raw if read is None and raw not in (None, "", "unknown") else read
+
+
+class YesNoField(forms.NullBooleanField):
+    """true/false (or 1/0); anything else is an error naming the filter, where Django's field
+    would quietly read it as "any"."""
+
+    widget = YesNoSelect
+
+    def to_python(self, value):
+        result = super().to_python(value)
+        if result is None and value not in self.empty_values:
+            raise ValidationError(MSG_NOT_A_BOOLEAN, code="invalid")
+        return result
+
+
+class YesNoFilter(django_filters.BooleanFilter):
+    field_class = YesNoField
 
 
 def visible_staff(request) -> QuerySet[StaffMember]:
@@ -180,7 +209,7 @@ class CompletionFilterSet(BlankMeansAnyFilterSet):
         label="School year",
         empty_label="Any school year",
     )
-    voided = django_filters.BooleanFilter(method="filter_voided", label="Voided")
+    voided = YesNoFilter(method="filter_voided", label="Voided")
 
     class Meta:
         model = Completion

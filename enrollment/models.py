@@ -116,6 +116,8 @@ class Attendance(TimeStampedModel):
 
 
 RATING_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
+# The longest comment the evaluation page and the API take.
+COMMENT_MAX_LENGTH = 4000
 
 
 class Evaluation(TimeStampedModel):

@@ -107,6 +107,7 @@ MSG_APPROVAL_LAPSED = (
     "This request waited more than {days} days for approval and lapsed; the seat was freed."
 )
 MSG_DECLINE_NEEDS_REASON = "Say why the request is declined; the person is told."
+MSG_REASON_NUL = "The reason holds a NUL character, which text cannot; type it again."
 MSG_CANCEL_NEEDS_REASON = "Say why it is cancelled; the participants are told."
 MSG_NOT_ON_ROSTER = "{name} is not on this session's roster."
 MSG_MEETING_CANCELLED = "This meeting is cancelled; there is no attendance to take."

@@ -626,7 +626,12 @@ def enrollment_decline(
         )
     reason = (reason or "").strip()
     if not reason:
-        raise Refusal(r.REASON_REQUIRED, r.MSG_DECLINE_NEEDS_REASON, 400)
+        raise Refusal(
+            r.REASON_REQUIRED, r.MSG_DECLINE_NEEDS_REASON, 400, details={"field": "reason"}
+        )
+    if "\x00" in reason:
+        # The page posts the reason as typed; PostgreSQL refuses to store NUL in text.
+        raise Refusal(r.INVALID_VALUE, r.MSG_REASON_NUL, 400, details={"field": "reason"})
     current, session = _lock_enrollment(enrollment)
     if current.status != EnrollmentStatus.PENDING_APPROVAL:
         raise Refusal(

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from learning import access
 from learning.api.exceptions import refusal_body, refusal_responses
+from learning.api.serializers import InputSerializer
 
 from . import selectors, services
 from .choices import ImportKind
@@ -36,7 +37,7 @@ CHANGE_KEYS = {
 }
 
 
-class ImportUploadSerializer(serializers.Serializer):
+class ImportUploadSerializer(InputSerializer):
     file = serializers.FileField(
         allow_empty_file=True, help_text="CSV, XLSX, XLS or ODS (the first sheet)."
     )
@@ -64,7 +65,7 @@ class ImportUploadSerializer(serializers.Serializer):
             raise serializers.ValidationError(error.messages) from None
 
 
-class ImportCommitSerializer(serializers.Serializer):
+class ImportCommitSerializer(InputSerializer):
     confirm_large_deactivation = serializers.BooleanField(
         default=False,
         help_text="Needed when a sync would deactivate more than the cap (10%) of active staff.",

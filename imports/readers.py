@@ -154,6 +154,10 @@ MSG_MAPPING_TWICE = 'The column mapping gives the field "{field}" to more than o
 MSG_BAD_CSV = "{name} cannot be read as CSV: {error}."
 
 
+# What a character that cannot be kept is read as.
+UNREADABLE = "\ufffd"
+
+
 class UnreadableFile(Exception):
     """The file cannot be imported at all: nothing in it was checked and nothing was written.
 
@@ -484,6 +488,10 @@ def sniff_delimiter(text: str) -> str:
 
 
 def _csv_rows(text: str, *, name: str) -> Iterator[tuple[int, list[str]]]:
+    # A NUL character (UTF-16 files, or past the start the binary check reads) cannot be stored
+    # anywhere, not even in the run's error report: it becomes the replacement character, which
+    # the importers refuse in any cell, naming its row and column.
+    text = text.replace("\x00", UNREADABLE)
     delimiter = sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:

@@ -62,8 +62,15 @@ from learning.choices import PositionCategory, StaffStatus
 from learning.models import Building, Position, StaffMember
 
 from .previews import StoredPreview
-from .readers import Column, Row, RowError, Table, normalize_header
-from .values import ValueProblem, clean_email, clean_text, email_problem, parse_date
+from .readers import UNREADABLE, Column, Row, RowError, Table, normalize_header
+from .values import (
+    ValueProblem,
+    check_readable,
+    clean_email,
+    clean_text,
+    email_problem,
+    parse_date,
+)
 
 CHANGE_SET_VERSION = 2
 PROGRESS_EVERY = 1000
@@ -309,7 +316,7 @@ class _Places:
 
     def resolve(self, value: str, *, create_missing: bool) -> str:
         """The code of the building or position a cell names."""
-        text = value.strip()
+        text = check_readable(value.strip())
         lowered = text.lower()
         if lowered in self.by_code:
             return self.by_code[lowered][1]
@@ -421,10 +428,13 @@ def _rows_where(selectors: Iterable[object]) -> Iterator[int]:
 
 
 def _unclean(column: Sequence[str], *, limit: int | None = None) -> Iterator[int]:
-    """The rows (indexes) whose cell has spaces around it or is longer than `limit`: cells
-    kept as found, which need the row-by-row check to say what is wrong with them."""
+    """The rows (indexes) whose cell has spaces around it, is longer than `limit` or holds a
+    character the reader could not keep: cells kept as found, which need the row-by-row check
+    to say what is wrong with them."""
     if any(map(str.__ne__, column, map(str.strip, column))):
         yield from _rows_where(map(str.__ne__, column, map(str.strip, column)))
+    if any(UNREADABLE in text for text in column):
+        yield from _rows_where(UNREADABLE in text for text in column)
     if limit is not None and max(map(len, column), default=0) > limit:
         yield from _rows_where(map(limit.__lt__, map(len, column)))
 

@@ -13,6 +13,8 @@ import re
 from django.core.validators import EmailValidator
 from django.utils import timezone
 
+from .readers import UNREADABLE
+
 # Day 0 of Excel's (1900) date system; serials from 61 on are exact (Excel counts a February 29,
 # 1900 that never was).
 EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -32,6 +34,10 @@ MSG_DATE = "This is not a date that can be read; write dates as YYYY-MM-DD or MM
 MSG_DATE_RANGE = "This date is not plausible: the year must be between 1900 and 2199."
 MSG_EMAIL = "This is not a valid email address."
 MSG_TOO_LONG = "This is longer than {limit} characters."
+MSG_UNREADABLE = (
+    "This holds a character that cannot be read (shown as \ufffd; often an invisible control "
+    "character); type the cell again."
+)
 
 _email_validator = EmailValidator()
 # Django's own check, taken apart so that a file of 100,000 addresses at one district domain
@@ -119,8 +125,15 @@ def clean_email(value: str, *, max_length: int = 254) -> str:
     return text
 
 
+def check_readable(text: str) -> str:
+    """The text, unless the reader found a character in it that it could not keep."""
+    if UNREADABLE in text:
+        raise ValueProblem(MSG_UNREADABLE)
+    return text
+
+
 def clean_text(value: str, *, max_length: int) -> str:
-    text = value.strip()
+    text = check_readable(value.strip())
     if len(text) > max_length:
         raise ValueProblem(MSG_TOO_LONG.format(limit=max_length))
     return text

@@ -7,6 +7,8 @@ from collections.abc import Callable, Sequence
 from django import forms
 from django.contrib import admin
 from django.contrib.admin import helpers
+from django.contrib.admin import widgets as admin_widgets
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Model, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
@@ -14,7 +16,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from catalog import services as catalog_services
+from catalog.filters import beyond_id_range
 
+from .forms import IdMultipleChoiceField
 from .models import (
     Building,
     Goal,
@@ -39,6 +43,64 @@ admin.site.index_title = "Professional Learning administration"
 
 # Every admin shows these and none lets them be edited.
 TIMESTAMPS = ("created_at", "updated_at")
+
+
+class _KnownKeysOnly:
+    """Django's autocomplete widgets look the posted values up again when a form is shown with
+    its errors; a value that cannot be a key ("abc", or a number beyond any 64-bit id) made that
+    query fail with a server error. Such a value names nothing, so it is left out of the
+    look-up; the field's own error still says it is not a valid choice."""
+
+    def optgroups(self, name, value, attr=None):
+        remote = self.field.remote_field
+        target = remote.model._meta.get_field(
+            getattr(remote, "field_name", None) or remote.model._meta.pk.name
+        )
+        kept = []
+        for candidate in value:
+            try:
+                key = target.to_python(candidate)
+            except ValidationError:
+                continue
+            if isinstance(key, int) and beyond_id_range(key):
+                continue
+            kept.append(candidate)
+        return super().optgroups(name, kept, attr)
+
+
+class AutocompleteSelect(_KnownKeysOnly, admin_widgets.AutocompleteSelect):
+    pass
+
+
+class AutocompleteSelectMultiple(_KnownKeysOnly, admin_widgets.AutocompleteSelectMultiple):
+    pass
+
+
+class IdsChoiceField(IdMultipleChoiceField):
+    """Several objects by id; an id beyond the database's range is an invalid choice (Django's
+    own field let it reach the database, which failed)."""
+
+    widget = forms.SelectMultiple
+
+
+class KnownKeysAutocompleteMixin:
+    """For admins with autocomplete_fields: a form posted with a value that is not a key shows
+    again with its error instead of failing."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = AutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", IdsChoiceField)
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = AutocompleteSelectMultiple(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class ReasonForm(forms.Form):
@@ -144,7 +206,7 @@ class StaffAssignmentInline(admin.TabularInline):
 
 
 @admin.register(StaffMember)
-class StaffMemberAdmin(admin.ModelAdmin):
+class StaffMemberAdmin(KnownKeysAutocompleteMixin, admin.ModelAdmin):
     inlines = (StaffAssignmentInline,)
     list_display = (
         "employee_id",
@@ -202,7 +264,7 @@ class StaffMemberAdmin(admin.ModelAdmin):
 
 
 @admin.register(StaffGroup)
-class StaffGroupAdmin(admin.ModelAdmin):
+class StaffGroupAdmin(KnownKeysAutocompleteMixin, admin.ModelAdmin):
     list_display = ("name", "slug", "kind", "member_count")
     list_filter = ("kind",)
     search_fields = ("name", "slug")
@@ -288,7 +350,7 @@ class PlanYearAdmin(admin.ModelAdmin):
         return super().get_queryset(request).select_related(*self.list_select_related)
 
 
-class RequirementInline(admin.TabularInline):
+class RequirementInline(KnownKeysAutocompleteMixin, admin.TabularInline):
     model = Requirement
     form = RequirementForm
     fields = ("title", "kind", "course", "strand", "clock_hours", "target_percent", "due_on")
@@ -331,7 +393,7 @@ class GoalAdmin(admin.ModelAdmin):
 
 
 @admin.register(Requirement)
-class RequirementAdmin(admin.ModelAdmin):
+class RequirementAdmin(KnownKeysAutocompleteMixin, admin.ModelAdmin):
     form = RequirementForm
     list_display = ("__str__", "goal", "plan_year", "kind", "target_percent", "due_on")
     list_select_related = ("goal__plan_year__plan", "course", "strand")

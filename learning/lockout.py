@@ -1,13 +1,17 @@
-"""The page a locked-out sign-in gets (django-axes' AXES_LOCKOUT_CALLABLE)."""
+"""django-axes' hooks: the page a locked-out sign-in gets (AXES_LOCKOUT_CALLABLE), and the
+username a failed sign-in is counted under (AXES_USERNAME_CALLABLE)."""
 
 from datetime import timedelta
 
+from axes.conf import settings
 from axes.helpers import get_cool_off
+from axes.models import AccessAttempt
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import ngettext
 
 LOCKOUT_STATUS = 429
+USERNAME_MAX_LENGTH = AccessAttempt._meta.get_field("username").max_length
 
 
 def duration_in_words(duration: timedelta) -> str:
@@ -39,3 +43,18 @@ def lockout_response(
     if cool_off:
         response["Retry-After"] = str(int(cool_off.total_seconds()))
     return response
+
+
+def attempted_username(request: HttpRequest, credentials: dict | None = None) -> str | None:
+    """The username a sign-in tried, as django-axes records it (AXES_USERNAME_CALLABLE): axes'
+    own reading, cut to the length of its column. Nobody's username is that long (Django's are
+    at most 150 characters), but the sign-in form does not check the length, so a longer one
+    reached the database and failed to save (PostgreSQL) instead of counting as a failure."""
+    field = settings.AXES_USERNAME_FORM_FIELD
+    if credentials:
+        username = credentials.get(field)
+    else:
+        username = getattr(request, "data", request.POST).get(field)
+    if isinstance(username, str):
+        return username[:USERNAME_MAX_LENGTH]
+    return username

@@ -182,6 +182,8 @@ AXES_LOCKOUT_CALLABLE = "learning.lockout.lockout_response"
 # TRUSTED_PROXY_COUNT counts the proxies that append, when a load balancer sits before nginx.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "1"))
 AXES_CLIENT_IP_CALLABLE = "learning.client_ip.client_ip_address"
+# The name typed at sign-in, cut to what django-axes can store (a longer one failed to save).
+AXES_USERNAME_CALLABLE = "learning.lockout.attempted_username"
 
 
 # Database: an SQLite file by default; PostgreSQL (or another server) when DATABASE_URL says so.

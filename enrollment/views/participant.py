@@ -24,7 +24,7 @@ from learning.text import moment
 from .. import selectors, services
 from ..choices import EnrollmentStatus
 from ..exporters import TranscriptExporter
-from ..models import Completion, Enrollment, Evaluation
+from ..models import COMMENT_MAX_LENGTH, Completion, Enrollment, Evaluation
 from ..refusals import Refusal
 from .common import safe_next
 
@@ -207,7 +207,7 @@ class EvaluationForm(forms.Form):
     comment = forms.CharField(
         label="Comment (optional)",
         required=False,
-        max_length=4000,
+        max_length=COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="What worked, and what would you change?",
     )

@@ -2,6 +2,7 @@
 is imported, so the API's URLconf imports it before any schema is generated."""
 
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.plumbing import follow_field_source
 
 
@@ -25,3 +26,17 @@ class NaturalKeyFilterExtension(DjangoFilterExtension):
         if to_field_name is not None and path[-1] != to_field_name:
             path.append(to_field_name)
         return follow_field_source(model, path, emit_warnings=False)
+
+
+class RejectUnknownFieldsExtension(OpenApiSerializerExtension):
+    """Request bodies of serializers that refuse unknown fields say so: `additionalProperties:
+    false`, so clients (and generated test cases) know an extra key is a 400."""
+
+    target_class = "learning.api.serializers.RejectUnknownFieldsMixin"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        if direction == "request":
+            schema["additionalProperties"] = False
+        return schema
