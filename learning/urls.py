@@ -26,3 +26,6 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
 ]
+
+# Under /api/, a URL that names nothing answers JSON like the API's other 404s.
+handler404 = "learning.api.exceptions.page_not_found"

@@ -14,6 +14,7 @@ from rest_framework.authtoken.models import Token
 from catalog.choices import CourseFormat, MeetingStatus, SessionStatus
 from catalog.models import Session
 from enrollment.choices import EnrollmentStatus
+from learning.api.pagination import MSG_INVALID_PAGE
 from tests.factories import (
     BuildingFactory,
     CourseFactory,
@@ -402,16 +403,26 @@ def test_registration_state_is_a_documented_choice(api_client):
     }
 
 
-# Pagination: a bad page is a 404, never a server error; page sizes are capped.
+# Pagination: a page past the last is a 404, a page that is not a whole number from 1 a 400 naming
+# `page`, never a server error; page sizes are capped.
 
 
-@pytest.mark.parametrize("page", ["abc", "9999", "0", "-1"])
-def test_a_page_that_does_not_exist_is_a_404(api_client, page):
+def test_a_page_past_the_last_is_a_404(api_client):
+    SessionFactory()
+
+    response = get_list(api_client, "session", page="9999")
+
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "1.5", "²"])
+def test_a_page_that_is_not_a_whole_number_from_1_is_a_400_naming_it(api_client, page):
     SessionFactory()
 
     response = get_list(api_client, "session", page=page)
 
-    assert response.status_code == 404
+    assert response.status_code == 400
+    assert response.json() == {"page": [MSG_INVALID_PAGE]}
 
 
 def test_page_size_is_capped_at_500(api_client):

@@ -85,8 +85,14 @@ def test_enrollment_actions_document_their_bodies_and_refusals(api_client):
         return enroll["responses"][status]["content"]["application/json"]["schema"]["$ref"]
 
     assert ref("201") == "#/components/schemas/Enrollment"
-    for status in ("400", "403", "404", "409"):
+    for status in ("403", "404", "409"):
         assert ref(status) == "#/components/schemas/Refusal"
+    # A 400 is a refusal or DRF's invalid fields.
+    assert ref("400") == "#/components/schemas/BadRequest"
+    assert schema["components"]["schemas"]["BadRequest"]["oneOf"] == [
+        {"$ref": "#/components/schemas/Refusal"},
+        {"$ref": "#/components/schemas/ValidationErrors"},
+    ]
     refusal = schema["components"]["schemas"]["Refusal"]
     assert set(refusal["required"]) == {"code", "message"}
     assigned = schema["paths"]["/api/v1/enrollments/assign/"]["post"]["responses"]["200"]
