@@ -9,6 +9,7 @@ requirement's count date."""
 from __future__ import annotations
 
 import django_filters
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
@@ -25,6 +26,7 @@ from enrollment.refusals import NOT_PERMITTED
 from .. import access, selectors
 from ..exporters import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, ExportFile
 from ..filters import IdChoiceFilter, ProgressFilterSet
+from ..models import StaffMember
 from ..progress import (
     PersonState,
     ProgressReport,
@@ -485,6 +487,11 @@ class ProgressPeopleView(generics.ListAPIView):
         page = self.paginate_queryset(rows)
         data = [_person(report, item, entry) for item, entry in page]
         return self.get_paginated_response(ProgressPersonSerializer(data, many=True).data)
+
+    def get_queryset(self) -> QuerySet[StaffMember]:
+        # The rows come from the report, not from a queryset; the browsable API still asks for
+        # one to build its filter form (there is none here).
+        return StaffMember.objects.none()
 
 
 class AnyAcceptNegotiation(BaseContentNegotiation):
