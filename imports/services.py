@@ -29,6 +29,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
+from psycopg.adapt import PyFormat
 
 from audit import services as audit
 from audit.choices import AuditAction, AuditSource
@@ -354,6 +355,15 @@ def _deactivate_staff(entries: list[dict], *, now: dt.datetime) -> None:
     _update_rows(StaffMember, ("status", "separated_on"), rows, now=now)
 
 
+def _copy_text(cursor, value) -> str | None:
+    """A value as psycopg writes it in COPY's text format, given as text: the server reads it
+    by the column's type, as it would have read psycopg's own dump."""
+    if value is None:
+        return None
+    dumper = cursor.adapters.get_dumper(type(value), PyFormat.TEXT)(type(value), cursor)
+    return bytes(dumper.dump(value)).decode()
+
+
 def _insert_rows(model, field_names: Sequence[str], rows: list[tuple], *, now: dt.datetime) -> None:
     """Insert rows holding the values of `field_names` in their database form (dates as ISO
     strings), every other column getting its default (created_at and updated_at: `now`). COPY
@@ -382,9 +392,12 @@ def _insert_rows(model, field_names: Sequence[str], rows: list[tuple], *, now: d
     columns = ", ".join(ops.quote_name(field.column) for field in (*given, *others))
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # The defaults every row repeats, spelled once as COPY's text reads them: dumping a
+            # datetime and the booleans on each of 100,000 rows was half of writing them.
+            spelled = tuple(_copy_text(cursor.cursor, value) for value in defaults)
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows:
-                    copy.write_row((*row, *defaults))
+                    copy.write_row((*row, *spelled))
         else:
             placeholders = ", ".join(["%s"] * (len(given) + len(others)))
             cursor.executemany(
