@@ -243,7 +243,7 @@ def figures(context: core.Context) -> Iterator[core.Figure]:
     token, meeting_count, added = person_with_meetings(PERSONAL_MEETINGS, at=now)
     url = reverse("calendars:feed", args=[token.key])
     events = plain_events(
-        feeds._personal_events(selectors.personal_feed_meetings(token.staff, at=now))
+        feeds._personal_events(selectors.personal_feed_calendar_meetings(token.staff_id, at=now))
     )
     name = feeds.PERSONAL_NAME.format(district=settings.DISTRICT_NAME)
     vtimezone = _vtimezone(events)

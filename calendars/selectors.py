@@ -31,12 +31,18 @@ from catalog import ical
 from catalog.choices import MeetingStatus, SessionStatus
 from catalog.filters import SessionFilterSet, without_blank_values
 from catalog.models import Meeting, Session
-from catalog.selectors import calendar_meetings, shape_meetings_for_calendars
+from catalog.selectors import (
+    CALENDAR_COLUMNS,
+    calendar_meetings,
+    calendar_meetings_from_rows,
+    shape_meetings_for_calendars,
+)
 from enrollment.choices import LIVE_STATUSES, EnrollmentStatus
 from enrollment.models import Enrollment
 from enrollment.selectors import with_waitlist_position
 from learning import changes
 from learning.choices import StaffStatus
+from learning.compiled import CompiledQuery
 from learning.models import StaffGroup, StaffMember
 
 from .models import FeedToken
@@ -84,50 +90,30 @@ class FeedPoll:
     generation: str
 
 
-# A marker standing for the key's digest while the poll's query is compiled.
+# Values no token digest, person or moment has, standing for them while the queries a calendar
+# app makes many times an hour are compiled once (learning.compiled).
 _DIGEST_MARK = "feed-poll-digest"
-# Per database alias and vendor: (query, SQL, parameters, the digest's place, selected columns).
-_poll_statements: dict[tuple[str, str], tuple] = {}
+_PERSON_MARK = -7_300_912_345
+_MOMENT_MARK = dt.datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=dt.UTC)
 
-
-def _poll_statement(alias: str, vendor: str) -> tuple:
-    """The poll's query compiled once per database: every subscriber's calendar app asks many
-    times an hour, and compiling the ORM query each time cost more than running it."""
-    statement = _poll_statements.get((alias, vendor))
-    if statement is None:
-        query = (
-            FeedToken.objects.using(alias)
-            .exclude(staff__status=StaffStatus.SEPARATED)
-            .filter(key_digest=_DIGEST_MARK)
-            .annotate(generation=changes.generation_subquery())
-            # The digest is unique: no ordering to compute.
-            .order_by()
-            .values_list("pk", "key", "last_fetched_at", "last_client", "staff_id", "generation")[
-                :1
-            ]
-        ).query
-        compiler = query.get_compiler(using=alias)
-        sql, params = compiler.as_sql()
-        columns = [column for column, _sql, _alias in compiler.select]
-        statement = (query, sql, list(params), list(params).index(_DIGEST_MARK), columns)
-        _poll_statements[(alias, vendor)] = statement
-    return statement
+_feed_poll = CompiledQuery(
+    lambda digest: (
+        FeedToken.objects.exclude(staff__status=StaffStatus.SEPARATED)
+        .filter(key_digest=digest)
+        .annotate(generation=changes.generation_subquery())
+        # The digest is unique: no ordering to compute.
+        .order_by()
+        .values_list("pk", "key", "last_fetched_at", "last_client", "staff_id", "generation")[:1]
+    ),
+    digest=_DIGEST_MARK,
+)
 
 
 def feed_poll(key_digest: str) -> FeedPoll | None:
     """The token whose key has this digest (calendars.models.feed_key_digest), unless its
-    person has left, with its person and the data's generation: one query."""
-    alias = FeedToken.objects.db
-    connection = connections[alias]
-    query, sql, params, digest_at, columns = _poll_statement(alias, connection.vendor)
-    params = [*params[:digest_at], key_digest, *params[digest_at + 1 :]]
-    changes.note_read(connection)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    # The database's values made Python's as the ORM makes them (an aware datetime on SQLite).
-    compiler = query.get_compiler(connection=connection)
-    rows = list(compiler.apply_converters(rows, compiler.get_converters(columns)))
+    person has left, with its person and the data's generation: one query, compiled once."""
+    changes.note_read(connections[FeedToken.objects.db])
+    rows = _feed_poll.rows(digest=key_digest)
     return FeedPoll(*rows[0]) if rows else None
 
 
@@ -163,6 +149,25 @@ def personal_feed_meetings(staff: StaffMember | int, *, at: dt.datetime) -> Quer
         ),
     )
     return shape_meetings_for_calendars(_in_feeds(meetings, at=at)).order_by("starts_at", "uid")
+
+
+PERSONAL_ANNOTATIONS = ("enrollment_status", "enrollment_updated_at", "waitlist_position")
+
+_personal_feed_rows = CompiledQuery(
+    lambda staff, at: personal_feed_meetings(staff, at=at).values_list(
+        *CALENDAR_COLUMNS, *PERSONAL_ANNOTATIONS
+    ),
+    staff=_PERSON_MARK,
+    at=_MOMENT_MARK,
+)
+
+
+def personal_feed_calendar_meetings(staff_id: int, *, at: dt.datetime) -> list:
+    """personal_feed_meetings loaded for building events (as feed_meetings_shown, with the
+    PERSONAL_ANNOTATIONS in each one's `extra`), its query compiled once."""
+    return calendar_meetings_from_rows(
+        _personal_feed_rows.rows(staff=staff_id, at=at), annotations=PERSONAL_ANNOTATIONS
+    )
 
 
 # The public catalog feed

@@ -98,6 +98,8 @@ _SESSION_COLUMNS = (
     "session__course__strand__updated_at",
     "session__building__updated_at",
 )
+# What calendar_meetings reads of each meeting, in order.
+CALENDAR_COLUMNS = (*_MEETING_COLUMNS, *_SESSION_COLUMNS)
 
 
 def calendar_meetings(
@@ -108,12 +110,17 @@ def calendar_meetings(
     queries whatever their number (the meetings with their session, course, strand and
     building, then the sessions' facilitators), one without meetings. `annotations` names
     annotations of `meetings` to carry in each CalendarMeeting.extra."""
-    rows = meetings.prefetch_related(None).values_list(
-        *_MEETING_COLUMNS, *_SESSION_COLUMNS, *annotations
-    )
+    rows = meetings.prefetch_related(None).values_list(*CALENDAR_COLUMNS, *annotations)
+    return calendar_meetings_from_rows(list(rows), annotations=annotations)
+
+
+def calendar_meetings_from_rows(
+    rows: list[tuple], *, annotations: Sequence[str] = ()
+) -> list[ical.CalendarMeeting]:
+    """calendar_meetings for rows already read: a meetings query's values_list of
+    CALENDAR_COLUMNS and then the `annotations`."""
     width = len(_MEETING_COLUMNS)
     session_end = width + len(_SESSION_COLUMNS)
-    rows = list(rows)
     session_rows = {row[width]: row[width:session_end] for row in rows}
     facilitators = _facilitators_of(session_rows)
     sessions = {

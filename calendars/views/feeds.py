@@ -201,12 +201,10 @@ def place_sequence(status: str | None, waitlist_position: int | None) -> int:
     return PLACE_SEQUENCE_CONFIRMED
 
 
-def _personal_events(meetings: QuerySet[Meeting]) -> list[ical.EventData]:
+def _personal_events(shown: list[ical.CalendarMeeting]) -> list[ical.EventData]:
+    """The events of a person's meetings (selectors.personal_feed_calendar_meetings)."""
     builder = ical.EventBuilder(include_link=True)
     events = []
-    shown = selectors.feed_meetings_shown(
-        meetings, "enrollment_status", "enrollment_updated_at", "waitlist_position"
-    )
     for meeting in shown:
         status = meeting.extra["enrollment_status"]
         position = meeting.extra["waitlist_position"]
@@ -254,7 +252,7 @@ def _rendered_key(staff_id: int, generation: str) -> str:
 
 
 def _render_personal(staff_id: int, *, now: dt.datetime) -> RenderedFeed:
-    events = _personal_events(selectors.personal_feed_meetings(staff_id, at=now))
+    events = _personal_events(selectors.personal_feed_calendar_meetings(staff_id, at=now))
     body = ical.calendar_bytes(name=PERSONAL_NAME.format(district=_district()), events=events)
     ending = [event.ends_at for event in events if event.status == ical.CANCELLED]
     etag = hashlib.sha256(body).hexdigest()[:32]

@@ -330,6 +330,14 @@ def test_a_cancelled_meeting_shows_cancelled_until_it_ends_then_drops(
     assert cancelled.uid in {
         m.uid for m in selectors.personal_feed_meetings(teacher, at=just_before)
     }
+    # The feed's own compiled query takes the person and the moment as the ORM query does.
+    for moment in (after_end, just_before):
+        compiled = selectors.personal_feed_calendar_meetings(teacher.pk, at=moment)
+        built = selectors.feed_meetings_shown(
+            selectors.personal_feed_meetings(teacher, at=moment), *selectors.PERSONAL_ANNOTATIONS
+        )
+        assert compiled == built
+        assert selectors.personal_feed_calendar_meetings(district_pd.pk, at=moment) == []
 
 
 def test_a_cancelled_session_stays_in_its_participants_feeds_as_cancelled(

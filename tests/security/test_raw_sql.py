@@ -22,11 +22,11 @@ ALLOWED = {
         "sql",
     ): "the SQL and params Django compiled from a values_list queryset (sql_with_params)",
     (
-        "calendars/selectors.py",
-        "feed_poll",
-        "sql",
-    ): "the SQL Django compiled from a values_list queryset (as_sql), kept; the key's digest "
-    "and every other value are passed as parameters",
+        "learning/compiled.py",
+        "rows",
+        "compiled.sql",
+    ): "the SQL Django compiled (as_sql) from a queryset the code builds with marker values, "
+    "kept; every value, the markers' replacements included, is passed as a parameter",
     (
         "audit/services.py",
         "record_inserted",
