@@ -55,10 +55,12 @@ class AuditEntry(models.Model):
     action = models.CharField(max_length=10, choices=AuditAction.choices)
     model = models.CharField(max_length=100, help_text='e.g. "enrollment.completion".')
     object_id = models.BigIntegerField()
+    # Indexed by audit_staff_at_idx, which begins with it.
     staff = models.ForeignKey(
         "learning.StaffMember",
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,
         null=True,
         blank=True,
         related_name="+",

@@ -76,16 +76,24 @@ class StaffMember(TimeStampedModel):
     last_name = models.CharField(max_length=100)
     preferred_name = models.CharField(max_length=100, blank=True)
     email = models.EmailField(max_length=254)
+    # No index of their own: staff_building_status_idx and staff_position_status_idx begin with
+    # them, and each index is written for every person a roster import adds.
     building = models.ForeignKey(
         Building,
         on_delete=models.PROTECT,
         related_name="staff",
         null=True,
         blank=True,
+        db_index=False,
         help_text="Primary building.",
     )
     position = models.ForeignKey(
-        Position, on_delete=models.PROTECT, related_name="staff", null=True, blank=True
+        Position,
+        on_delete=models.PROTECT,
+        related_name="staff",
+        null=True,
+        blank=True,
+        db_index=False,
     )
     status = models.CharField(
         max_length=20, choices=StaffStatus.choices, default=StaffStatus.ACTIVE
