@@ -5,16 +5,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0001_initial'),
-        ('learning', '0008_drop_indexes_covered_by_composites'),
+        ("audit", "0001_initial"),
+        ("learning", "0008_drop_indexes_covered_by_composites"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditentry',
-            name='staff',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, help_text='The person the changed row is about, if any.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='learning.staffmember'),
+            model_name="auditentry",
+            name="staff",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                db_index=False,
+                help_text="The person the changed row is about, if any.",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="learning.staffmember",
+            ),
         ),
     ]

@@ -5,20 +5,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('learning', '0007_data_change'),
+        ("learning", "0007_data_change"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='staffmember',
-            name='building',
-            field=models.ForeignKey(blank=True, db_index=False, help_text='Primary building.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='staff', to='learning.building'),
+            model_name="staffmember",
+            name="building",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                help_text="Primary building.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="staff",
+                to="learning.building",
+            ),
         ),
         migrations.AlterField(
-            model_name='staffmember',
-            name='position',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='staff', to='learning.position'),
+            model_name="staffmember",
+            name="position",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="staff",
+                to="learning.position",
+            ),
         ),
     ]
