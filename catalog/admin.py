@@ -24,7 +24,13 @@ from enrollment import refusals
 from enrollment import services as enrollment_services
 from enrollment.refusals import Refusal
 from enrollment.selectors import sessions_with_seats
-from learning.admin import TIMESTAMPS, KnownKeysAutocompleteMixin, confirm_with_reason
+from learning.admin import (
+    TIMESTAMPS,
+    KnownKeysAutocompleteMixin,
+    NamedInputsMixin,
+    TabularInline,
+    confirm_with_reason,
+)
 
 from . import services
 from .choices import SessionStatus
@@ -134,7 +140,7 @@ class CourseAdmin(KnownKeysAutocompleteMixin, admin.ModelAdmin):
             services.course_note_changes(course=obj, changed_fields=form.changed_data)
 
 
-class MeetingInline(admin.TabularInline):
+class MeetingInline(TabularInline):
     model = Meeting
     fields = ("starts_at", "ends_at", "room", "status", "sequence", "uid")
     # A meeting is cancelled with the meetings' "Cancel selected meetings" action, which tells
@@ -161,7 +167,7 @@ class SessionAdminForm(forms.ModelForm):
 
 
 @admin.register(Session)
-class SessionAdmin(KnownKeysAutocompleteMixin, admin.ModelAdmin):
+class SessionAdmin(NamedInputsMixin, KnownKeysAutocompleteMixin, admin.ModelAdmin):
     form = SessionAdminForm
     # Links typed without a scheme are meeting URLs: https, as Django 6 will assume.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -317,7 +323,7 @@ class SessionAdmin(KnownKeysAutocompleteMixin, admin.ModelAdmin):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(KnownKeysAutocompleteMixin, admin.ModelAdmin):
+class MeetingAdmin(NamedInputsMixin, KnownKeysAutocompleteMixin, admin.ModelAdmin):
     list_display = ("__str__", "starts_at", "ends_at", "status", "sequence")
     list_select_related = ("session__course",)
     list_filter = ("status", "session__building")

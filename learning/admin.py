@@ -8,8 +8,12 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.admin import widgets as admin_widgets
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Model, QuerySet
+from django.forms.models import BaseInlineFormSet
+from django.forms.utils import pretty_name
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -103,6 +107,48 @@ class KnownKeysAutocompleteMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
+def name_inputs(fields: dict[str, forms.Field], *, every_input: bool) -> None:
+    """Names the inputs of `fields` that have no <label> by their field's label: the date and
+    the time input of a date and time (the field's label points at neither), and with
+    `every_input` all of them, for a tabular inline's rows, whose column headings are no
+    labels."""
+    for name, field in fields.items():
+        widget = field.widget
+        if isinstance(widget, admin_widgets.RelatedFieldWidgetWrapper):
+            widget = widget.widget
+        if widget.is_hidden:
+            continue
+        label = field.label or pretty_name(name)
+        if isinstance(widget, forms.SplitDateTimeWidget):
+            date, time = widget.widgets
+            date.attrs["aria-label"] = f"{label}, date"
+            time.attrs["aria-label"] = f"{label}, time"
+        elif every_input:
+            widget.attrs["aria-label"] = label
+
+
+class NamedInputsMixin:
+    """For admins whose forms have dates and times: their date and time inputs are named."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None:
+            name_inputs({db_field.name: formfield}, every_input=False)
+        return formfield
+
+
+class NamedInputsFormSet(BaseInlineFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        name_inputs(form.fields, every_input=True)
+
+
+class TabularInline(admin.TabularInline):
+    """A tabular inline whose inputs, the delete checkbox included, are named by their column."""
+
+    formset = NamedInputsFormSet
+
+
 class ReasonForm(forms.Form):
     # Never required here: the service decides whether it needs a reason, with its own message.
     reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
@@ -157,6 +203,15 @@ class PlanYearListFilter(admin.RelatedFieldListFilter):
     def field_choices(self, field, request, model_admin):
         years = PlanYear.objects.select_related("plan").order_by("-plan__starts_on", "starts_on")
         return [(year.pk, str(year)) for year in years]
+
+
+# Django's own admin of logins, whose last login and date joined are dates and times.
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class LoginAdmin(NamedInputsMixin, UserAdmin):
+    pass
 
 
 @admin.register(Building)
@@ -305,7 +360,7 @@ class RequirementForm(PlanRulesForm):
     plan_rules = staticmethod(requirement_due_errors)
 
 
-class PlanYearInline(admin.TabularInline):
+class PlanYearInline(TabularInline):
     model = PlanYear
     form = PlanYearForm
     fields = ("name", "starts_on", "ends_on")
@@ -327,7 +382,7 @@ class PlanAdmin(admin.ModelAdmin):
     inlines = (PlanYearInline,)
 
 
-class GoalInline(admin.TabularInline):
+class GoalInline(TabularInline):
     model = Goal
     fields = ("order", "title", "description")
     extra = 0
@@ -350,7 +405,7 @@ class PlanYearAdmin(admin.ModelAdmin):
         return super().get_queryset(request).select_related(*self.list_select_related)
 
 
-class RequirementInline(KnownKeysAutocompleteMixin, admin.TabularInline):
+class RequirementInline(KnownKeysAutocompleteMixin, TabularInline):
     model = Requirement
     form = RequirementForm
     fields = ("title", "kind", "course", "strand", "clock_hours", "target_percent", "due_on")

@@ -1,7 +1,7 @@
 """WCAG 2.1 AA in Chromium: axe-core runs on every page of the site as each role that can see it,
-error states included, and allows no serious or critical violation; a teacher enrolls and a
-facilitator takes attendance with the keyboard alone, with the focus visible all the way.
-Django's own admin (/admin/) is not the site's pages and is left out.
+error states included, and on the Django admin (/admin/) as each role that signs in there, and
+allows no serious or critical violation; a teacher enrolls and a facilitator takes attendance with
+the keyboard alone, with the focus visible all the way.
 
 axe-core comes from the npm registry: tests/browser/axe/ pins it (package.json and its lockfile)
 and the `axe_source` fixture runs `npm ci` there when it is not installed. The pages forbid inline
@@ -17,27 +17,34 @@ import re
 import shutil
 import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import get_permission_codename
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
+from audit.models import AuditEntry
 from catalog.choices import SessionStatus
-from catalog.models import Meeting, Session
+from catalog.models import Course, Meeting, Session
 from enrollment.choices import EnrollmentSource, EnrollmentStatus
 from enrollment.models import Attendance, Completion, Enrollment
+from imports.models import ImportRun
 from learning.models import Goal, Plan, PlanYear, Requirement, StaffMember
 from tests.browser.conftest import in_ci
 from tests.factories import (
     PASSWORD,
     CourseFactory,
     EnrollmentFactory,
+    ImportRunFactory,
     MeetingFactory,
     SessionFactory,
     StaffMemberFactory,
@@ -132,6 +139,8 @@ class Step:
     statuses: tuple[int, ...] = (200,)
     # An error state: the page must show its error summary.
     shows_errors: bool = False
+    # Where the page summarises its errors (the admin's own pages use .errornote).
+    error_summary: str = ".error-summary"
 
 
 def visit(path: str, status: int = 200, ready: str = "") -> Step:
@@ -433,6 +442,183 @@ def pages_by_role(tmp_path: Path) -> dict[str, list[Step]]:
     }
 
 
+# -- the admin ------------------------------------------------------------------------------------
+
+ADMIN_ERRORS = ".errornote"
+# The roles that sign in to the admin: the superuser, and District PD and HR, whose logins are
+# staff with their groups' permissions there (learning/migrations/0003_role_group_permissions.py).
+ADMIN_ROLES = [ANONYMOUS, "districtpd", "hr", "admin"]
+
+
+def admin_url(model: type, view: str, *args) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def admin_posted_empty(path: str, form: str) -> Step:
+    """An admin form saved as it opens (the browser's own checks off): its error state."""
+
+    def no_browser_checks(page: Page) -> None:
+        page.locator(form).evaluate("form => { form.noValidate = true; }")
+
+    step = submit(path, form, fill=no_browser_checks, statuses=(200,))
+    return replace(step, error_summary=ADMIN_ERRORS)
+
+
+def admin_action(changelist: str, action: str) -> Step:
+    """The confirmation page of a changelist action, run on the first row."""
+
+    def open_page(page: Page) -> int:
+        page.goto(changelist)
+        page.locator("#result_list input.action-select").first.check()
+        page.locator("#changelist-form select[name=action]").select_option(action)
+        with page.expect_navigation() as navigation:
+            page.locator("#changelist-form button[name=index]").click()
+        return navigation.value.status
+
+    return Step(f"{changelist} (action {action}: its confirmation)", open_page)
+
+
+def admin_action_refused(changelist: str, action: str) -> Step:
+    """The action's confirmation posted without its reason: the reason's error."""
+    opened = admin_action(changelist, action).open
+
+    def open_page(page: Page) -> int:
+        opened(page)
+        with page.expect_navigation() as navigation:
+            page.locator("#content form [type=submit]").first.click()
+        return navigation.value.status
+
+    return Step(
+        f"{changelist} (action {action}: no reason given)",
+        open_page,
+        shows_errors=True,
+        error_summary=".errorlist",
+    )
+
+
+def autocomplete_opened(path: str, field: str) -> Step:
+    """A form with the list of an autocomplete field (select2) open and its choices loaded."""
+
+    def open_page(page: Page) -> int:
+        response = page.goto(path)
+        page.locator(f"#id_{field} + .select2 .select2-selection").click()
+        # The choices, once loaded (a message has no aria-selected).
+        page.locator(".select2-results__option[aria-selected]").first.wait_for(timeout=20_000)
+        return response.status
+
+    return Step(f"{path} ({field}'s autocomplete open)", open_page)
+
+
+def admin_sign_in_refused() -> Step:
+    def fill(page: Page) -> None:
+        page.locator("#id_username").fill("nobody-in-the-admin")
+        page.locator("#id_password").fill("not-the-password")
+
+    step = submit("/admin/login/", "#login-form", fill=fill, statuses=(200,))
+    return replace(step, error_summary=ADMIN_ERRORS)
+
+
+def admin_changelists(username: str) -> list[Step]:
+    """The changelist of every model registered in the admin that the login may view."""
+    user = User.objects.get(username=username)
+    steps = []
+    for model in sorted(admin.site._registry, key=lambda model: model._meta.label):
+        opts = model._meta
+        if any(
+            user.has_perm(f"{opts.app_label}.{get_permission_codename(action, opts)}")
+            for action in ("view", "change")
+        ):
+            steps.append(visit(admin_url(model, "changelist")))
+    return steps
+
+
+def admin_pages_by_role() -> dict[str, list[Step]]:
+    """The admin's pages: its index, every changelist each role may view, the add and change
+    forms of the models the district keeps there (inlines included), their error states, a
+    search with a filter, an action's confirmation, a deletion's confirmation, and sign-in."""
+    teacher = StaffMember.objects.get(user__username="teacher")
+    session = (
+        Session.objects.filter(status=SessionStatus.PUBLISHED, meetings__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    meeting = Meeting.objects.filter(session=session).order_by("pk")[0]
+    plan = Plan.objects.order_by("pk")[0]
+    year = PlanYear.objects.filter(plan=plan).order_by("pk")[0]
+    goal = Goal.objects.filter(plan_year=year, requirements__isnull=False).order_by("pk")[0]
+    requirement = Requirement.objects.filter(goal=goal).order_by("pk")[0]
+    completion = Completion.objects.filter(staff=teacher).order_by("pk")[0]
+    run = ImportRunFactory(created_by=User.objects.get(username="hr"))
+    # The change of a record the history shows (the demo is written in bulk, which records none).
+    teacher.preferred_name = "Mae"
+    teacher.save(update_fields=["preferred_name"])
+    entry = AuditEntry.objects.filter(staff=teacher).order_by("-pk")[0]
+
+    def forms(model: type, obj, *, add: bool = True) -> list[Step]:
+        return [
+            *([visit(admin_url(model, "add"))] if add else []),
+            visit(admin_url(model, "change", obj.pk)),
+        ]
+
+    sessions = admin_url(Session, "changelist")
+    staff = admin_url(StaffMember, "changelist")
+    searched_sessions = (
+        f"{sessions}?q={session.course.code}&status__exact={SessionStatus.PUBLISHED}"
+    )
+    searched_staff = f"{staff}?q={teacher.last_name}&building__id__exact={teacher.building_id}"
+    return {
+        ANONYMOUS: [visit("/admin/login/"), admin_sign_in_refused()],
+        "districtpd": [
+            visit("/admin/"),
+            *admin_changelists("districtpd"),
+            visit(searched_sessions),
+            *forms(Session, session),
+            admin_posted_empty(admin_url(Session, "add"), "#session_form"),
+            *forms(PlanYear, year),
+            visit(admin_url(Requirement, "change", requirement.pk)),
+            visit(admin_url(StaffMember, "change", teacher.pk)),
+            visit(admin_url(Completion, "change", completion.pk)),
+        ],
+        "hr": [
+            visit("/admin/"),
+            *admin_changelists("hr"),
+            visit(searched_staff),
+            *forms(StaffMember, teacher),
+            admin_posted_empty(admin_url(StaffMember, "add"), "#staffmember_form"),
+            visit(admin_url(ImportRun, "change", run.pk)),
+        ],
+        "admin": [
+            visit("/admin/"),
+            *admin_changelists("admin"),
+            visit(searched_sessions),
+            visit(searched_staff),
+            *forms(Session, session),
+            autocomplete_opened(admin_url(Session, "add"), "course"),
+            autocomplete_opened(admin_url(Session, "add"), "facilitators"),
+            admin_posted_empty(admin_url(Session, "add"), "#session_form"),
+            visit(admin_url(Session, "history", session.pk)),
+            admin_action(sessions, "cancel_selected"),
+            admin_action_refused(sessions, "cancel_selected"),
+            *forms(Meeting, meeting),
+            *forms(StaffMember, teacher),
+            *forms(Course, session.course),
+            *forms(Plan, plan),
+            *forms(PlanYear, year),
+            *forms(Goal, goal),
+            *forms(Requirement, requirement),
+            admin_posted_empty(admin_url(Requirement, "add"), "#requirement_form"),
+            *forms(Completion, completion),
+            admin_posted_empty(admin_url(Completion, "add"), "#completion_form"),
+            visit(admin_url(ImportRun, "change", run.pk)),
+            visit(admin_url(AuditEntry, "change", entry.pk)),
+            visit(admin_url(Goal, "delete", goal.pk)),
+            # Logins: where a person is given a role (an auth group).
+            *forms(User, teacher.user),
+            visit(reverse("admin:password_change")),
+        ],
+    }
+
+
 def sign_in(page: Page, username: str, password: str) -> None:
     page.goto("/accounts/login/")
     page.get_by_label("Username").fill(username)
@@ -448,6 +634,12 @@ def test_every_page_as_every_role_has_no_serious_wcag_violation(
     call_command("seed_demo", allow_without_debug=True, verbosity=0)
     pages = pages_by_role(tmp_path)
     assert set(pages) == set(ROLES)
+    admin_pages = admin_pages_by_role()
+    assert set(admin_pages) == set(ADMIN_ROLES)
+    # The superuser opens the changelist of every model registered, including any added later.
+    assert len(admin_changelists("admin")) == len(admin.site._registry)
+    for role, steps in admin_pages.items():
+        pages[role] = pages[role] + steps
 
     checked: list[tuple[str, str]] = []
     wrong_state: list[str] = []
@@ -459,11 +651,12 @@ def test_every_page_as_every_role_has_no_serious_wcag_violation(
             sign_in(page, role, DEMO_PASSWORD)
         for step in pages[role]:
             status = step.open(page)
-            if role != ANONYMOUS and urlsplit(page.url).path == "/accounts/login/":
+            signed_out = urlsplit(page.url).path in ("/accounts/login/", "/admin/login/")
+            if role != ANONYMOUS and signed_out:
                 wrong_state.append(f"{role} {step.name}: sent to the sign-in page")
             elif status not in step.statuses:
                 wrong_state.append(f"{role} {step.name}: HTTP {status}, expected {step.statuses}")
-            elif step.shows_errors and not page.locator(".error-summary").first.is_visible():
+            elif step.shows_errors and not page.locator(step.error_summary).first.is_visible():
                 wrong_state.append(f"{role} {step.name}: no error summary on the page")
             checked.append((role, step.name))
             for violation in axe_violations(page, axe_source):
