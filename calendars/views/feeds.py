@@ -114,12 +114,10 @@ def _respond(
     now: dt.datetime,
     use_cache: bool = True,
     headers: dict[str, str] | None = None,
-    body: bytes | None = None,
 ) -> HttpResponse:
     """The feed, or 304 when the client's copy is current (If-None-Match, If-Modified-Since).
-    The bytes are `body` when the caller has just built them, else come from the cache when this
-    version was built before (unless `use_cache` is false); a cache outage only means building
-    them."""
+    The bytes come from the cache when this version was built before (unless `use_cache` is
+    false); a cache outage only means building them."""
     etag = quote_etag(version.etag)
     moments = []
     if version.last_modified is not None:
@@ -130,8 +128,7 @@ def _respond(
     response = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if response is None:
         key = f"calendars:feed:{version.etag}"
-        if body is None and use_cache:
-            body = _cached(lambda: cache.get(key))
+        body = _cached(lambda: cache.get(key)) if use_cache else None
         if not isinstance(body, bytes):
             body = build()
             if use_cache:
