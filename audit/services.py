@@ -13,6 +13,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from json.encoder import encode_basestring
 
 from django.db import models
 
@@ -230,93 +231,6 @@ def record_created(objects: Sequence[models.Model]) -> None:
     )
 
 
-# Per database: a JSON array of (NULL, value), an object of such pairs without the null ones,
-# JSON text read as JSON, and a stored boolean as JSON.
-_JSON_SQL = {
-    "postgresql": {
-        "array": "jsonb_build_array(NULL, {})",
-        "object": "jsonb_strip_nulls(jsonb_build_object({}))",
-        "json": "{}",
-        "boolean": "{}",
-    },
-    # SQLite keeps a value's JSON-ness only as a JSON function's direct result (so CASE needs
-    # json() around it), and json_patch onto {} drops the members that are null (RFC 7396).
-    "sqlite": {
-        "array": "json_array(NULL, {})",
-        "object": "json_patch('{{}}', json_object({}))",
-        "json": "json({})",
-        "boolean": "json(CASE WHEN {} THEN 'true' ELSE 'false' END)",
-    },
-}
-# Kinds of field whose stored form is already the history's JSON value (json_value).
-_STORED_AS_HISTORY = (
-    models.CharField,
-    models.TextField,
-    models.IntegerField,
-    models.BooleanField,
-    models.DateField,
-    models.ForeignKey,
-)
-
-
-def _history_value_sql(field: models.Field, column: str, sql: dict) -> str:
-    if isinstance(field, models.DateTimeField) or not isinstance(field, _STORED_AS_HISTORY):
-        raise ValueError(f"{field.name}: its stored form is not its history value.")
-    if isinstance(field, models.CharField | models.TextField):
-        present, value = f"{column} <> ''", column
-    elif isinstance(field, models.BooleanField):
-        present, value = f"{column} IS NOT NULL", sql["boolean"].format(column)
-    else:
-        present, value = f"{column} IS NOT NULL", column
-    return sql["json"].format(f"CASE WHEN {present} THEN {sql['array'].format(value)} END")
-
-
-def record_inserted(model: type[models.Model], *, created_at: dt.datetime) -> None:
-    """Creation entries, as record_created writes them, for the rows of `model` that a bulk
-    writer inserted with `created_at` (every row of one commit carries its time). The database
-    builds them from the rows themselves in one INSERT ... SELECT: no row travels to Python and
-    back, which for 100,000 new people was most of the cost of their history."""
-    from django.db import connection
-
-    spec = spec_for(model)
-    sql = _JSON_SQL[connection.vendor]
-    quote = connection.ops.quote_name
-    pairs = ", ".join(
-        f"'{field.name}', {_history_value_sql(field, f't.{quote(field.column)}', sql)}"
-        for field in spec.fields
-    )
-    key = f"t.{quote(model._meta.pk.column)}"
-    if spec.staff == "pk":
-        staff = key
-    elif not spec.staff:
-        staff = "NULL"
-    elif "__" not in spec.staff:
-        staff = f"t.{quote(model._meta.get_field(spec.staff).column)}"
-    else:
-        raise ValueError(f"{spec.label}: the person is not a column of its own rows.")
-    columns = ", ".join(
-        quote(AuditEntry._meta.get_field(name).column)
-        for name in ("at", "action", "model", "object_id", "staff", "changes", *ENTRY_BY)
-    )
-    statement = (
-        f"INSERT INTO {quote(AuditEntry._meta.db_table)} ({columns}) "
-        f"SELECT %s, %s, %s, {key}, {staff}, {sql['object'].format(pairs)}, %s, %s, %s, %s "
-        f"FROM {quote(model._meta.db_table)} t "
-        f"WHERE t.{quote(model._meta.get_field('created_at').column)} = %s ORDER BY {key}"
-    )
-    by = who()
-    stamp = connection.ops.adapt_datetimefield_value(created_at)
-    params = [
-        stamp,
-        AuditAction.CREATED,
-        spec.label.lower(),
-        *(by[name] for name in ("actor_id", "actor_label", "source", "reference")),
-        stamp,
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-
-
 # The fields of an entry who() gives, in its order.
 ENTRY_BY = ("actor", "actor_label", "source", "reference")
 
@@ -359,6 +273,93 @@ def entry_rows(
         )
         for action, object_id, changes in changes_by_id
     ]
+
+
+class CreationHistory:
+    """The creation entries, as record_created writes them, of rows a bulk writer inserts
+    without model instances (the roster import's new people). The writer adds its rows, a
+    chunk at a time, with their ids and their values of `field_names` in the history's form
+    (ids, ISO dates, text, whole numbers, booleans); every other followed field has its model
+    default. The entries are then inserted as `rows` of `fields`, with `constants` for every
+    other field of an entry.
+
+    Adding each chunk as it is written lets its entries be spelled while the database stores
+    the rows. The changes are spelled as JSON text directly, a field at a time: the history's
+    encoder took three times as long for the same text, and every value here is a plain JSON
+    scalar."""
+
+    fields = ("object_id", "staff", "changes")
+
+    def __init__(self, model: type[models.Model], field_names: Sequence[str]):
+        spec = spec_for(model)
+        if spec.staff not in ("pk", None):
+            raise ValueError(f"{spec.label}: the person is not the row itself.")
+        self._staff_is_object = spec.staff == "pk"
+        at = {name: index for index, name in enumerate(field_names)}
+        defaults = {}
+        for field in spec.fields:
+            if field.name in at:
+                continue
+            if field.has_default() and callable(field.default):
+                raise ValueError(f"{spec.label}.{field.name} needs a value in every row.")
+            defaults[field.name] = json_value(field, field.get_default())
+        # Each followed field a row gives: its place in the row, and `, "name": [null, `.
+        self._given = [
+            (at[field.name], f", {_json_text(field.name)}: [null, ")
+            for field in spec.fields
+            if field.name in at
+        ]
+        self._tail = "".join(
+            f", {_json_text(name)}: {_json_text(value)}"
+            for name, value in initial_changes(defaults).items()
+        )
+        by = who()
+        self.constants = {
+            "action": AuditAction.CREATED,
+            "model": spec.label.lower(),
+            "actor": by["actor_id"],
+            "actor_label": by["actor_label"],
+            "source": by["source"],
+            "reference": by["reference"],
+        }
+        self.rows: list[tuple] = []
+
+    def add(self, ids: Sequence[int], rows: Sequence[Sequence]) -> None:
+        if not rows:
+            return
+        columns = list(zip(*rows, strict=True))
+        # Per field, each row's `, "name": [null, value]`, or "" for an empty value.
+        pairs = [_pairs(opening, columns[index]) for index, opening in self._given]
+        tail = self._tail
+        # Every pair starts with ", ": the first one's is cut.
+        changes = [f"{{{(text + tail)[2:]}}}" for text in map("".join, zip(*pairs, strict=True))]
+        staff = ids if self._staff_is_object else [None] * len(ids)
+        self.rows.extend(zip(ids, staff, changes, strict=True))
+
+
+def _pairs(opening: str, values: Sequence) -> list[str]:
+    if set(map(type, values)) == {str} and all(values):
+        return [f"{opening}{text}]" for text in map(encode_basestring, values)]
+    return [
+        "" if value is None or value == "" else f"{opening}{_json_text(value)}]" for value in values
+    ]
+
+
+_encode_history = (AuditEntry._meta.get_field("changes").encoder or json.JSONEncoder)().encode
+
+
+def _json_text(value) -> str:
+    """A history value as JSON text; the usual scalars without the encoder's overhead."""
+    kind = type(value)
+    if kind is str:
+        return encode_basestring(value)
+    if kind is int:
+        return str(value)
+    if value is None:
+        return "null"
+    if kind is bool:
+        return "true" if value else "false"
+    return _encode_history(value)
 
 
 def staff_value(field_name: str, value, *, buildings: dict, positions: dict):

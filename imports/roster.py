@@ -433,7 +433,7 @@ def _unclean(column: Sequence[str], *, limit: int | None = None) -> Iterator[int
     to say what is wrong with them."""
     if any(map(str.__ne__, column, map(str.strip, column))):
         yield from _rows_where(map(str.__ne__, column, map(str.strip, column)))
-    if any(UNREADABLE in text for text in column):
+    if UNREADABLE in "".join(column):
         yield from _rows_where(UNREADABLE in text for text in column)
     if limit is not None and max(map(len, column), default=0) > limit:
         yield from _rows_where(map(limit.__lt__, map(len, column)))

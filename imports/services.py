@@ -19,6 +19,7 @@ import gc
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -29,7 +30,6 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
-from psycopg.adapt import PyFormat
 
 from audit import services as audit
 from audit.choices import AuditAction, AuditSource
@@ -39,7 +39,7 @@ from catalog import services as catalog_services
 from catalog.services import FACILITATOR_FIELDS_IN_CALENDARS
 from enrollment.choices import CompletionSource
 from enrollment.models import Completion
-from learning import access, changes
+from learning import access, bulk, changes
 from learning.choices import StaffStatus
 from learning.models import Building, Position, StaffMember
 from learning.services import staff_assignments_record, staff_placements
@@ -130,15 +130,31 @@ def _user(actor: AnyUser | None) -> User | None:
 # Preview
 
 
-def _table_of(source, *, kind, columns, file_name, sheet, mapping, actor, options) -> Table:
-    """The file read as a table of `columns`. An unusable file is recorded as a refused run
+def _table_of(
+    source, *, kind, columns, file_name, sheet, mapping, actor, options, meanwhile=None
+) -> tuple[Table, object]:
+    """The file read as a table of `columns`, and what `meanwhile()` returns: it runs while the
+    file is read in a thread of its own. The workbook parser lets go of the interpreter while
+    it parses, so the database is read meanwhile (100,000 people's records took as long as a
+    third of a large file's parse). An unusable file is recorded as a refused run
     (`error.run`) before UnreadableFile goes on to the caller."""
     if isinstance(source, Table):
-        return source
-    try:
+        return source, meanwhile() if meanwhile else None
+
+    def read() -> Table:
         return read_table(
             source, columns=columns, file_name=file_name, sheet=sheet, mapping=mapping
         )
+
+    other = None
+    try:
+        if meanwhile is None:
+            table = read()
+        else:
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                reading = pool.submit(read)
+                other = meanwhile()
+                table = reading.result()
     except UnreadableFile as error:
         file = error.file
         error.run = ImportRun.objects.create(
@@ -152,6 +168,7 @@ def _table_of(source, *, kind, columns, file_name, sheet, mapping, actor, option
             message=error.message,
         )
         raise
+    return table, other
 
 
 def _previewed_run(kind: str, table: Table, comparison, *, actor, options: dict) -> ImportRun:
@@ -198,7 +215,7 @@ def roster_preview(
         "sheet": sheet,
         "mapping": dict(mapping or {}),
     }
-    table = _table_of(
+    table, snapshot = _table_of(
         source,
         kind=ImportKind.ROSTER,
         columns=roster.ROSTER_COLUMNS,
@@ -207,10 +224,11 @@ def roster_preview(
         mapping=mapping,
         actor=actor,
         options=options,
+        meanwhile=roster.load_snapshot,
     )
     comparison = roster.compare_roster(
         table,
-        roster.load_snapshot(),
+        snapshot,
         sync=sync,
         create_missing=create_missing,
         today=timezone.localdate(),
@@ -355,55 +373,73 @@ def _deactivate_staff(entries: list[dict], *, now: dt.datetime) -> None:
     _update_rows(StaffMember, ("status", "separated_on"), rows, now=now)
 
 
-def _copy_text(cursor, value) -> str | None:
-    """A value as psycopg writes it in COPY's text format, given as text: the server reads it
-    by the column's type, as it would have read psycopg's own dump."""
-    if value is None:
-        return None
-    dumper = cursor.adapters.get_dumper(type(value), PyFormat.TEXT)(type(value), cursor)
-    return bytes(dumper.dump(value)).decode()
-
-
-def _insert_rows(model, field_names: Sequence[str], rows: list[tuple], *, now: dt.datetime) -> None:
-    """Insert rows holding the values of `field_names` in their database form (dates as ISO
-    strings), every other column getting its default (created_at and updated_at: `now`). COPY
-    on PostgreSQL; elsewhere one prepared INSERT run for every row. bulk_create would build a
-    model instance per row and prepare every value through its field, which was most of a
-    100,000-person commit; no model here has save() logic or signals that bulk_create would
-    have run."""
+@contextmanager
+def _inserting(
+    model,
+    field_names: Sequence[str],
+    *,
+    now: dt.datetime,
+    constants: Mapping[str, object] | None = None,
+) -> Iterator[Callable[[Sequence[tuple]], None]]:
+    """A function inserting chunks of rows that hold the values of `field_names` in their
+    database form (dates as ISO strings); `constants` (field name: database value) are the same
+    in every row, and every other column gets its default (created_at and updated_at: `now`).
+    COPY on PostgreSQL, ended with the block; elsewhere one prepared INSERT run for every row.
+    bulk_create would build a model instance per row and prepare every value through its
+    field, which was most of a 100,000-person commit; no model here has save() logic or
+    signals that bulk_create would have run."""
     ops = connection.ops
+    constants = constants or {}
     given = [model._meta.get_field(name) for name in field_names]
+    fixed = [model._meta.get_field(name) for name in constants]
     others = [
         field
         for field in model._meta.concrete_fields
-        if field not in given and not field.primary_key
+        if field not in given and field not in fixed and not field.primary_key
     ]
     if any(field.has_default() and callable(field.default) for field in others):
         # One default serves every row here; a callable one (a uuid...) must be given instead.
         raise ValueError(f"{model.__name__} has a callable default: give its value per row.")
     stamp = ops.adapt_datetimefield_value(now)
-    defaults = tuple(
-        stamp
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
-        else field.get_db_prep_save(field.get_default(), connection)
-        for field in others
+    defaults = (
+        *constants.values(),
+        *(
+            stamp
+            if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+            else field.get_db_prep_save(field.get_default(), connection)
+            for field in others
+        ),
     )
     table = ops.quote_name(model._meta.db_table)
-    columns = ", ".join(ops.quote_name(field.column) for field in (*given, *others))
+    columns = [ops.quote_name(field.column) for field in (*given, *fixed, *others)]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # The defaults every row repeats, spelled once as COPY's text reads them: dumping a
-            # datetime and the booleans on each of 100,000 rows was half of writing them.
-            spelled = tuple(_copy_text(cursor.cursor, value) for value in defaults)
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row((*row, *spelled))
-        else:
-            placeholders = ", ".join(["%s"] * (len(given) + len(others)))
-            cursor.executemany(
-                f"INSERT INTO {table} ({columns}) VALUES ({placeholders})",
-                [(*row, *defaults) for row in rows],
-            )
+            with bulk.copying(cursor, table, columns, constants=defaults) as copy:
+                yield copy.write
+            return
+        placeholders = ", ".join(["%s"] * len(columns))
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
+
+        def insert(rows: Sequence[tuple]) -> None:
+            cursor.executemany(sql, [(*row, *defaults) for row in rows])
+
+        yield insert
+
+
+def _insert_rows(
+    model,
+    field_names: Sequence[str],
+    rows: Sequence[tuple],
+    *,
+    now: dt.datetime,
+    constants: Mapping[str, object] | None = None,
+) -> None:
+    """Insert `rows` as _inserting does."""
+    if not rows:
+        return
+    with _inserting(model, field_names, now=now, constants=constants) as insert:
+        for start in range(0, len(rows), bulk.CHUNK_ROWS):
+            insert(rows[start : start + bulk.CHUNK_ROWS])
 
 
 STAFF_CREATE_FIELDS = (
@@ -420,7 +456,12 @@ STAFF_CREATE_FIELDS = (
 )
 
 
-def _create_staff(change_set: dict, buildings, positions, *, now: dt.datetime) -> None:
+def _create_staff(
+    change_set: dict, buildings, positions, *, now: dt.datetime
+) -> audit.CreationHistory | None:
+    """Insert the new people with ids reserved beforehand, and return their creation entries
+    to be written. Each entry is spelled as its person is written: on PostgreSQL the database
+    stores the people meanwhile, so their history costs little more than its own rows."""
     rows = [
         (
             employee_id,
@@ -448,7 +489,21 @@ def _create_staff(change_set: dict, buildings, positions, *, now: dt.datetime) -
             separated_on,
         ) in roster.create_rows(change_set)
     ]
-    _insert_rows(StaffMember, STAFF_CREATE_FIELDS, rows, now=now)
+    if not rows:
+        return None
+    # The values are already as the history stores them: ids, ISO dates, text.
+    history = audit.CreationHistory(StaffMember, STAFF_CREATE_FIELDS)
+    ids = bulk.reserve_ids(StaffMember, len(rows))
+    with _inserting(StaffMember, ("id", *STAFF_CREATE_FIELDS), now=now) as insert:
+        for start in range(0, len(rows), bulk.CHUNK_ROWS):
+            chunk, chunk_ids = (
+                rows[start : start + bulk.CHUNK_ROWS],
+                ids[start : start + bulk.CHUNK_ROWS],
+            )
+            insert([(pk, *row) for pk, row in zip(chunk_ids, chunk, strict=True)])
+            # While the database stores this chunk, its people's entries are spelled.
+            history.add(chunk_ids, chunk)
+    return history
 
 
 def _staff_changes(changes: dict, buildings, positions) -> dict:
@@ -462,11 +517,17 @@ def _staff_changes(changes: dict, buildings, positions) -> dict:
 
 
 def _audit_roster(
-    change_set: dict, buildings, positions, separated_before: dict, *, now: dt.datetime
+    change_set: dict,
+    buildings,
+    positions,
+    separated_before: dict,
+    created: audit.CreationHistory | None,
+    *,
+    now: dt.datetime,
 ) -> None:
     """The audit history of a roster commit: changes from its change set (which holds every
-    changed field before and after), written as plain rows like the staff themselves; the new
-    people's entries made by the database from their rows."""
+    changed field before and after), then the new people's entries (`created`), written as
+    plain rows like the staff themselves."""
     entries = [
         (AuditAction.CHANGED, entry["id"], _staff_changes(entry["changes"], buildings, positions))
         for entry in change_set["update"] + change_set["reactivate"]
@@ -479,8 +540,8 @@ def _audit_roster(
         entries.append((AuditAction.CHANGED, entry["id"], changes))
     rows = audit.entry_rows(StaffMember._meta.label, entries, staff_is_object=True)
     _insert_rows(AuditEntry, audit.ENTRY_FIELDS, rows, now=now)
-    if roster.create_rows(change_set):
-        audit.record_inserted(StaffMember, created_at=now)
+    if created is not None:
+        _insert_rows(AuditEntry, created.fields, created.rows, constants=created.constants, now=now)
 
 
 def _apply(change_set: dict, snapshot: roster.Snapshot, *, now: dt.datetime) -> None:
@@ -510,8 +571,8 @@ def _apply(change_set: dict, snapshot: roster.Snapshot, *, now: dt.datetime) -> 
     )
     _deactivate_staff(change_set["deactivate"], now=now)
     staff_assignments_record(before=placed_before, on=timezone.localdate(now))
-    _create_staff(change_set, buildings, positions, now=now)
-    _audit_roster(change_set, buildings, positions, separated_before, now=now)
+    created = _create_staff(change_set, buildings, positions, now=now)
+    _audit_roster(change_set, buildings, positions, separated_before, created, now=now)
 
 
 def _record(run: ImportRun, outcome: str, message: str) -> None:
@@ -639,7 +700,7 @@ def completions_preview(
     An unusable file raises UnreadableFile, after recording a refused run (`error.run`)."""
     _check_completions_actor(actor)
     options = {"skip_invalid": skip_invalid, "sheet": sheet, "mapping": dict(mapping or {})}
-    table = _table_of(
+    table, _nothing = _table_of(
         source,
         kind=ImportKind.COMPLETIONS,
         columns=completions.COMPLETION_COLUMNS,

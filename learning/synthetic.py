@@ -46,7 +46,7 @@ from catalog.models import Course, Meeting, Session, Strand, new_meeting_uid
 from enrollment.choices import CompletionSource, EnrollmentSource, EnrollmentStatus
 from enrollment.models import VERIFICATION_ALPHABET, Completion, Enrollment
 
-from . import changes
+from . import bulk, changes
 from .choices import BuildingKind, GroupKind, PositionCategory, RequirementKind, StaffStatus
 from .demo import email_local_part, in_break, plan_years_around
 from .demo_content import FIRST_NAMES, LAST_NAMES, PREFERRED_NAMES
@@ -1394,25 +1394,28 @@ def _insert_rows(model, fields: tuple[str, ...], rows: list[tuple], *, constants
         for column, value in zip(columns[len(fields) :], constants.values(), strict=True)
     )
     table = ops.quote_name(meta.db_table)
-    quoted = ", ".join(ops.quote_name(column.column) for column in columns)
-    sql = f"INSERT INTO {table} ({quoted}) VALUES ({', '.join(['%s'] * len(columns))})"
+    quoted = [ops.quote_name(column.column) for column in columns]
+    sql = f"INSERT INTO {table} ({', '.join(quoted)}) VALUES ({', '.join(['%s'] * len(columns))})"
     adapted = [i for i, adapter in enumerate(adapters) if adapter is not None]
 
-    def prepared(batch: list[tuple]) -> Iterator[tuple]:
+    def prepared(batch: list[tuple]) -> Iterator[list]:
         for row in batch:
             values = list(row)
             for i in adapted:
                 if values[i] is not None:
                     values[i] = adapters[i](values[i])
-            yield (*values, *fixed)
+            yield values
 
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # COPY: executemany sends one statement per row, about five times slower.
-            with cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
-                for row in prepared(rows):
-                    copy.write_row(row)
-            return len(rows)
+            return bulk.copy_rows(cursor, table, quoted, prepared(rows), constants=fixed)
         for start in range(0, len(rows), ROWS_PER_STATEMENT):
-            cursor.executemany(sql, list(prepared(rows[start : start + ROWS_PER_STATEMENT])))
+            cursor.executemany(
+                sql,
+                [
+                    (*values, *fixed)
+                    for values in prepared(rows[start : start + ROWS_PER_STATEMENT])
+                ],
+            )
     return len(rows)

@@ -118,9 +118,10 @@ def test_a_roster_commit_records_each_person_with_the_importer(district, hr):
 
 
 def test_a_new_persons_entry_holds_what_a_saved_person_would(district, hr):
-    """The database builds the creation entries of an import from the new rows: each must be
-    the entry record_created writes for the same person, every tracked field as the history
-    stores it (ids, ISO dates, booleans, Unicode text), empty values left out."""
+    """The import spells the creation entries of its new people itself, as JSON text: each
+    must be the entry record_created writes for the same person, every tracked field as the
+    history stores it (ids, ISO dates, booleans, Unicode text, quotes and backslashes), empty
+    values left out."""
     header = [*ROSTER_HEADER, "Preferred Name", "Status", "Hire Date"]
     rows = [
         [
@@ -135,6 +136,17 @@ def test_a_new_persons_entry_holds_what_a_saved_person_would(district, hr):
             "2019-08-15",
         ],
         ["000502", "Zoë", "O'Brien 🍎", "zoe@bps.example.org", "oak", "counselor", "", "", ""],
+        [
+            "000503",
+            'Back\\slash "Bo"',
+            "שלום",
+            "bo@bps.example.org",
+            "oak",
+            "teacher",
+            "\\N",
+            "Active",
+            "",
+        ],
     ]
     result = services.roster_preview(
         source=csv_bytes(rows, header=header), file_name="roster.csv", actor=hr.user
@@ -143,7 +155,7 @@ def test_a_new_persons_entry_holds_what_a_saved_person_would(district, hr):
     services.roster_commit(run=result.run, actor=hr.user)
 
     spec = spec_for(StaffMember)
-    for employee_id in ("000501", "000502"):
+    for employee_id in ("000501", "000502", "000503"):
         person = StaffMember.objects.get(employee_id=employee_id)
         entry = only(person)
         assert (entry.action, entry.staff_id, entry.model) == (
@@ -160,6 +172,9 @@ def test_a_new_persons_entry_holds_what_a_saved_person_would(district, hr):
     zoe = only(StaffMember.objects.get(employee_id="000502")).changes
     assert zoe["last_name"] == [None, "O'Brien 🍎"]
     assert "preferred_name" not in zoe and "hired_on" not in zoe
+    bo = only(StaffMember.objects.get(employee_id="000503")).changes
+    assert bo["first_name"] == [None, 'Back\\slash "Bo"']
+    assert bo["preferred_name"] == [None, "\\N"]
 
 
 def test_a_roster_commit_from_the_command_line_has_no_actor(district):

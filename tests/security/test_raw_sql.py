@@ -28,12 +28,17 @@ ALLOWED = {
     ): "the SQL Django compiled (as_sql) from a queryset the code builds with marker values, "
     "kept; every value, the markers' replacements included, is passed as a parameter",
     (
-        "audit/services.py",
-        "record_inserted",
-        "statement",
-    ): "table and column names are _meta names through quote_name, the JSON keys are field "
-    "names, the SQL pieces are the module's own per-database templates; every value (time, "
-    "actor, label, reference) is a %s parameter",
+        "imports/services.py",
+        "insert",
+        "sql",
+    ): "INSERT built from quote_name'd _meta table and column names and %s placeholders; "
+    "values are executemany parameters",
+    (
+        "learning/bulk.py",
+        "copying",
+        "f\"COPY {table} ({', '.join(columns)}) FROM STDIN\"",
+    ): "callers pass _meta table and column names through quote_name; rows go through the "
+    "COPY data stream, never into the SQL",
     (
         "imports/services.py",
         "_lock_table",
@@ -44,17 +49,6 @@ ALLOWED = {
         "_update_rows",
         "f'UPDATE {table} SET {assignments} WHERE {primary_key} = %s'",
     ): "table, columns and key are _meta names through quote_name; every value is a %s parameter",
-    (
-        "imports/services.py",
-        "_insert_rows",
-        "f'INSERT INTO {table} ({columns}) VALUES ({placeholders})'",
-    ): "table and columns are _meta names through quote_name; values are %s parameters",
-    (
-        "imports/services.py",
-        "_insert_rows",
-        "f'COPY {table} ({columns}) FROM STDIN'",
-    ): "table and columns are _meta names through quote_name; rows go through COPY's "
-    "write_row, never into the SQL",
     (
         "learning/synthetic.py",
         "_bulk_load_cache",
@@ -92,11 +86,6 @@ ALLOWED = {
         "sql",
     ): "INSERT built from quote_name'd _meta table and column names and %s placeholders; "
     "values are executemany parameters",
-    (
-        "learning/synthetic.py",
-        "_insert_rows",
-        "f'COPY {table} ({quoted}) FROM STDIN'",
-    ): "quote_name'd _meta table and column names; rows go through write_row",
     (
         "learning/changes.py",
         "generation",
