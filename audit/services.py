@@ -303,15 +303,16 @@ class CreationHistory:
             if field.has_default() and callable(field.default):
                 raise ValueError(f"{spec.label}.{field.name} needs a value in every row.")
             defaults[field.name] = json_value(field, field.get_default())
-        # Each followed field a row gives: its place in the row, and `, "name": [null, `.
+        # Each followed field a row gives: its place in the row, and `,"name":[null,` (JSON
+        # without spaces: the database parses every byte of 100,000 entries).
         self._given = [
-            (at[field.name], f", {_json_text(field.name)}: [null, ")
+            (at[field.name], f",{_json_text(field.name)}:[null,")
             for field in spec.fields
             if field.name in at
         ]
         self._tail = "".join(
-            f", {_json_text(name)}: {_json_text(value)}"
-            for name, value in initial_changes(defaults).items()
+            f",{_json_text(name)}:[null,{_json_text(value)}]"
+            for name, (_none, value) in initial_changes(defaults).items()
         )
         by = who()
         self.constants = {
@@ -328,11 +329,11 @@ class CreationHistory:
         if not rows:
             return
         columns = list(zip(*rows, strict=True))
-        # Per field, each row's `, "name": [null, value]`, or "" for an empty value.
+        # Per field, each row's `,"name":[null,value]`, or "" for an empty value.
         pairs = [_pairs(opening, columns[index]) for index, opening in self._given]
         tail = self._tail
-        # Every pair starts with ", ": the first one's is cut.
-        changes = [f"{{{(text + tail)[2:]}}}" for text in map("".join, zip(*pairs, strict=True))]
+        # Every pair starts with a comma: the first one's is cut.
+        changes = [f"{{{(text + tail)[1:]}}}" for text in map("".join, zip(*pairs, strict=True))]
         staff = ids if self._staff_is_object else [None] * len(ids)
         self.rows.extend(zip(ids, staff, changes, strict=True))
 
