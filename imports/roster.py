@@ -233,9 +233,13 @@ class Snapshot:
     staff: list[StaffSnapshot]
     buildings: list[tuple[int, str, str]]
     positions: list[tuple[int, str, str]]
+    # PostgreSQL's own digest of the same rows, when it made one.
+    digest: str | None = None
 
     @cached_property
     def fingerprint(self) -> str:
+        if self.digest is not None:
+            return self.digest
         digest = hashlib.sha256()
         for part in (self.staff, self.buildings, self.positions):
             digest.update(str(len(part)).encode())
@@ -259,16 +263,52 @@ def _fetch(queryset) -> list[tuple]:
         return cursor.fetchall()
 
 
-def load_snapshot() -> Snapshot:
-    staff = list(
-        map(
-            StaffSnapshot._make,
-            _fetch(StaffMember.objects.order_by("pk").values_list(*StaffSnapshot._fields)),
+PLACE_FIELDS = ("id", "code", "name")
+
+
+def _digest_sql() -> str:
+    """One query digesting every compared column of the staff, buildings and positions, row by
+    row in id order, with their counts: what Snapshot.fingerprint digests in Python."""
+    quote = connection.ops.quote_name
+
+    def rows_text(model, names) -> str:
+        meta = model._meta
+        columns = ", ".join(quote(meta.get_field(name).column) for name in names)
+        key = quote(meta.pk.column)
+        return (
+            f"(SELECT count(*) || E'\\n' || coalesce(string_agg(ROW({columns})::text, "
+            f"E'\\n' ORDER BY {key}), '') FROM {quote(meta.db_table)})"
         )
+
+    parts = (
+        rows_text(StaffMember, StaffSnapshot._fields),
+        rows_text(Building, PLACE_FIELDS),
+        rows_text(Position, PLACE_FIELDS),
     )
-    buildings = list(Building.objects.order_by("pk").values_list("pk", "code", "name"))
-    positions = list(Position.objects.order_by("pk").values_list("pk", "code", "name"))
-    return Snapshot(staff, buildings, positions)
+    separator = " || E'\\n\\n' || "
+    return f"SELECT md5({separator.join(parts)})"
+
+
+def load_snapshot(*, staff: bool = True) -> Snapshot:
+    """The snapshot; without the staff list when `staff` is false and the database can digest
+    it itself (PostgreSQL): a commit only compares the fingerprint, and reading 100,000 people
+    into Python to digest them took a third of a second."""
+    digest = None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_digest_sql())
+            (digest,) = cursor.fetchone()
+    people = []
+    if staff or digest is None:
+        people = list(
+            map(
+                StaffSnapshot._make,
+                _fetch(StaffMember.objects.order_by("pk").values_list(*StaffSnapshot._fields)),
+            )
+        )
+    buildings = list(Building.objects.order_by("pk").values_list(*PLACE_FIELDS))
+    positions = list(Position.objects.order_by("pk").values_list(*PLACE_FIELDS))
+    return Snapshot(people, buildings, positions, digest)
 
 
 def id_key(employee_id: str) -> str:

@@ -660,7 +660,7 @@ def roster_commit(
             confirm_large_deactivation=confirm_large_deactivation,
         )
         _lock_table(StaffMember)
-        snapshot = roster.load_snapshot()
+        snapshot = roster.load_snapshot(staff=False)
         if snapshot.fingerprint != locked.change_set.get("fingerprint"):
             raise ImportRefused("stale", MSG_STALE)
         _apply(locked.change_set, snapshot, now=now)

@@ -40,6 +40,12 @@ ALLOWED = {
     ): "callers pass _meta table and column names through quote_name; rows go through the "
     "COPY data stream, never into the SQL",
     (
+        "imports/roster.py",
+        "load_snapshot",
+        "_digest_sql()",
+    ): "a SELECT over the staff, building and position tables built from their _meta table, "
+    "key and column names through quote_name; it takes no values",
+    (
         "imports/services.py",
         "_lock_table",
         "f'LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE'",
