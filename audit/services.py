@@ -231,8 +231,8 @@ def record_created(objects: Sequence[models.Model]) -> None:
     )
 
 
-# The fields of an entry who() gives, in its order.
-ENTRY_BY = ("actor", "actor_label", "source", "reference")
+# The history's own encoder, made once: json.dumps(cls=...) would make one per entry.
+_encode_history = (AuditEntry._meta.get_field("changes").encoder or json.JSONEncoder)().encode
 
 
 ENTRY_FIELDS = (
@@ -256,8 +256,7 @@ def entry_rows(
     by = who()
     # JSON text: what SQLite stores, and what PostgreSQL's COPY reads into a jsonb column
     # (psycopg's Jsonb wrapper would cost a dumper call per row).
-    # One encoder for all rows: json.dumps(cls=...) would make one per row.
-    encode = (AuditEntry._meta.get_field("changes").encoder or json.JSONEncoder)().encode
+    encode = _encode_history
     label = label.lower()
     return [
         (
@@ -344,9 +343,6 @@ def _pairs(opening: str, values: Sequence) -> list[str]:
     return [
         "" if value is None or value == "" else f"{opening}{_json_text(value)}]" for value in values
     ]
-
-
-_encode_history = (AuditEntry._meta.get_field("changes").encoder or json.JSONEncoder)().encode
 
 
 def _json_text(value) -> str:
