@@ -226,7 +226,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHE_URL = os.environ.get("CACHE_URL", "").strip() or os.environ.get("REDIS_URL", "").strip()
 if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        # Django's backend, but for the client it would build anew for each operation.
+        "default": {"BACKEND": "learning.cache.RedisCache", "LOCATION": CACHE_URL}
     }
 elif CACHE_URL in {"", "locmem://"}:
     # A feed takes three entries (its bytes, when its version was first seen, its latest

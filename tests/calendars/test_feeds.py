@@ -1020,7 +1020,7 @@ def test_feeds_rendered_by_one_worker_are_served_by_another_through_redis(
 
     redis_cache = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "learning.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": f"test-feeds-{os.getpid()}",
         }
