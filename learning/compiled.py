@@ -11,15 +11,22 @@ The query is built once per database (alias and vendor) with the marker values, 
 marker values found among its parameters; each run puts the new values in their places (adapted
 for the database as the ORM adapts them: a datetime on SQLite becomes text) and converts the rows
 as the ORM would (an aware datetime on SQLite). A marker must be a value the query would not hold
-otherwise, and every marker must reach the parameters."""
+otherwise, and every marker must reach the parameters.
+
+With `prepare=True`, PostgreSQL runs the query as a prepared statement, planned once per
+connection: planning the feed poll cost PostgreSQL three times what running it did. Only where
+the connection allows prepared statements (learning.settings, DATABASE_PREPARED_STATEMENTS);
+Django's own queries bind their parameters on the client and are never prepared."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
-from django.db import connections, router
+from django.db import InterfaceError, OperationalError, connections, router
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import QuerySet
 
 
@@ -33,8 +40,9 @@ class _Compiled:
 
 
 class CompiledQuery:
-    def __init__(self, build: Callable[..., QuerySet], **markers) -> None:
+    def __init__(self, build: Callable[..., QuerySet], *, prepare: bool = False, **markers) -> None:
         self._build = build
+        self._prepare = prepare
         self._markers = markers
         self._compiled: dict[tuple[str, str], _Compiled] = {}
         self._model = None
@@ -66,7 +74,11 @@ class CompiledQuery:
         columns = [column for column, _sql, _alias in compiler.select]
         return _Compiled(queryset.query, sql, params, places, columns)
 
-    def rows(self, *, using: str | None = None, **values) -> list[tuple]:
+    def rows(
+        self, *, using: str | None = None, checks_connection: bool = False, **values
+    ) -> list[tuple]:
+        """The rows for these values. With `checks_connection`, the query is the connection's
+        health check (see _run_as_health_check): for a read that is a request's first query."""
         if self._model is None:
             self._model = self._build(**self._markers).model
         alias = using or router.db_for_read(self._model)
@@ -80,11 +92,80 @@ class CompiledQuery:
             value = self._adapted(connection, values[name])
             for index in indexes:
                 params[index] = value
-        with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, params)
-            rows = cursor.fetchall()
+
+        def run() -> list[tuple]:
+            with self._cursor(connection) as cursor:
+                cursor.execute(compiled.sql, params)
+                return cursor.fetchall()
+
+        rows = _run_as_health_check(connection, run) if checks_connection else run()
         compiler = compiled.query.get_compiler(connection=connection)
         converters = compiler.get_converters(compiled.columns)
         if not converters:
             return [tuple(row) for row in rows]
         return [tuple(row) for row in compiler.apply_converters(rows, converters)]
+
+    def _cursor(self, connection):
+        """Django's cursor, or on PostgreSQL, for a query compiled with `prepare` on a connection
+        that allows prepared statements, one that prepares what it runs: wrapped as Django wraps
+        its own, so the query is logged and its errors are Django's."""
+        if not (self._prepare and connection.vendor == "postgresql"):
+            return connection.cursor()
+        connection.validate_thread_sharing()
+        connection.close_if_health_check_failed()
+        connection.ensure_connection()
+        if connection.connection.prepare_threshold is None:
+            return connection.cursor()
+        with connection.wrap_database_errors:
+            cursor = _preparing_cursor_class()(connection.connection)
+        if connection.queries_logged:
+            return _PreparedDebugWrapper(cursor, connection)
+        return connection.make_cursor(cursor)
+
+
+class _PreparedDebugWrapper(CursorDebugWrapper):
+    """Django's query log, for a prepared statement: psycopg keeps no text of a query it sent
+    prepared, the text Django's log takes (last_executed_query), so the SQL is logged as
+    compiled, its parameters apart."""
+
+    def execute(self, sql, params=None):
+        with self.debug_sql(sql, params):
+            return CursorWrapper.execute(self, sql, params)
+
+
+@cache
+def _preparing_cursor_class() -> type:
+    # Imported on first need: the PostgreSQL backend imports psycopg.
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparingCursor(ServerBindingCursor):
+        """Binds parameters on the server and prepares every query it runs."""
+
+        def execute(self, query, params=None, *, prepare=True, binary=None):
+            return super().execute(query, params, prepare=prepare, binary=binary)
+
+    return PreparingCursor
+
+
+def _run_as_health_check(connection, read: Callable[[], list[tuple]]) -> list[tuple]:
+    """Run a read as the connection's health check. With CONN_HEALTH_CHECKS, Django sends
+    `SELECT 1` before a request's first query on a kept connection, to replace it should the
+    server have closed it (a restart): a second round trip, on every feed poll. Here the read
+    itself is sent; should it fail on a connection that no longer works, the connection is
+    replaced and the read sent again, once, which is what the check would have done. Inside a
+    transaction a failure is the transaction's: nothing is retried."""
+    if (
+        connection.connection is None
+        or not connection.health_check_enabled
+        or connection.health_check_done
+        or connection.in_atomic_block
+    ):
+        return read()
+    connection.health_check_done = True
+    try:
+        return read()
+    except (OperationalError, InterfaceError):
+        if connection.is_usable():
+            raise
+    connection.close()
+    return read()

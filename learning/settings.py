@@ -217,6 +217,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env
     # 68 ms the query took. The service's queries are short; they run better interpreted.
     database_options = DATABASES["default"].setdefault("OPTIONS", {})
     database_options["options"] = f"{database_options.get('options', '')} -c jit=off".strip()
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "DATABASE_PREPARED_STATEMENTS", default=True
+):
+    # Prepared statements for the queries that ask for one (learning.compiled: the feed poll,
+    # planned once per connection instead of on every poll); Django's own queries bind their
+    # parameters on the client and are never prepared. psycopg's threshold, which Django turns
+    # off by default for connection poolers: PgBouncer in transaction mode keeps them from
+    # 1.21 on, with max_prepared_statements set. DATABASE_PREPARED_STATEMENTS=false goes without.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

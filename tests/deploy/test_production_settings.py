@@ -239,6 +239,42 @@ def test_sqlite_takes_no_postgresql_options(tmp_path):
     assert result.stdout.strip() == "None", result.stderr
 
 
+PREPARE_THRESHOLD = """
+from django.conf import settings
+print(repr(settings.DATABASES["default"].get("OPTIONS", {}).get("prepare_threshold")))
+"""
+
+
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [
+        ({}, "5"),
+        ({"DATABASE_PREPARED_STATEMENTS": "false"}, "None"),
+        ({"DATABASE_URL": "postgres://pl@db.internal:5432/pd?prepare_threshold=2"}, "2"),
+    ],
+    ids=["default", "off", "told"],
+)
+def test_postgresql_connections_allow_the_prepared_statements_asked_for_unless_told(
+    variables, expected
+):
+    """Django turns psycopg's prepared statements off; the feed poll asks for one
+    (learning.compiled), which PgBouncer before 1.21 cannot carry in transaction mode."""
+    env = production_environment(
+        DEBUG="true", **({"DATABASE_URL": "postgres://pl@db.internal:5432/pd"} | variables)
+    )
+
+    result = django(env, PREPARE_THRESHOLD)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
+
+
+def test_sqlite_takes_no_prepare_threshold(tmp_path):
+    env = production_environment(DEBUG="true", DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3")
+
+    assert django(env, PREPARE_THRESHOLD).stdout.strip() == "None"
+
+
 # The cache
 
 CACHE = """
