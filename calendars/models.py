@@ -32,6 +32,13 @@ class FeedToken(TimeStampedModel):
         max_length=300, blank=True, help_text="The calendar app's User-Agent at the last fetch."
     )
     fetch_count = models.PositiveIntegerField(default=0)
+    # The person's feed as last rendered (calendars.views.feeds): under which version of the
+    # data, builder and settings, with which validators. A poll reads them with the token, so a
+    # calendar app's current copy is answered 304 without reading the rendered feed.
+    feed_version = models.CharField(max_length=120, blank=True, editable=False)
+    feed_etag = models.CharField(max_length=64, blank=True, editable=False)
+    feed_last_modified = models.DateTimeField(null=True, blank=True, editable=False)
+    feed_changes_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["staff"]

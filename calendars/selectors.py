@@ -78,9 +78,25 @@ def _in_feeds(meetings: QuerySet[Meeting], *, at: dt.datetime) -> QuerySet[Meeti
 
 
 @dataclass(frozen=True)
+class ServedFeed:
+    """A person's feed as last rendered, as its token keeps it: the version it was rendered
+    under (the data's generation with the builder and the settings it shows), its ETag, its
+    Last-Modified and when it changes without any write (a cancelled meeting it shows ends)."""
+
+    version: str
+    etag: str
+    last_modified: dt.datetime | None
+    changes_at: dt.datetime | None
+
+    def current(self, version: str, now: dt.datetime) -> bool:
+        return self.version == version and (self.changes_at is None or now < self.changes_at)
+
+
+@dataclass(frozen=True)
 class FeedPoll:
     """What a poll of a personal feed needs before the cache: the token (to check its key and
-    note the fetch), its person and the data's generation."""
+    note the fetch), its person, the data's generation and the feed last served (None before
+    the first)."""
 
     token_id: int
     key: str
@@ -88,6 +104,7 @@ class FeedPoll:
     last_client: str
     staff_id: int
     generation: str
+    served: ServedFeed | None
 
 
 # Values no token digest, person or moment has, standing for them while the queries a calendar
@@ -103,18 +120,35 @@ _feed_poll = CompiledQuery(
         .annotate(generation=changes.generation_subquery())
         # The digest is unique: no ordering to compute.
         .order_by()
-        .values_list("pk", "key", "last_fetched_at", "last_client", "staff_id", "generation")[:1]
+        .values_list(
+            "pk",
+            "key",
+            "last_fetched_at",
+            "last_client",
+            "staff_id",
+            "generation",
+            "feed_version",
+            "feed_etag",
+            "feed_last_modified",
+            "feed_changes_at",
+        )[:1]
     ),
+    prepare=True,
     digest=_DIGEST_MARK,
 )
 
 
 def feed_poll(key_digest: str) -> FeedPoll | None:
     """The token whose key has this digest (calendars.models.feed_key_digest), unless its
-    person has left, with its person and the data's generation: one query, compiled once."""
+    person has left, with its person, the data's generation and the feed last served: one
+    query, compiled once, which is also the connection's health check (learning.compiled)."""
     changes.note_read(connections[FeedToken.objects.db])
-    rows = _feed_poll.rows(digest=key_digest)
-    return FeedPoll(*rows[0]) if rows else None
+    rows = _feed_poll.rows(digest=key_digest, checks_connection=True)
+    if not rows:
+        return None
+    *token, version, etag, last_modified, changes_at = rows[0]
+    served = ServedFeed(version, etag, last_modified, changes_at) if version else None
+    return FeedPoll(*token, served=served)
 
 
 def _own_enrollments(staff: StaffMember | int) -> QuerySet[Enrollment]:

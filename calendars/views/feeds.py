@@ -6,9 +6,10 @@ conditional requests (ETag, Last-Modified) and keeps its bytes in the cache, so 
 feed is neither rebuilt nor resent:
 
 - the personal feed, polled by every subscriber's calendar app, is kept rendered under the
-  person and the data's generation (learning.changes): a poll of an unchanged feed is one query
-  (the token, its person and the generation) and one cache read; its ETag is a hash of its
-  bytes;
+  person and the data's generation (learning.changes), and its token keeps the validators of
+  the feed last served: a poll of an unchanged feed is one query (the token, its person, the
+  generation and those validators), answered 304 from it when the app's copy is current and
+  with one cache read when not; its ETag is a hash of its bytes;
 - the catalog and session feeds compute a version from the data without building the feed.
 
 The cache is a help, never a need: a feed is served without it when it fails."""
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
@@ -38,7 +39,7 @@ from catalog.models import Meeting
 from enrollment.choices import EnrollmentStatus
 from learning import access
 
-from .. import selectors
+from .. import selectors, services
 from ..models import FeedToken, feed_key_digest
 
 logger = logging.getLogger(__name__)
@@ -54,10 +55,6 @@ RENDERED_TTL = 24 * 3600
 # How long the moment a version was first served is kept (Last-Modified); should it go, the
 # version only looks newer, which costs a client one full download.
 SEEN_TTL = 30 * 24 * 3600
-# A fetch of the personal feed is written to its token at most this often (and whenever the
-# calendar app changes): the panel and the admin show when it was last fetched and by what, and
-# a write on every poll would cost more than the poll.
-FETCH_RECORD_EVERY = dt.timedelta(minutes=1)
 # Free text: every search would be a key of its own, so such feeds are never cached.
 UNCACHED_PARAMS = ("q",)
 # What new_feed_key makes: 43 URL-safe characters. Anything else cannot be a key.
@@ -169,19 +166,6 @@ def _poll_for(key: str) -> selectors.FeedPoll | None:
     return poll
 
 
-def _record_fetch(poll: selectors.FeedPoll, request: HttpRequest, *, now: dt.datetime) -> None:
-    """Note the fetch on the token unless the same calendar app was noted less than
-    FETCH_RECORD_EVERY ago: one UPDATE, counting in the database, so concurrent fetches that
-    are noted all count. fetch_count therefore counts the noted fetches."""
-    client = request.headers.get("User-Agent", "")[:USER_AGENT_LENGTH]
-    last = poll.last_fetched_at
-    if last is not None and client == poll.last_client and now - last < FETCH_RECORD_EVERY:
-        return
-    FeedToken.objects.filter(pk=poll.token_id).update(
-        last_fetched_at=now, last_client=client, fetch_count=F("fetch_count") + 1
-    )
-
-
 # The person's own place shows in an event's title and status (waitlist position, awaiting
 # approval, confirmed), and calendars take a change only with a higher SEQUENCE. A place only
 # moves forward (up the waitlist, to a request, to a seat), so a fixed scale added to the
@@ -225,11 +209,11 @@ def _personal_events(shown: list[ical.CalendarMeeting]) -> list[ical.EventData]:
 
 @dataclass(frozen=True)
 class RenderedFeed:
-    """A rendered personal feed as kept under the person and the data's generation, so that a
-    poll reads one cache entry: its bytes, its ETag (a hash of the bytes), its Last-Modified (a
-    timestamp: the latest change it shows, or when these bytes were first served if later;
-    None for an empty feed never served) and when it changes without any write (a timestamp:
-    the end of the first cancelled meeting it still shows, which then leaves the feed)."""
+    """A rendered personal feed as kept under the person and the feed's version: its bytes,
+    its ETag (a hash of the bytes), its Last-Modified (a timestamp: the latest change it shows,
+    or when these bytes were first served if later; None for an empty feed never served) and
+    when it changes without any write (a timestamp: the end of the first cancelled meeting it
+    still shows, which then leaves the feed)."""
 
     body: bytes
     etag: str
@@ -239,13 +223,34 @@ class RenderedFeed:
     def current(self, now: dt.datetime) -> bool:
         return self.changes_at is None or now.timestamp() < self.changes_at
 
+    def served(self, version: str) -> selectors.ServedFeed:
+        """The feed as its token keeps it."""
+        return selectors.ServedFeed(
+            version=version,
+            etag=self.etag,
+            last_modified=_moment(self.last_modified),
+            changes_at=_moment(self.changes_at),
+        )
 
-def _rendered_key(staff_id: int, generation: str) -> str:
-    # The builder and the settings a feed shows are part of the key: a deploy that changes
-    # either renders the feed anew.
+
+def _moment(stamp: float | None) -> dt.datetime | None:
+    return None if stamp is None else dt.datetime.fromtimestamp(stamp, tz=dt.UTC)
+
+
+def _stamp(moment: dt.datetime | None) -> int | None:
+    return None if moment is None else int(moment.timestamp())
+
+
+def _feed_version(generation: str) -> str:
+    """The data's generation with the builder and the settings a feed shows: a deploy that
+    changes either renders the feed anew."""
     shown = (ical.BUILDER_VERSION, settings.SITE_URL, settings.DISTRICT_NAME, settings.TIME_ZONE)
     digest = hashlib.sha256(repr(shown).encode()).hexdigest()[:16]
-    return f"calendars:personal:{staff_id}:{generation}:{digest}"
+    return f"{generation}:{digest}"
+
+
+def _rendered_key(staff_id: int, version: str) -> str:
+    return f"calendars:personal:{staff_id}:{version}"
 
 
 def _render_personal(staff_id: int, *, now: dt.datetime) -> RenderedFeed:
@@ -267,6 +272,31 @@ def _render_personal(staff_id: int, *, now: dt.datetime) -> RenderedFeed:
     )
 
 
+def _rendered(staff_id: int, version: str, *, now: dt.datetime) -> RenderedFeed:
+    """The person's feed under this version: from the cache when a worker rendered it before,
+    rendered (and kept) otherwise."""
+    key = _rendered_key(staff_id, version)
+    rendered = _cached(lambda: cache.get(key))
+    if isinstance(rendered, RenderedFeed) and rendered.current(now):
+        return rendered
+    rendered = _render_personal(staff_id, now=now)
+    timeout = RENDERED_TTL
+    if rendered.changes_at is not None:
+        timeout = min(timeout, max(1, math.ceil(rendered.changes_at - now.timestamp())))
+    _cached(lambda: cache.set(key, rendered, timeout))
+    return rendered
+
+
+def _personal_response(
+    response: HttpResponse, etag: str, last_modified: int | None
+) -> HttpResponse:
+    etag = quote_etag(etag)
+    _validators(response, etag, last_modified, cache_control=PERSONAL_CACHE_CONTROL)
+    # A capability URL: keep it out of search engines should it ever be linked.
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
 @require_safe
 def personal_feed(request: HttpRequest, key: str) -> HttpResponse:
     poll = _poll_for(key)
@@ -274,24 +304,26 @@ def personal_feed(request: HttpRequest, key: str) -> HttpResponse:
         # The same answer for a key that never was, was rotated or was revoked; plain text, as
         # calendar apps show no HTML, and nothing echoed back.
         return HttpResponseNotFound(MSG_NO_FEED, content_type="text/plain; charset=utf-8")
-    staff_id, now = poll.staff_id, timezone.now()
-    _record_fetch(poll, request, now=now)
-    rendered_key = _rendered_key(staff_id, poll.generation)
-    rendered = _cached(lambda: cache.get(rendered_key))
-    if not (isinstance(rendered, RenderedFeed) and rendered.current(now)):
-        rendered = _render_personal(staff_id, now=now)
-        timeout = RENDERED_TTL
-        if rendered.changes_at is not None:
-            timeout = min(timeout, max(1, math.ceil(rendered.changes_at - now.timestamp())))
-        _cached(lambda: cache.set(rendered_key, rendered, timeout))
-    etag = quote_etag(rendered.etag)
+    now = timezone.now()
+    client = request.headers.get("User-Agent", "")[:USER_AGENT_LENGTH]
+    version = _feed_version(poll.generation)
+    served = poll.served
+    if served is not None and served.current(version, now):
+        # No data changed since the feed was last served: a current copy is answered from the
+        # token's validators, without the cache.
+        last_modified = _stamp(served.last_modified)
+        answer = get_conditional_response(
+            request, etag=quote_etag(served.etag), last_modified=last_modified
+        )
+        if answer is not None:
+            services.feed_poll_record(poll=poll, client=client, now=now)
+            return _personal_response(answer, served.etag, last_modified)
+    rendered = _rendered(poll.staff_id, version, now=now)
+    services.feed_poll_record(poll=poll, client=client, now=now, served=rendered.served(version))
     response = get_conditional_response(
-        request, etag=etag, last_modified=rendered.last_modified
+        request, etag=quote_etag(rendered.etag), last_modified=rendered.last_modified
     ) or HttpResponse(rendered.body, content_type=CONTENT_TYPE)
-    _validators(response, etag, rendered.last_modified, cache_control=PERSONAL_CACHE_CONTROL)
-    # A capability URL: keep it out of search engines should it ever be linked.
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
+    return _personal_response(response, rendered.etag, rendered.last_modified)
 
 
 # The public catalog feed

@@ -443,6 +443,96 @@ def test_an_unchanged_feed_is_not_rebuilt(client, teacher, token, monkeypatch):
     assert len(cached.captured_queries) == 1
 
 
+def _counting_cache_reads(monkeypatch) -> list[str]:
+    reads = []
+    real = cache.get
+
+    def get(key, *args, **kwargs):
+        reads.append(key)
+        return real(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "get", get)
+    return reads
+
+
+def test_a_current_copy_is_answered_from_the_token_without_the_cache(
+    client, teacher, token, monkeypatch
+):
+    f.EnrollmentFactory(staff=teacher, session=session_with_meeting()[0])
+    first, _ = fetch(client, feed_url(token))
+    reads = _counting_cache_reads(monkeypatch)
+
+    with CaptureQueriesContext(connection) as queries:
+        by_etag = client.get(feed_url(token), HTTP_IF_NONE_MATCH=first["ETag"])
+    # Read at once: the next request starts Django's query log anew.
+    by_etag_queries = len(queries.captured_queries)
+    with CaptureQueriesContext(connection) as queries:
+        by_date = client.get(feed_url(token), HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    by_date_queries = len(queries.captured_queries)
+    answered_from_the_token = list(reads)
+    full = client.get(feed_url(token))
+
+    assert (by_etag.status_code, by_date.status_code) == (304, 304)
+    for answer in (by_etag, by_date):
+        assert answer["ETag"] == first["ETag"]
+        assert answer["Last-Modified"] == first["Last-Modified"]
+        assert answer["Cache-Control"] == "private, max-age=3600"
+        assert answer["X-Robots-Tag"] == "noindex, nofollow"
+    # One query each (the token with the generation); the fetch was noted a moment ago.
+    assert by_etag_queries == by_date_queries == 1
+    assert answered_from_the_token == []
+    # A full download reads the rendered feed.
+    assert full.status_code == 200 and full.content == first.content
+    assert len(reads) == 1 and reads[0].startswith("calendars:personal:")
+
+
+def test_the_token_keeps_the_validators_of_the_feed_it_last_served(client, teacher, token):
+    session, _ = session_with_meeting(course__title="Trauma Basics")
+    f.EnrollmentFactory(staff=teacher, session=session)
+    first, _ = fetch(client, feed_url(token))
+    token.refresh_from_db()
+
+    assert token.feed_version.startswith(changes.generation() + ":")
+    assert f'"{token.feed_etag}"' == first["ETag"]
+    assert http_date(token.feed_last_modified.timestamp()) == first["Last-Modified"]
+    assert token.feed_changes_at is None
+
+    Course.objects.filter(pk=session.course_id).update(title="Trauma-Informed Practice")
+    changes.record()
+    again, cal = fetch(client, feed_url(token), HTTP_IF_NONE_MATCH=first["ETag"])
+    token.refresh_from_db()
+
+    assert summaries(cal) == ["Trauma-Informed Practice"]
+    assert token.feed_version.startswith(changes.generation() + ":")
+    assert f'"{token.feed_etag}"' == again["ETag"] != first["ETag"]
+
+
+def test_a_new_generation_with_the_same_bytes_still_answers_304(client, teacher, token):
+    f.EnrollmentFactory(staff=teacher, session=session_with_meeting()[0])
+    first, _ = fetch(client, feed_url(token))
+    before = FeedToken.objects.get(pk=token.pk).feed_version
+
+    # Something the feed does not show changed: the feed is rendered again, to the same bytes.
+    f.BuildingFactory()
+    response = client.get(feed_url(token), HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert response.status_code == 304
+    assert response["ETag"] == first["ETag"]
+    assert FeedToken.objects.get(pk=token.pk).feed_version not in ("", before)
+
+
+def test_a_deploy_that_changes_what_feeds_show_renders_them_again(client, teacher, token, settings):
+    f.EnrollmentFactory(staff=teacher, session=session_with_meeting()[0])
+    first, _ = fetch(client, feed_url(token))
+
+    settings.DISTRICT_NAME = "Birmingham Public Schools (renamed)"
+    response = client.get(feed_url(token), HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert response.status_code == 200
+    assert b"renamed" in response.content
+    assert response["ETag"] != first["ETag"]
+
+
 def test_a_write_that_bypasses_signals_still_renews_the_feed_when_it_records_the_change(
     client, teacher, token
 ):
