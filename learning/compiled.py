@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from django.db import InterfaceError, OperationalError, connections, router
-from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
+from django.db.backends.utils import CursorDebugWrapper
 from django.db.models import QuerySet
 
 
@@ -130,7 +130,8 @@ class _PreparedDebugWrapper(CursorDebugWrapper):
 
     def execute(self, sql, params=None):
         with self.debug_sql(sql, params):
-            return CursorWrapper.execute(self, sql, params)
+            # CursorWrapper's execute: CursorDebugWrapper's own would log the query again.
+            return super(CursorDebugWrapper, self).execute(sql, params)
 
 
 @cache

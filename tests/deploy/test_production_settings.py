@@ -201,10 +201,20 @@ def test_the_proxy_header_is_trusted_only_behind_a_tls_proxy(tmp_path):
 
 # PostgreSQL
 
-POSTGRES_OPTIONS = """
-from django.conf import settings
-print(repr(settings.DATABASES["default"].get("OPTIONS", {}).get("options")))
-"""
+
+def database_option(name: str, **variables: str) -> str:
+    """The connection option `name` the settings give for this environment (on a PostgreSQL
+    URL unless `variables` name another database)."""
+    env = production_environment(
+        DEBUG="true", **({"DATABASE_URL": "postgres://pl@db.internal:5432/pd"} | variables)
+    )
+    result = django(
+        env,
+        "from django.conf import settings\n"
+        f'print(repr(settings.DATABASES["default"].get("OPTIONS", {{}}).get({name!r})))',
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
 
 
 @pytest.mark.parametrize(
@@ -221,28 +231,7 @@ print(repr(settings.DATABASES["default"].get("OPTIONS", {}).get("options")))
 )
 def test_postgresql_connections_run_without_jit_unless_told(variables, expected):
     """JIT compilation took 60 of the 68 ms of a personal feed's version query."""
-    env = production_environment(
-        DEBUG="true", **({"DATABASE_URL": "postgres://pl@db.internal:5432/pd"} | variables)
-    )
-
-    result = django(env, POSTGRES_OPTIONS)
-
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == expected
-
-
-def test_sqlite_takes_no_postgresql_options(tmp_path):
-    env = production_environment(DEBUG="true", DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3")
-
-    result = django(env, POSTGRES_OPTIONS)
-
-    assert result.stdout.strip() == "None", result.stderr
-
-
-PREPARE_THRESHOLD = """
-from django.conf import settings
-print(repr(settings.DATABASES["default"].get("OPTIONS", {}).get("prepare_threshold")))
-"""
+    assert database_option("options", **variables) == expected
 
 
 @pytest.mark.parametrize(
@@ -259,20 +248,13 @@ def test_postgresql_connections_allow_the_prepared_statements_asked_for_unless_t
 ):
     """Django turns psycopg's prepared statements off; the feed poll asks for one
     (learning.compiled), which PgBouncer before 1.21 cannot carry in transaction mode."""
-    env = production_environment(
-        DEBUG="true", **({"DATABASE_URL": "postgres://pl@db.internal:5432/pd"} | variables)
-    )
-
-    result = django(env, PREPARE_THRESHOLD)
-
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == expected
+    assert database_option("prepare_threshold", **variables) == expected
 
 
-def test_sqlite_takes_no_prepare_threshold(tmp_path):
-    env = production_environment(DEBUG="true", DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3")
-
-    assert django(env, PREPARE_THRESHOLD).stdout.strip() == "None"
+@pytest.mark.parametrize("name", ["options", "prepare_threshold"])
+def test_sqlite_takes_no_postgresql_options(tmp_path, name):
+    sqlite = f"sqlite:///{tmp_path}/db.sqlite3"
+    assert database_option(name, DATABASE_URL=sqlite) == "None"
 
 
 # The cache

@@ -5,7 +5,7 @@ import datetime as dt
 
 import psycopg
 import pytest
-from django.db import DEFAULT_DB_ALIAS, DataError, connection, connections
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -58,11 +58,7 @@ def test_a_marker_the_query_does_not_hold_is_an_error(building):
         compiled.rows(building=building.pk, unused="x")
 
 
-# Prepared statements (PostgreSQL)
-
-on_postgresql = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"
-)
+# Prepared statements (PostgreSQL; on SQLite `prepare` changes nothing)
 
 
 def _prepared_statements() -> dict[str, tuple[int, int]]:
@@ -72,22 +68,27 @@ def _prepared_statements() -> dict[str, tuple[int, int]]:
         return {statement: (generic, custom) for statement, generic, custom in cursor.fetchall()}
 
 
-def _planned(statements: dict[str, tuple[int, int]], table: str) -> int:
-    return sum(sum(plans) for text, plans in statements.items() if table in text)
+def _plans_of_staff_queries() -> tuple[int, list[str]]:
+    """How often the connection's prepared queries of the staff table were planned or run
+    from a kept plan, and their texts."""
+    if connection.vendor != "postgresql":
+        return 0, []
+    statements = _prepared_statements()
+    mine = [text for text in statements if "learning_staffmember" in text]
+    return sum(sum(statements[text]) for text in mine), mine
 
 
-@on_postgresql
-def test_a_prepared_query_is_planned_once_per_connection_and_gives_the_same_rows(
+def test_a_prepared_query_gives_the_orms_rows_and_is_planned_once_per_connection(
     building, other_building
 ):
     for hired_on in (dt.date(2020, 8, 1), dt.date(2020, 8, 2)):
         f.StaffMemberFactory(building=building, hired_on=hired_on)
     f.StaffMemberFactory(building=other_building, hired_on=dt.date(2021, 8, 1))
-    prepared = CompiledQuery(
-        people, prepare=True, building=-7_300_912_345, hired=HIRED_MARK, since=SINCE_MARK
-    )
+    markers = {"building": -7_300_912_345, "hired": HIRED_MARK, "since": SINCE_MARK}
+    prepared = CompiledQuery(people, prepare=True, **markers)
+    plain = CompiledQuery(people, **markers)
     long_ago = timezone.now() - dt.timedelta(days=1)
-    before = _planned(_prepared_statements(), "learning_staffmember")
+    runs_before, _ = _plans_of_staff_queries()
 
     runs = [
         (building.pk, dt.date(2020, 1, 1)),
@@ -95,17 +96,17 @@ def test_a_prepared_query_is_planned_once_per_connection_and_gives_the_same_rows
         (other_building.pk, dt.date(2020, 1, 1)),
     ] * 3
     for building_id, hired in runs:
-        assert prepared.rows(building=building_id, hired=hired, since=long_ago) == list(
-            people(building_id, hired, long_ago)
-        )
+        values = {"building": building_id, "hired": hired, "since": long_ago}
+        assert prepared.rows(**values) == plain.rows(**values)
+        assert prepared.rows(**values) == list(people(building_id, hired, long_ago))
 
-    statements = _prepared_statements()
-    mine = [text for text in statements if "learning_staffmember" in text]
-    assert len(mine) == 1 and "$1" in mine[0]
-    assert _planned(statements, "learning_staffmember") - before == len(runs)
+    if connection.vendor == "postgresql":
+        runs_after, texts = _plans_of_staff_queries()
+        # One statement, with its parameters apart, run from its plan every time.
+        assert len(texts) == 1 and "$1" in texts[0]
+        assert runs_after - runs_before == 2 * len(runs)
 
 
-@on_postgresql
 def test_a_prepared_query_is_in_djangos_query_log_with_its_sql(building):
     prepared = CompiledQuery(
         people, prepare=True, building=-7_300_912_345, hired=HIRED_MARK, since=SINCE_MARK
@@ -116,49 +117,36 @@ def test_a_prepared_query_is_in_djangos_query_log_with_its_sql(building):
     assert 'FROM "learning_staffmember"' in queries.captured_queries[0]["sql"]
 
 
-@on_postgresql
 def test_without_prepared_statements_allowed_nothing_is_prepared(building, monkeypatch):
     # DATABASE_PREPARED_STATEMENTS=false leaves Django's default: psycopg's threshold off.
     connection.ensure_connection()
-    monkeypatch.setattr(connection.connection, "prepare_threshold", None)
+    if connection.vendor == "postgresql":
+        monkeypatch.setattr(connection.connection, "prepare_threshold", None)
     prepared = CompiledQuery(
         people, prepare=True, building=-7_300_912_345, hired=HIRED_MARK, since=SINCE_MARK
     )
-    before = _prepared_statements()
+    before = _plans_of_staff_queries()
 
     for _run in range(3):
-        prepared.rows(building=building.pk, hired=dt.date(2020, 1, 1), since=timezone.now())
+        rows = prepared.rows(building=building.pk, hired=dt.date(2020, 1, 1), since=SINCE_MARK)
+        assert rows == list(people(building.pk, dt.date(2020, 1, 1), SINCE_MARK))
 
-    assert _prepared_statements() == before
-
-
-def test_prepare_changes_nothing_on_sqlite_or_in_the_rows(building):
-    f.StaffMemberFactory(building=building, hired_on=dt.date(2020, 8, 1))
-    markers = {"building": -7_300_912_345, "hired": HIRED_MARK, "since": SINCE_MARK}
-    values = {"building": building.pk, "hired": dt.date(2020, 1, 1), "since": SINCE_MARK}
-    assert (
-        CompiledQuery(people, prepare=True, **markers).rows(**values)
-        == CompiledQuery(people, **markers).rows(**values)
-        == list(people(building.pk, dt.date(2020, 1, 1), SINCE_MARK))
-    )
+    assert _plans_of_staff_queries() == before
 
 
-# The query as the connection's health check (PostgreSQL: CONN_HEALTH_CHECKS is on there)
-
-on_health_checked_connections = pytest.mark.skipif(
-    not connection.settings_dict["CONN_HEALTH_CHECKS"],
-    reason="the settings turn health checks on for PostgreSQL only",
-)
+# The query as the connection's health check (CONN_HEALTH_CHECKS: on for PostgreSQL in the
+# settings, turned on here for SQLite too)
 
 
-def _a_request_begins() -> None:
-    """What Django does as a request starts: a kept connection is checked again before use."""
-    connection.close_if_unusable_or_obsolete()
-
-
-def _spy_health_checks(monkeypatch) -> list[int]:
-    checks = []
+@pytest.fixture
+def health_checked(monkeypatch):
+    """The connection, open and kept, with Django's health checks on; the checks it makes."""
     database = connections[DEFAULT_DB_ALIAS]
+    database.ensure_connection()
+    monkeypatch.setattr(database, "health_check_enabled", True)
+    # Kept between requests (SQLite's settings close it after each).
+    monkeypatch.setattr(database, "close_at", None)
+    checks = []
     real = database.is_usable
 
     def is_usable():
@@ -169,29 +157,50 @@ def _spy_health_checks(monkeypatch) -> list[int]:
     return checks
 
 
-@on_health_checked_connections
+def _a_request_begins() -> None:
+    """What Django does as a request starts: a kept connection is checked again before use."""
+    connection.close_if_unusable_or_obsolete()
+
+
+def _the_server_ends_the_session(monkeypatch) -> None:
+    """What a server restart does to a kept connection. On PostgreSQL, another session ends
+    this one; SQLite has no server: there the next query fails as on a dropped connection,
+    and the connection then says it no longer works."""
+    database = connections[DEFAULT_DB_ALIAS]
+    if database.vendor == "postgresql":
+        with psycopg.connect(**_connection_parameters(), autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", [database.connection.info.backend_pid])
+        return
+    dropped = database.connection
+
+    def fail_on_the_dropped_connection(execute, sql, params, many, context):
+        if database.connection is dropped:
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, params, many, context)
+
+    monkeypatch.setattr(database, "execute_wrappers", [fail_on_the_dropped_connection])
+    monkeypatch.setattr(database, "is_usable", lambda: database.connection is not dropped)
+
+
 @pytest.mark.django_db(transaction=True)
-def test_a_query_that_checks_the_connection_spares_the_separate_check(building, monkeypatch):
+def test_a_query_that_checks_the_connection_spares_the_separate_check(building, health_checked):
     compiled = CompiledQuery(people, building=-7_300_912_345, hired=HIRED_MARK, since=SINCE_MARK)
     values = {"building": building.pk, "hired": dt.date(2020, 1, 1), "since": SINCE_MARK}
-    connection.ensure_connection()
-    checks = _spy_health_checks(monkeypatch)
 
     _a_request_begins()
     compiled.rows(**values)
-    assert checks == [1]  # Django's own check before the first query
+    assert health_checked == [1]  # Django's own check before the request's first query
 
     _a_request_begins()
     compiled.rows(checks_connection=True, **values)
     compiled.rows(**values)
-    assert checks == [1]
+    assert health_checked == [1]
 
 
-@on_health_checked_connections
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("prepare", [False, True], ids=["bound-on-client", "prepared"])
 def test_a_connection_the_server_closed_is_replaced_and_the_query_sent_again(
-    building, prepare, monkeypatch
+    building, prepare, health_checked, monkeypatch
 ):
     f.StaffMemberFactory(building=building, hired_on=dt.date(2020, 8, 1))
     compiled = CompiledQuery(
@@ -200,37 +209,31 @@ def test_a_connection_the_server_closed_is_replaced_and_the_query_sent_again(
     values = {"building": building.pk, "hired": dt.date(2020, 1, 1), "since": SINCE_MARK}
     expected = compiled.rows(**values)
     assert len(expected) == 1
-    backend = connection.connection.info.backend_pid
-    # Another session ends this one, as a server restart would.
-    with psycopg.connect(**_connection_parameters(), autocommit=True) as admin:
-        admin.execute("SELECT pg_terminate_backend(%s)", [backend])
+    before = connections[DEFAULT_DB_ALIAS].connection
+    _the_server_ends_the_session(monkeypatch)
     _a_request_begins()
 
     assert compiled.rows(checks_connection=True, **values) == expected
-    assert connection.connection.info.backend_pid != backend
+    assert connections[DEFAULT_DB_ALIAS].connection is not before
 
 
-@on_health_checked_connections
 @pytest.mark.django_db(transaction=True)
-def test_a_failure_on_a_working_connection_is_not_retried(building, monkeypatch):
-    broken = CompiledQuery(
-        lambda building: (
-            StaffMember.objects.filter(building=building).extra(where=["1/0 = 1"]).values_list("pk")
-        ),
-        building=-7_300_912_345,
-    )
-    connection.ensure_connection()
-    _a_request_begins()
+def test_a_failure_on_a_working_connection_is_not_retried(building, health_checked, monkeypatch):
+    compiled = CompiledQuery(people, building=-7_300_912_345, hired=HIRED_MARK, since=SINCE_MARK)
     sent = []
-    monkeypatch.setattr(
-        connections[DEFAULT_DB_ALIAS],
-        "execute_wrappers",
-        [lambda execute, *args: sent.append(1) or execute(*args)],
-    )
 
-    with pytest.raises(DataError):
-        broken.rows(building=building.pk, checks_connection=True)
-    assert sent == [1]
+    def failing(execute, sql, params, many, context):
+        sent.append(sql)
+        raise OperationalError("canceling statement due to statement timeout")
+
+    monkeypatch.setattr(connections[DEFAULT_DB_ALIAS], "execute_wrappers", [failing])
+    _a_request_begins()
+
+    with pytest.raises(OperationalError, match="statement timeout"):
+        compiled.rows(
+            checks_connection=True, building=building.pk, hired=HIRED_MARK, since=SINCE_MARK
+        )
+    assert len(sent) == 1
 
 
 def _connection_parameters() -> dict:

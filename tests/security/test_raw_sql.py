@@ -23,10 +23,21 @@ ALLOWED = {
     ): "the SQL and params Django compiled from a values_list queryset (sql_with_params)",
     (
         "learning/compiled.py",
-        "rows",
+        "run",
         "compiled.sql",
     ): "the SQL Django compiled (as_sql) from a queryset the code builds with marker values, "
     "kept; every value, the markers' replacements included, is passed as a parameter",
+    (
+        "learning/compiled.py",
+        "execute",
+        "query",
+    ): "the preparing cursor passes its caller's SQL and parameters on unchanged (the compiled "
+    "query above), asking psycopg to prepare it",
+    (
+        "learning/compiled.py",
+        "execute",
+        "sql",
+    ): "the prepared query's log wrapper passes its caller's SQL and parameters on unchanged",
     (
         "imports/services.py",
         "insert",
