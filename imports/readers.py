@@ -11,7 +11,10 @@ What is read:
   Windows-1252. A file mixing both is refused rather than read with garbled names. The delimiter
   is sniffed among comma, semicolon and tab; quoted fields may hold line breaks (a record is one
   row, as Excel shows it).
-- XLSX, XLSB, XLS and ODS through python-calamine: the first visible sheet, or a named one.
+- XLSX, XLSB, XLS and ODS through python-calamine, in a child process with a memory and time
+  limit (imports/workbook_child.py): the first visible sheet, or a named one. A sheet whose
+  cells in use reach too far (a stray value at XFD1048576 would have the reader allocate the
+  whole sheet) is refused naming the far cell (imports/extent.py finds it in the file).
   Formula cells give the value the spreadsheet saved with them; nothing is evaluated. A number
   becomes text the way a person reads it ("1234", never "1234.0"); text cells keep leading
   zeros. Date cells become ISO dates ("2019-08-20"); a date typed as a plain number stays an
@@ -21,7 +24,9 @@ The format comes from the content (zip, OLE2, PDF, text), never from the file na
 PDF or random bytes renamed .xlsx, an encrypted or damaged workbook, a zip bomb, an empty file,
 a file with a header and no rows, or one with no recognizable columns is refused with an
 `UnreadableFile` whose message says what is wrong in plain words. Limits (settings):
-IMPORT_MAX_BYTES, IMPORT_MAX_ROWS, IMPORT_MAX_UNCOMPRESSED_BYTES.
+IMPORT_MAX_BYTES, IMPORT_MAX_ROWS, IMPORT_MAX_UNCOMPRESSED_BYTES, IMPORT_MAX_SHEET_ROWS,
+IMPORT_MAX_SHEET_COLUMNS, IMPORT_MAX_SHEET_CELLS, IMPORT_READER_MEMORY_MB and
+IMPORT_READER_SECONDS.
 
 The header is the first of the first HEADER_SEARCH_ROWS non-blank rows that names recognizable
 columns (exports often carry a title or blank rows above it). Names match case-, space-,
@@ -33,11 +38,16 @@ from __future__ import annotations
 
 import codecs
 import csv
-import datetime as dt
 import hashlib
 import io
+import logging
+import marshal
 import os
 import re
+import subprocess
+import sys
+import tempfile
+import threading
 import unicodedata
 import zipfile
 import zlib
@@ -47,15 +57,19 @@ from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
 from django.conf import settings
-from python_calamine import (
-    CalamineError,
-    CalamineWorkbook,
-    PasswordError,
-    SheetTypeEnum,
-    SheetVisibleEnum,
-)
+
+from . import workbook_child
+from .extent import FarCells, far_cells
+from .workbook_child import column_letter
+
+logger = logging.getLogger(__name__)
 
 HEADER_SEARCH_ROWS = 20
+# The workbook reader's child process: its script, and how many rows each message carries.
+CHILD_SCRIPT = workbook_child.__file__
+CHILD_CHUNK_ROWS = 5000
+# How long past IMPORT_READER_SECONDS of CPU time the child may take in all before it is killed.
+CHILD_GRACE_SECONDS = 5
 CSV_DELIMITERS = (",", ";", "\t")
 # Rows the delimiter sniffer looks at.
 SNIFF_RECORDS = 50
@@ -151,6 +165,25 @@ MSG_MAPPING_UNKNOWN_COLUMN = (
     'The column mapping names a column "{column}" that is not in {name}. Columns found: {found}.'
 )
 MSG_MAPPING_TWICE = 'The column mapping gives the field "{field}" to more than one column.'
+MSG_SHEET_TOO_FAR = (
+    "{name} has a value in cell {cells}, far beyond where a roster's data ends (a sheet may "
+    "reach row {max_rows:,}, {max_columns:,} columns and {max_cells:,} cells in all). It is "
+    "probably a stray entry: open the file, press Ctrl+End to go to the last cell in use, "
+    "delete it (or the empty rows and columns up to it), save and import again."
+)
+MSG_SHEET_TOO_FAR_AREA = (
+    "{name} has a sheet whose cells in use reach cell {columns}{rows} (row {rows:,}, column "
+    "{columns}), far beyond where a roster's data ends (a sheet may reach row {max_rows:,}, "
+    "{max_columns:,} columns and {max_cells:,} cells in all). It probably holds a stray entry: "
+    "open the file, press Ctrl+End to go to the last cell in use, delete it (or the empty rows "
+    "and columns up to it), save and import again."
+)
+MSG_READER_LIMIT = (
+    "{name} could not be read within the {memory_mb:,} MB of memory and {seconds} seconds a "
+    "workbook may take. If the sheet holds a stray value far below or to the right of the "
+    "data, press Ctrl+End in Excel to find it, delete it, save and import again; otherwise "
+    "split the file or save it as CSV."
+)
 MSG_BAD_CSV = "{name} cannot be read as CSV: {error}."
 
 
@@ -163,7 +196,8 @@ class UnreadableFile(Exception):
 
     `message` is plain words for the person who uploaded the file; `code` is stable for the API
     (empty, too_large, too_many_rows, zip_bomb, encrypted, corrupt, not_a_spreadsheet, encoding,
-    sheet_not_found, no_header, missing_columns, ambiguous_columns, header_only, bad_mapping).
+    sheet_not_found, sheet_too_large, no_header, missing_columns, ambiguous_columns,
+    header_only, bad_mapping).
     `file` is what is known of the file; `run` is the refused ImportRun when a service recorded
     one."""
 
@@ -301,16 +335,6 @@ def normalize_header(name: str) -> str:
     "E-mail Address" -> "emailaddress"."""
     decomposed = unicodedata.normalize("NFKD", name.casefold())
     return "".join(char for char in decomposed if char.isalnum() and char.isascii())
-
-
-def column_letter(index: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA: how a spreadsheet names a column."""
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(ord("A") + remainder) + letters
-    return letters
 
 
 # Reading the bytes
@@ -506,73 +530,188 @@ def _csv_rows(text: str, *, name: str) -> Iterator[tuple[int, list[str]]]:
 # Workbooks
 
 
-def cell_text(value: object) -> str:
-    """A cell as the text a person reads in it: whole numbers without ".0", dates as ISO dates
-    (with the time only when there is one), booleans as TRUE/FALSE, blanks as ""."""
-    if value is None:
-        return ""
-    if type(value) is dt.date:  # the usual non-text cell of a roster: checked first
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        if value.is_integer():
-            return str(int(value))
-        return repr(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0, 0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, (dt.date, dt.time)):
-        return value.isoformat()
-    return str(value).strip()
+def _reader_options(sheet: str | None) -> dict:
+    return {
+        "sheet": sheet,
+        "memory_bytes": settings.IMPORT_READER_MEMORY_MB * 1024 * 1024,
+        "cpu_seconds": settings.IMPORT_READER_SECONDS,
+        "max_rows": settings.IMPORT_MAX_SHEET_ROWS,
+        "max_columns": settings.IMPORT_MAX_SHEET_COLUMNS,
+        "max_cells": settings.IMPORT_MAX_SHEET_CELLS,
+        "chunk_rows": CHILD_CHUNK_ROWS,
+    }
 
 
-def _is_reader_panic(error: BaseException) -> bool:
-    """A panic inside the Rust reader, which pyo3 raises as a BaseException."""
-    return type(error).__name__ == "PanicException"
-
-
-def _first_sheet(workbook: CalamineWorkbook) -> str:
-    """The first visible worksheet (a hidden first sheet is rarely the data), else the first."""
-    for meta in workbook.sheets_metadata:
-        if meta.visible == SheetVisibleEnum.Visible and meta.typ == SheetTypeEnum.WorkSheet:
-            return meta.name
-    return workbook.sheet_names[0]
-
-
-def _open_sheet(data: bytes, fmt: str, *, name: str, sheet: str | None):
-    corrupt = UnreadableFile(
-        MSG_CORRUPT.format(name=name, kind=f"an {FORMAT_NAMES[fmt]}"), code="corrupt"
+def _sheet_limits() -> dict:
+    return dict(
+        max_rows=settings.IMPORT_MAX_SHEET_ROWS,
+        max_columns=settings.IMPORT_MAX_SHEET_COLUMNS,
+        max_cells=settings.IMPORT_MAX_SHEET_CELLS,
     )
-    try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        names = workbook.sheet_names
-        if not names:
-            raise UnreadableFile(MSG_NO_SHEETS.format(name=name), code="corrupt")
-        if sheet is not None and sheet not in names:
-            raise UnreadableFile(
-                MSG_SHEET_NOT_FOUND.format(name=name, sheet=sheet, sheets=", ".join(names)),
+
+
+def _far_cell_refusal(
+    data: bytes, fmt: str, *, name: str, sheet: str | None
+) -> UnreadableFile | None:
+    """The refusal naming the cells past a limit, when the file's own cells reach past one."""
+    found = far_cells(data, fmt, sheet=sheet)
+    if found is None or not _beyond_limits(found.last_row, found.last_column):
+        return None
+    cells = " and ".join(_cells_beyond_limits(found))
+    return UnreadableFile(
+        MSG_SHEET_TOO_FAR.format(name=name, cells=cells, **_sheet_limits()),
+        code="sheet_too_large",
+    )
+
+
+def _too_far(data: bytes, fmt: str, *, name: str, sheet: str | None, used: tuple | None):
+    """The refusal of a sheet that reaches too far, naming the far cell when the file tells (the
+    used area the reader reported, when it got that far, otherwise); when neither reaches past
+    a limit, the reader ran out of its memory or time for another reason, and says so."""
+    refusal = _far_cell_refusal(data, fmt, name=name, sheet=sheet)
+    if refusal is not None:
+        return refusal
+    if used and _beyond_limits(*used):
+        return UnreadableFile(
+            MSG_SHEET_TOO_FAR_AREA.format(
+                name=name, rows=used[0], columns=column_letter(used[1] - 1), **_sheet_limits()
+            ),
+            code="sheet_too_large",
+        )
+    return UnreadableFile(
+        MSG_READER_LIMIT.format(
+            name=name,
+            memory_mb=settings.IMPORT_READER_MEMORY_MB,
+            seconds=settings.IMPORT_READER_SECONDS,
+        ),
+        code="sheet_too_large",
+    )
+
+
+class _WorkbookChild:
+    """The child process reading one workbook (imports/workbook_child.py): its sheet's name,
+    then its non-blank rows as they arrive. Its death, by a signal, a limit or a timeout,
+    becomes an UnreadableFile; the child never outlives the read."""
+
+    def __init__(self, data: bytes, fmt: str, *, name: str, sheet: str | None):
+        self.data, self.fmt, self.name, self.wanted = data, fmt, name, sheet
+        self.errors = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", CHILD_SCRIPT],
+            # A native reader's panic or allocation failure says one line, not a backtrace.
+            env={**os.environ, "RUST_BACKTRACE": "0"},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.errors,
+            close_fds=True,
+        )
+        # The wall-clock limit: the CPU limit in the child does not count time spent waiting.
+        self.timer = threading.Timer(
+            settings.IMPORT_READER_SECONDS + CHILD_GRACE_SECONDS, self.process.kill
+        )
+        self.timer.daemon = True
+        self.timer.start()
+        try:
+            marshal.dump(_reader_options(sheet), self.process.stdin)
+            self.process.stdin.write(data)
+            self.process.stdin.close()
+        except (BrokenPipeError, OSError):
+            pass  # the child died at once: its exit status says why, in _frame
+        self.sheet = self._open()
+
+    def _frame(self) -> tuple:
+        stream = self.process.stdout
+        size = int.from_bytes(stream.read(8) or b"\0", "little")
+        body = stream.read(size) if size else b""
+        if not size or len(body) != size:
+            raise self._died()
+        try:
+            return marshal.loads(body)
+        except (EOFError, ValueError, TypeError):
+            raise self._died() from None
+
+    def _died(self) -> UnreadableFile:
+        status = self.close()
+        self.errors.seek(0)
+        detail = self.errors.read(1000).decode("utf-8", "replace").strip()
+        self.errors.close()
+        logger.warning(
+            "The workbook reader's child process for %s ended with status %s: %s",
+            self.name,
+            status,
+            detail or "(nothing written)",
+        )
+        return _too_far(self.data, self.fmt, name=self.name, sheet=self.wanted, used=None)
+
+    def _refusal(self, code: str, detail) -> UnreadableFile:
+        self.close()
+        name = self.name
+        if code == "encrypted":
+            return UnreadableFile(MSG_ENCRYPTED.format(name=name), code="encrypted")
+        if code == "no_sheets":
+            return UnreadableFile(MSG_NO_SHEETS.format(name=name), code="corrupt")
+        if code == "sheet_not_found":
+            return UnreadableFile(
+                MSG_SHEET_NOT_FOUND.format(name=name, sheet=self.wanted, sheets=", ".join(detail)),
                 code="sheet_not_found",
             )
-        return workbook.get_sheet_by_name(sheet if sheet is not None else _first_sheet(workbook))
-    except PasswordError:
-        raise UnreadableFile(MSG_ENCRYPTED.format(name=name), code="encrypted") from None
-    except CalamineError:
-        raise corrupt from None
-    except BaseException as error:
-        if _is_reader_panic(error):
-            raise corrupt from None
-        raise
+        if code == "too_far":
+            return _too_far(self.data, self.fmt, name=name, sheet=self.sheet, used=detail)
+        # A far cell can make a reader give up on a file that is not damaged (calamine refuses
+        # an .ods sheet with a million repeated rows): say so rather than call it damaged.
+        return _far_cell_refusal(
+            self.data, self.fmt, name=name, sheet=self.wanted
+        ) or UnreadableFile(
+            MSG_CORRUPT.format(name=name, kind=f"an {FORMAT_NAMES[self.fmt]}"), code="corrupt"
+        )
+
+    def _open(self) -> str:
+        frame = self._frame()
+        if frame[0] == "error":
+            raise self._refusal(frame[1], frame[2])
+        self.sheet = frame[1]
+        return frame[1]
+
+    def rows(self) -> Iterator[tuple[int, list[str]]]:
+        try:
+            while True:
+                frame = self._frame()
+                if frame[0] == "rows":
+                    yield from frame[1]
+                elif frame[0] == "done":
+                    return
+                else:
+                    raise self._refusal(frame[1], frame[2])
+        finally:
+            self.close()
+
+    def close(self) -> int | None:
+        self.timer.cancel()
+        if self.process.poll() is None:
+            self.process.kill()
+        status = self.process.wait()
+        self.process.stdout.close()
+        return status
 
 
-def _sheet_rows(worksheet) -> Iterator[tuple[int, list[str]]]:
-    # iter_rows starts at the sheet's first row (A1), blank rows included, so the position is
-    # the row number the spreadsheet shows. Most cells are text: those skip cell_text's checks.
-    for number, cells in enumerate(worksheet.iter_rows(), start=1):
-        yield number, [value.strip() if type(value) is str else cell_text(value) for value in cells]
+def _cells_beyond_limits(found: FarCells) -> tuple[str, ...]:
+    """Of the lowest and the rightmost cell, those that reach past a limit on their own; both
+    when only the area they span together is too large."""
+    lowest, rightmost = found.cells[0], found.cells[-1]
+    beyond = []
+    if found.last_row > settings.IMPORT_MAX_SHEET_ROWS:
+        beyond.append(lowest)
+    if found.last_column > settings.IMPORT_MAX_SHEET_COLUMNS and rightmost not in beyond:
+        beyond.append(rightmost)
+    return tuple(beyond) or found.cells
+
+
+def _beyond_limits(last_row: int, last_column: int) -> bool:
+    return (
+        last_row > settings.IMPORT_MAX_SHEET_ROWS
+        or last_column > settings.IMPORT_MAX_SHEET_COLUMNS
+        or last_row * last_column > settings.IMPORT_MAX_SHEET_CELLS
+    )
 
 
 # Header and table
@@ -732,6 +871,25 @@ def table_from_rows(
     )
 
 
+def _table(rows, file, columns, fmt, sheet_name, mapping, max_rows) -> Table:
+    try:
+        return table_from_rows(
+            rows,
+            file=file,
+            columns=columns,
+            fmt=fmt,
+            sheet=sheet_name,
+            mapping=mapping,
+            max_rows=max_rows,
+        )
+    except UnreadableFile as error:
+        if error.code == "empty" and sheet_name is not None:
+            raise UnreadableFile(
+                MSG_SHEET_EMPTY.format(sheet=sheet_name, name=file.name), code="empty"
+            ) from None
+        raise
+
+
 def read_table(
     source: str | os.PathLike | bytes | BinaryIO,
     *,
@@ -753,28 +911,12 @@ def read_table(
             text, _encoding = decode_text(data, name=name)
             if not text.strip():
                 raise UnreadableFile(MSG_EMPTY.format(name=name), code="empty")
-            rows = _csv_rows(text, name=name)
-            sheet_name = None
-        else:
-            worksheet = _open_sheet(data, fmt, name=name, sheet=sheet)
-            sheet_name = worksheet.name
-            rows = _sheet_rows(worksheet)
+            return _table(_csv_rows(text, name=name), file, columns, fmt, None, mapping, max_rows)
+        child = _WorkbookChild(data, fmt, name=name, sheet=sheet)
         try:
-            return table_from_rows(
-                rows,
-                file=file,
-                columns=columns,
-                fmt=fmt,
-                sheet=sheet_name,
-                mapping=mapping,
-                max_rows=max_rows,
-            )
-        except UnreadableFile as error:
-            if error.code == "empty" and sheet_name is not None:
-                raise UnreadableFile(
-                    MSG_SHEET_EMPTY.format(sheet=sheet_name, name=name), code="empty"
-                ) from None
-            raise
+            return _table(child.rows(), file, columns, fmt, child.sheet, mapping, max_rows)
+        finally:
+            child.close()
     except UnreadableFile as error:
         error.file = error.file or file
         raise

@@ -306,6 +306,16 @@ IMPORT_MAX_UNCOMPRESSED_BYTES = int(
     os.environ.get("IMPORT_MAX_UNCOMPRESSED_BYTES", str(256 * 1024 * 1024))
 )
 IMPORT_SYNC_DEACTIVATE_CAP_PERCENT = int(os.environ.get("IMPORT_SYNC_DEACTIVATE_CAP_PERCENT", "10"))
+# A workbook is read in a child process (imports/workbook_child.py) that may use at most
+# IMPORT_READER_MEMORY_MB of address space and IMPORT_READER_SECONDS of time, so no file can
+# abort or exhaust the server that reads it. A sheet whose used area reaches beyond
+# IMPORT_MAX_SHEET_ROWS rows, IMPORT_MAX_SHEET_COLUMNS columns or IMPORT_MAX_SHEET_CELLS cells
+# (rows x columns, the block the reader allocates) is refused, naming the far cell.
+IMPORT_READER_MEMORY_MB = int(os.environ.get("IMPORT_READER_MEMORY_MB", "2048"))
+IMPORT_READER_SECONDS = int(os.environ.get("IMPORT_READER_SECONDS", "90"))
+IMPORT_MAX_SHEET_ROWS = int(os.environ.get("IMPORT_MAX_SHEET_ROWS", str(2 * IMPORT_MAX_ROWS)))
+IMPORT_MAX_SHEET_COLUMNS = int(os.environ.get("IMPORT_MAX_SHEET_COLUMNS", "500"))
+IMPORT_MAX_SHEET_CELLS = int(os.environ.get("IMPORT_MAX_SHEET_CELLS", "10000000"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

@@ -10,7 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from imports import readers
-from imports.readers import UnreadableFile, cell_text, read_table, sniff_delimiter
+from imports.readers import UnreadableFile, read_table, sniff_delimiter
 from imports.roster import ROSTER_COLUMNS
 from imports.values import (
     MSG_DATE,
@@ -20,6 +20,7 @@ from imports.values import (
     clean_email,
     parse_date,
 )
+from imports.workbook_child import cell_text
 from tests.imports.conftest import DATA, csv_bytes
 from tests.learning.test_settings import run_django
 

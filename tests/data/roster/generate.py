@@ -18,7 +18,8 @@ errors.csv has one row error of each kind.
 Bad files: empty.csv, header-only.csv, unrecognized-columns.csv, missing-email-column.csv,
 pdf-renamed.xlsx, garbage.xlsx (random bytes), corrupt.xlsx (half a workbook), encrypted.xlsx
 (password "district"), zip-bomb.xlsx (1.2 KB that declares a 1 GiB sheet), mixed-encoding.csv
-(UTF-8 and Windows-1252 lines), web-page.xls (HTML named .xls)."""
+(UTF-8 and Windows-1252 lines), web-page.xls (HTML named .xls), far-cell.xls (a stray value at
+IV65536, the last cell of an .xls sheet)."""
 
 import csv
 import datetime as dt
@@ -237,6 +238,20 @@ def write_xls():
                 sheet.write(index, column, value)
     workbook.add_sheet("Notes").write(0, 0, "This sheet is not the roster.")
     workbook.save(str(HERE / "roster.xls"))
+
+
+def write_far_cell_xls():
+    """far-cell.xls: the header, one person, and a stray value in the last cell an .xls sheet
+    has (IV65536), which makes the reader hold the whole 65,536 x 256 sheet."""
+    workbook = xlwt.Workbook()
+    sheet = workbook.add_sheet("Staff")
+    for column, name in enumerate(HEADER):
+        sheet.write(0, column, name)
+    for column, value in enumerate(next(iter(workbook_rows()))):
+        if value is not None and not isinstance(value, dt.date):
+            sheet.write(1, column, value)
+    sheet.write(65535, 255, "x")
+    workbook.save(str(HERE / "far-cell.xls"))
 
 
 def ods_cell(value):
@@ -481,6 +496,7 @@ def main():
     (HERE / "roster-utf16.txt").write_bytes(_csv_text(accented, delimiter="\t").encode("utf-16"))
     write_xlsx()
     write_xls()
+    write_far_cell_xls()
     write_ods()
     write_numeric_ids()
     write_formulas()
