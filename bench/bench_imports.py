@@ -4,6 +4,14 @@ created); the peak memory of doing it; the same file again, when nothing changes
 5,000-row roster against django-import-export importing the same file into the same
 StaffMember fields.
 
+The 100,000-row import is measured against a floor timed in the same run, interleaved with it
+round by round: python-calamine reading the same file, plus the same rows stored into a table
+with the staff table's columns and indexes (PostgreSQL: `CREATE TABLE ... (LIKE
+learning_staffmember INCLUDING ALL)` and `COPY`; SQLite: the table's own SQL and one
+`executemany` in a transaction), in a child process of the same kind. The floor checks nothing,
+keeps no history and needs no second pass: what the import adds to it is the cost of doing the
+job right. Its absolute time is reported beside it for the record.
+
 The 100,000-row imports each run in a child process (`python -m bench.bench_imports FILE`), so
 the peak memory is the resident memory of a whole process that did nothing else (interpreter,
 Django, the file and the import), and one import's leftovers never weigh on the next. The times
@@ -17,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -24,12 +33,13 @@ from pathlib import Path
 from . import core
 
 IMPORT = "roster import 100k: preview + commit"
+IMPORT_ABSOLUTE = "roster import 100k: preview + commit, absolute"
 MEMORY = "roster import 100k: peak memory"
 AGAIN = "roster import 100k again: nothing changed"
 VERSUS = "roster import 5k vs django-import-export"
-FIGURES = (IMPORT, MEMORY, AGAIN, VERSUS)
+FIGURES = (IMPORT, IMPORT_ABSOLUTE, MEMORY, AGAIN, VERSUS)
 
-IMPORT_TARGET_S = 6
+IMPORT_MAX_RATIO = 2.5
 MEMORY_TARGET_MB = 500
 AGAIN_TARGET_S = 3
 VERSUS_TARGET_RATIO = 10
@@ -64,7 +74,96 @@ def import_once(path: str) -> dict:
     }
 
 
-def _child_main(path: str) -> None:
+# The floor: the bare reader and the database's bulk load of the same rows
+
+FLOOR_TABLE = "bench_floor_staff"
+
+
+def _floor_table(connection) -> list[str]:
+    """Create FLOOR_TABLE with the staff table's columns and indexes (no foreign keys: the
+    floor's building and position ids point nowhere); returns its columns but the id."""
+    from learning.models import StaffMember
+
+    table = StaffMember._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f'CREATE TABLE {FLOOR_TABLE} (LIKE "{table}" INCLUDING ALL)')
+        else:
+            cursor.execute(
+                "SELECT type, sql FROM sqlite_master WHERE tbl_name = %s AND sql IS NOT NULL",
+                [table],
+            )
+            for kind, sql in sorted(cursor.fetchall(), key=lambda item: item[0] != "table"):
+                sql = re.sub(r' REFERENCES "\w+" \("\w+"\) DEFERRABLE INITIALLY DEFERRED', "", sql)
+                sql = sql.replace(f'"{table}"', f'"{FLOOR_TABLE}"')
+                if kind == "index":
+                    sql = re.sub(r'INDEX "(\w+)"', rf'INDEX "{FLOOR_TABLE}_\1"', sql)
+                cursor.execute(sql)
+    return [field.column for field in StaffMember._meta.concrete_fields if not field.primary_key]
+
+
+def floor_once(path: str) -> dict:
+    """python-calamine reads the file; its rows are stored into FLOOR_TABLE in one transaction,
+    by COPY on PostgreSQL. Values are spelled as the staff table stores them (codes become
+    small ids, status words their stored value), with the model's defaults for the rest."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+    from python_calamine import CalamineWorkbook
+
+    from learning.models import StaffMember
+
+    columns = _floor_table(connection)
+    template = StaffMember()
+    fields = {field.column: field for field in StaffMember._meta.concrete_fields}
+    defaults = {
+        column: fields[column].get_db_prep_save(
+            getattr(template, fields[column].attname), connection
+        )
+        for column in columns
+    }
+    start = time.perf_counter()
+    rows = CalamineWorkbook.from_path(path).get_sheet_by_index(0).to_python(skip_empty_area=True)
+    read = time.perf_counter()
+    header = [str(cell) for cell in rows[0]]
+    at = {name: header.index(name) for name in header}
+    ids: dict[str, int] = {}
+    now = timezone.now()
+
+    def value_row(cells) -> list:
+        values = dict(defaults)
+        values.update(
+            employee_id=str(cells[at["Employee ID"]]),
+            first_name=cells[at["First Name"]],
+            last_name=cells[at["Last Name"]],
+            preferred_name=cells[at["Preferred Name"]],
+            email=cells[at["Email"]],
+            building_id=ids.setdefault("b" + cells[at["Building"]], len(ids) + 1),
+            position_id=ids.setdefault("p" + cells[at["Position"]], len(ids) + 1),
+            status=str(cells[at["Status"]]).lower(),
+            hired_on=cells[at["Hire Date"]] or None,
+            separated_on=cells[at["Separation Date"]] or None,
+            created_at=now,
+            updated_at=now,
+        )
+        return [values[column] for column in columns]
+
+    names = ", ".join(f'"{column}"' for column in columns)
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {FLOOR_TABLE} ({names}) FROM STDIN") as copy:
+                for cells in rows[1:]:
+                    copy.write_row(value_row(cells))
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(
+                f"INSERT INTO {FLOOR_TABLE} ({names}) VALUES ({marks})",
+                [value_row(cells) for cells in rows[1:]],
+            )
+    stored = time.perf_counter()
+    return {"read": read - start, "store": stored - read, "seconds": stored - start}
+
+
+def _child_main(path: str, *, floor: bool = False) -> None:
     import django
     from django.conf import settings
 
@@ -74,14 +173,14 @@ def _child_main(path: str) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "learning.settings")
     django.setup()
     settings.DEBUG = False
-    print(json.dumps(import_once(path)))
+    print(json.dumps(floor_once(path) if floor else import_once(path)))
 
 
-def _import_in_child(path: Path, database_url: str) -> tuple[dict, int]:
-    """(what the child measured, its peak resident memory in bytes)."""
+def _import_in_child(path: Path, database_url: str, *, floor: bool = False) -> tuple[dict, int]:
+    """(what the child measured, its peak resident memory in bytes): the import, or the floor."""
     env = {**os.environ, "DATABASE_URL": database_url}
     child = core.run_child(
-        [sys.executable, "-m", "bench.bench_imports", str(path)],
+        [sys.executable, "-m", "bench.bench_imports", str(path), *(["--floor"] if floor else [])],
         env=env,
         cwd=PROJECT_DIR,
         timeout=CHILD_TIMEOUT_S,
@@ -105,7 +204,8 @@ def _large_imports(context: core.Context):
     size = "quick" if context.quick else "full"
     rows = ROWS[size]
     path = _roster(context, rows)
-    first, again, peak = [], [], 0
+    first, again, floors, peak = [], [], [], 0
+    # Round by round, the import and its floor alternate, so the machine's noise falls on both.
     for _round in range(REPEAT[size]):
         with context.scratch_database() as url:
             measured, rss = _import_in_child(path, url)
@@ -117,18 +217,32 @@ def _large_imports(context: core.Context):
             if measured["counts"]["unchanged"] != rows:
                 raise RuntimeError(f"The same file again changed {measured['counts']}.")
             again.append(measured)
+        with context.scratch_database() as url:
+            floors.append(_import_in_child(path, url, floor=True)[0])
     best = min(first, key=lambda item: item["seconds"])
     best_again = min(again, key=lambda item: item["seconds"])
+    best_floor = min(floors, key=lambda item: item["seconds"])
     rounds = f"best of {len(first)}" if len(first) > 1 else "one round"
-    yield core.at_most(
+    store = "COPY" if context.vendor == "postgresql" else "executemany"
+    yield core.against_floor(
         IMPORT,
         best["seconds"],
-        IMPORT_TARGET_S,
+        best_floor["seconds"],
         unit="s",
+        max_ratio=IMPORT_MAX_RATIO,
         note=(
             f"{rows:,} rows, xlsx; preview {best['preview']:.2f} s + commit "
-            f"{best['commit']:.2f} s, {rounds}, in a child process (start-up not counted)"
+            f"{best['commit']:.2f} s; floor: calamine reading the file "
+            f"{best_floor['read']:.2f} s + {store} into a table with the staff table's columns "
+            f"and indexes {best_floor['store']:.2f} s; {rounds}, alternating, each in a child "
+            "process (start-up not counted)"
         ),
+    )
+    yield core.reported(
+        IMPORT_ABSOLUTE,
+        best["seconds"],
+        unit="s",
+        note="the same import's time, for the record (6 s was its absolute target)",
     )
     yield core.at_most(
         MEMORY,
@@ -300,6 +414,6 @@ def figures(context: core.Context):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        raise SystemExit("usage: python -m bench.bench_imports ROSTER_FILE")
-    _child_main(sys.argv[1])
+    if len(sys.argv) not in (2, 3) or sys.argv[2:] not in ([], ["--floor"]):
+        raise SystemExit("usage: python -m bench.bench_imports ROSTER_FILE [--floor]")
+    _child_main(sys.argv[1], floor=sys.argv[2:] == ["--floor"])
