@@ -518,9 +518,21 @@ def _csv_rows(text: str, *, name: str) -> Iterator[tuple[int, list[str]]]:
     text = text.replace("\x00", UNREADABLE)
     delimiter = sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    max_columns = settings.IMPORT_MAX_SHEET_COLUMNS
     try:
         for number, record in enumerate(reader, start=1):
-            yield number, [cell.strip() for cell in record]
+            cells = [cell.strip() for cell in record]
+            if len(cells) > max_columns:
+                # The same limit as a workbook's: trailing empty fields are only separators.
+                while cells and not cells[-1]:
+                    cells.pop()
+                if len(cells) > max_columns:
+                    cell = f"{column_letter(len(cells) - 1)}{number}"
+                    raise UnreadableFile(
+                        MSG_SHEET_TOO_FAR.format(name=name, cells=cell, **_sheet_limits()),
+                        code="sheet_too_large",
+                    )
+            yield number, cells
     except csv.Error as error:
         raise UnreadableFile(
             MSG_BAD_CSV.format(name=name, error=error), code="not_a_spreadsheet"

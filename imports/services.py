@@ -135,8 +135,9 @@ def _table_of(
 ) -> tuple[Table, object]:
     """The file read as a table of `columns`, and what `meanwhile()` returns: it runs while the
     file is read in a thread of its own. A workbook is parsed in a child process (the thread
-    waits on it without the interpreter's lock), so the database is read meanwhile (100,000 people's records took as long as a
-    third of a large file's parse). An unusable file is recorded as a refused run
+    waits on it without the interpreter's lock), so the database is read meanwhile (100,000
+    people's records took as long as a third of a large file's parse). An unusable file is
+    recorded as a refused run
     (`error.run`) before UnreadableFile goes on to the caller."""
     if isinstance(source, Table):
         return source, meanwhile() if meanwhile else None

@@ -122,6 +122,19 @@ def test_a_far_cell_is_refused_naming_it(name):
     assert caught.value.file.name == name
 
 
+def test_a_csv_row_reaching_too_far_is_refused_naming_its_last_cell():
+    far = ",".join(PERSON + [""] * 600 + ["x"])
+    trailing = ",".join(PERSON + [""] * 800)
+    content = "\r\n".join([",".join(ROSTER_HEADER), trailing, far]).encode()
+
+    with pytest.raises(UnreadableFile) as caught:
+        read_table(content, file_name="r.csv", columns=ROSTER_COLUMNS)
+
+    # Row 2's 800 empty fields are only separators; row 3 has a value in column 607.
+    assert caught.value.code == "sheet_too_large"
+    assert "cell WI3," in caught.value.message
+
+
 def test_only_the_cell_beyond_a_limit_is_named():
     with pytest.raises(UnreadableFile) as caught:
         read_table(xlsx_with("A1048576"), file_name="r.xlsx", columns=ROSTER_COLUMNS)
