@@ -645,7 +645,8 @@ class _WorkbookChild:
     def _died(self) -> UnreadableFile:
         status = self.close()
         self.errors.seek(0)
-        detail = self.errors.read(1000).decode("utf-8", "replace").strip()
+        # The native reader's own first line says why ("memory allocation of ... failed").
+        detail = self.errors.read(1000).decode("utf-8", "replace").strip().partition("\n")[0]
         self.errors.close()
         logger.warning(
             "The workbook reader's child process for %s ended with status %s: %s",
