@@ -88,6 +88,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Answers for a signed-in person are "private, no-store" unless the view chose a policy.
+    "learning.private_responses.PrivateResponsesMiddleware",
     # Names the request's user and source (page, admin, API) on the changes it makes.
     "audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
