@@ -88,6 +88,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Answers for a signed-in person are "private, no-store" unless the view chose a policy.
+    "learning.private_responses.PrivateResponsesMiddleware",
     # Names the request's user and source (page, admin, API) on the changes it makes.
     "audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -128,6 +130,8 @@ CSRF_COOKIE_SAMESITE = "Lax"
 # No script reads the csrftoken cookie: forms carry {% csrf_token %}, and the browsable API and
 # the API docs page are given the token in the page.
 CSRF_COOKIE_HTTPONLY = True
+# A refused form gets the site's own page saying what to do; the API its JSON error.
+CSRF_FAILURE_VIEW = "learning.csrf_failure.csrf_failure"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
@@ -329,7 +333,8 @@ DEFAULT_FROM_EMAIL = os.environ.get(
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # DRF's, answering a failed CSRF check with the code csrf_failed.
+        "learning.api.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

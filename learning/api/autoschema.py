@@ -12,6 +12,7 @@ Statuses an operation documents itself (with extend_schema) are kept as they are
 
 import re
 
+from drf_spectacular import authentication
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
@@ -57,3 +58,10 @@ class ErrorResponsesAutoSchema(AutoSchema):
         if PATH_PARAMETER.search(self.path) or paginated:
             errors.update(refusal_responses(404))
         return errors
+
+
+class SessionScheme(authentication.SessionScheme):
+    """The session scheme (cookieAuth) for the API's own session authentication, which
+    drf-spectacular's extension matches only by its exact class."""
+
+    target_class = "learning.api.authentication.SessionAuthentication"

@@ -73,7 +73,8 @@ class RefusalSerializer(serializers.Serializer):
             "Stable and machine-readable. Refusals of the enrollment rules: "
             + ", ".join(CODES)
             + "; otherwise DRF's: not_found, not_authenticated, permission_denied, "
-            "method_not_allowed, parse_error..."
+            "method_not_allowed, parse_error...; csrf_failed (403) for a write signed in by "
+            "the session without a current CSRF token"
         )
     )
     message = serializers.CharField(help_text="For people.")

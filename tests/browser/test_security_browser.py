@@ -65,3 +65,25 @@ def test_pages_work_under_the_policy_without_a_violation(live_server, page: Page
     expect(page.locator("#session_form")).to_be_visible()
 
     assert violations == []
+
+
+def test_a_form_sent_after_signing_in_again_elsewhere_shows_the_sites_page(live_server, page: Page):
+    """A page left open while the person signed in again in another tab (which renews the CSRF
+    token): its form is refused with the site's own page, under the policy, saying to reload."""
+    call_command("seed_demo", allow_without_debug=True, verbosity=0)
+    violations = record_violations(page)
+    sign_in(page, live_server.url, "teacher")
+    page.goto(f"{live_server.url}/me/")
+    other_tab = page.context.new_page()
+    sign_in(other_tab, live_server.url, "teacher")
+    other_tab.close()
+
+    with page.expect_navigation() as navigation:
+        page.get_by_role("button", name="Sign out").click()
+
+    assert navigation.value.status == 403
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your form was not sent")
+    expect(page.get_by_role("main")).to_contain_text("reload the page and try again.")
+    # The site's own frame: still signed in, with its navigation.
+    expect(page.get_by_role("banner")).to_contain_text("Signed in as")
+    assert violations == []

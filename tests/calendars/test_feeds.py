@@ -486,6 +486,25 @@ def test_a_current_copy_is_answered_from_the_token_without_the_cache(
     assert len(reads) == 1 and reads[0].startswith("calendars:personal:")
 
 
+def test_a_poll_from_a_signed_in_browser_reads_no_session_and_keeps_the_feeds_policy(
+    client, teacher, token
+):
+    """Opening one's own feed address in the browser one is signed in with: the feed's own
+    caching, not the signed-in pages' no-store (learning.private_responses), and the poll's one
+    query; neither the session nor the login is read."""
+    f.EnrollmentFactory(staff=teacher, session=session_with_meeting()[0])
+    client.force_login(teacher.user)
+    first, _ = fetch(client, feed_url(token))
+
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(feed_url(token), HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert again.status_code == 304
+    assert first["Cache-Control"] == again["Cache-Control"] == "private, max-age=3600"
+    assert len(queries.captured_queries) == 1
+    assert "Cookie" not in again.get("Vary", "")
+
+
 def test_the_token_keeps_the_validators_of_the_feed_it_last_served(client, teacher, token):
     session, _ = session_with_meeting(course__title="Trauma Basics")
     f.EnrollmentFactory(staff=teacher, session=session)

@@ -11,7 +11,9 @@ from django.conf import settings
 from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework import authentication
 
+from learning.api import authentication as api_authentication
 from learning.client_ip import client_ip_address
 from learning.lockout import duration_in_words
 from tests import factories as f
@@ -138,9 +140,14 @@ def test_the_api_takes_no_passwords():
     classes = settings.REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"]
 
     assert classes == [
-        "rest_framework.authentication.SessionAuthentication",
+        "learning.api.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ]
+    # The project's session authentication is DRF's, with its own answer to a failed CSRF
+    # check: it reads the session, never a password.
+    assert api_authentication.SessionAuthentication.authenticate is (
+        authentication.SessionAuthentication.authenticate
+    )
 
 
 def test_a_password_in_basic_auth_is_not_a_way_into_the_api(client, teacher):
