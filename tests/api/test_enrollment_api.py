@@ -1030,6 +1030,8 @@ def test_the_transcript_groups_completions_by_school_year(as_teacher, teacher):
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["staff"]["id"] == teacher.pk
+    # Your own transcript shows your employee id (a filter by it takes it, too).
+    assert body["staff"]["employee_id"] == teacher.employee_id
     assert body["clock_hours"] == "9.00"
     assert [
         (year["school_year"]["name"], year["clock_hours"], len(year["completions"]))
