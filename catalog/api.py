@@ -40,9 +40,11 @@ class BuildingSummarySerializer(serializers.ModelSerializer):
 
 
 class StaffGroupSummarySerializer(serializers.ModelSerializer):
+    """The group a session is restricted to; its slug is what the `audience` filter takes."""
+
     class Meta:
         model = StaffGroup
-        fields = ["id", "name"]
+        fields = ["id", "slug", "name"]
 
 
 class FacilitatorSerializer(serializers.ModelSerializer):

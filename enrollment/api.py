@@ -800,4 +800,6 @@ class TranscriptView(APIView):
         staff = access.staff_of(request.user)
         if staff is None:
             raise NotFound("This login has no staff record, so it has no transcript.")
-        return Response(TranscriptSerializer(selectors.transcript(staff=staff)).data)
+        # With the request, so the person's own details (employee id, evaluations) are shown.
+        transcript = selectors.transcript(staff=staff)
+        return Response(TranscriptSerializer(transcript, context={"request": request}).data)

@@ -1,6 +1,9 @@
 """FilterSets for enrollments and completions, shared by the API and the pages. They narrow a
 list the selectors already scoped. People and sessions named in a filter are looked up among
-those the user may see, so a filter never confirms that someone outside the scope exists."""
+those the user may see, so a filter never confirms that someone outside the scope exists; and a
+filter or search matches a person's details only where the list shows them (the user's
+access.RecordScope): a facilitator's roster shows names, so no search there matches an employee
+id."""
 
 import datetime as dt
 
@@ -13,13 +16,18 @@ from django.utils import timezone
 from catalog.filters import BlankMeansAnyFilterSet, IdMultipleChoiceFilter
 from catalog.models import Course, Session
 from learning import access
-from learning.models import Building, PlanYear, StaffMember
+from learning.models import Building, PlanYear, StaffMember, display_name_of
 
 from .choices import EnrollmentStatus
 from .models import Completion, Enrollment
 from .selectors import held_meetings_of_session
 
 MSG_NOT_A_BOOLEAN = "Say true or false."
+# The same answer whether nobody has the id or its holder's id is not shown to the user.
+MSG_EMPLOYEE_ID_NOT_SHOWN = (
+    'No one whose employee id you are shown has the employee id "%(value)s" (you are shown '
+    "your own, your buildings' staff's as their building leader, and everyone's as district PD)."
+)
 
 
 class YesNoSelect(forms.NullBooleanSelect):
@@ -53,6 +61,24 @@ def visible_staff(request) -> QuerySet[StaffMember]:
     return access.visible_staff(request.user)
 
 
+def record_staff(request) -> QuerySet[StaffMember]:
+    if request is None:
+        return StaffMember.objects.none()
+    return access.record_staff(request.user)
+
+
+def employee_id_filter() -> django_filters.ModelMultipleChoiceFilter:
+    """`staff`: people by employee id, among those whose employee id the user is shown."""
+    return django_filters.ModelMultipleChoiceFilter(
+        field_name="staff__employee_id",
+        to_field_name="employee_id",
+        queryset=record_staff,
+        label="Staff (employee id)",
+        distinct=False,
+        error_messages={"invalid_choice": MSG_EMPLOYEE_ID_NOT_SHOWN},
+    )
+
+
 def visible_sessions(request) -> QuerySet[Session]:
     if request is None:
         return Session.objects.none()
@@ -72,16 +98,11 @@ def school_year_days(name: str) -> list[tuple[dt.date, dt.date]]:
 class EnrollmentFilterSet(BlankMeansAnyFilterSet):
     """Filter enrollments by person, session, course and the person's building (by natural key
     or id), status, and school year (sessions whose first meeting falls in that plan year), or
-    search names and courses."""
+    search: the person's name as shown, their employee id where it is shown, the course's code
+    and title."""
 
     q = django_filters.CharFilter(method="filter_q", label="Search")
-    staff = django_filters.ModelMultipleChoiceFilter(
-        field_name="staff__employee_id",
-        to_field_name="employee_id",
-        queryset=visible_staff,
-        label="Staff (employee id)",
-        distinct=False,
-    )
+    staff = employee_id_filter()
     staff_id = IdMultipleChoiceFilter(
         field_name="staff", queryset=visible_staff, label="Staff (id)", distinct=False
     )
@@ -143,11 +164,11 @@ class EnrollmentFilterSet(BlankMeansAnyFilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(
-            Q(staff__first_name__icontains=value)
-            | Q(staff__preferred_name__icontains=value)
-            | Q(staff__last_name__icontains=value)
-            | Q(staff__employee_id=value)
+        scope = access.record_scope(self.request.user if self.request else None)
+        return queryset.alias(staff_name=display_name_of("staff")).filter(
+            Q(staff_name__icontains=value)
+            # The employee id only on rows that show it (a facilitator's roster does not).
+            | (Q(staff__employee_id=value) & scope.staff_q("staff"))
             | Q(session__course__code__icontains=value)
             | Q(session__course__title__icontains=value)
         )
@@ -170,13 +191,7 @@ class CompletionFilterSet(BlankMeansAnyFilterSet):
     """Filter completions by person, course and the person's building (by natural key or id),
     the school year they were completed in, and whether they are voided."""
 
-    staff = django_filters.ModelMultipleChoiceFilter(
-        field_name="staff__employee_id",
-        to_field_name="employee_id",
-        queryset=visible_staff,
-        label="Staff (employee id)",
-        distinct=False,
-    )
+    staff = employee_id_filter()
     staff_id = IdMultipleChoiceFilter(
         field_name="staff", queryset=visible_staff, label="Staff (id)", distinct=False
     )

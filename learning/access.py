@@ -179,7 +179,11 @@ class RecordScope:
     """Whose personal details (employee id, the reasons given on their requests) a user may read
     in lists they otherwise share: their own, their buildings' staff for a leader, everyone's for
     district PD. A facilitator reads only names on their roster. Decided once per request, so
-    checking a row costs no query."""
+    checking a row costs no query.
+
+    The one rule for both sides of a list: serializers show a detail where `covers(staff)`, and
+    filters and searches match it only on rows of `staff_q()`, so a filter never confirms a
+    value the list hides (tests/permissions/test_hidden_fields.py walks every filter)."""
 
     own_staff_id: int | None
     everyone: bool
@@ -192,14 +196,38 @@ class RecordScope:
             or (staff.building_id is not None and staff.building_id in self.building_ids)
         )
 
+    def staff_q(self, path: str = "") -> Q:
+        """The rows whose person `covers` accepts, as a filter on the person at `path` (e.g.
+        "staff" on enrollments; "" on staff members)."""
+        prefix = f"{path}__" if path else ""
+        if self.everyone:
+            return Q()
+        covered = Q(**{f"{prefix}building_id__in": sorted(self.building_ids)})
+        if self.own_staff_id is not None:
+            covered |= Q(**{f"{prefix}pk": self.own_staff_id})
+        return covered
 
-def record_scope(user: AnyUser) -> RecordScope:
+
+def record_scope(user: AnyUser | None) -> RecordScope:
+    """The user's RecordScope, once per user object (a request)."""
+    cached = getattr(user, "_learning_record_scope", None)
+    if cached is not None:
+        return cached
     staff = staff_of(user)
-    return RecordScope(
+    scope = RecordScope(
         own_staff_id=staff.pk if staff is not None else None,
         everyone=is_district_pd(user),
         building_ids=frozenset(led_building_ids(user)),
     )
+    if user is not None:
+        user._learning_record_scope = scope
+    return scope
+
+
+def record_staff(user: AnyUser | None) -> QuerySet[StaffMember]:
+    """Staff whose personal details the user may read (their RecordScope), e.g. the people a
+    filter by employee id may name."""
+    return StaffMember.objects.filter(record_scope(user).staff_q())
 
 
 def may_see_reports(user: AnyUser) -> bool:

@@ -3,8 +3,8 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
-from django.db.models.functions import Lower
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Concat, Lower
 
 from .choices import (
     BuildingKind,
@@ -160,6 +160,18 @@ class StaffMember(TimeStampedModel):
     @property
     def display_name(self) -> str:
         return f"{self.preferred_name or self.first_name} {self.last_name}"
+
+
+def display_name_of(path: str = "") -> Concat:
+    """StaffMember.display_name in SQL, of the person at `path` (e.g. "staff"): the name lists
+    show, so a search by name matches what it shows and never a first name a preferred name
+    replaces."""
+    prefix = f"{path}__" if path else ""
+    given = Case(
+        When(**{f"{prefix}preferred_name": ""}, then=F(f"{prefix}first_name")),
+        default=F(f"{prefix}preferred_name"),
+    )
+    return Concat(given, Value(" "), F(f"{prefix}last_name"), output_field=models.CharField())
 
 
 class StaffGroup(TimeStampedModel):

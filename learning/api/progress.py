@@ -420,7 +420,7 @@ class MaySeeReports(BasePermission):
 
 def filtered_report(
     request: Request,
-    filterset_class: type[ProgressFilterSet] = ProgressFilterSet,
+    filterset_class: type[ProgressFilterSet],
     *,
     people: bool = True,
 ) -> tuple[ProgressFilterSet, ProgressReport]:
@@ -441,6 +441,7 @@ def filtered_report(
 
 class ProgressView(APIView):
     permission_classes = [IsAuthenticated, MaySeeReports]
+    filterset_class = ProgressFilterSet
 
     @extend_schema(
         summary="Progress against the plan",
@@ -455,7 +456,7 @@ class ProgressView(APIView):
     )
     def get(self, request: Request) -> Response:
         # The rates name no one: the totals-only report counts the same numbers faster.
-        _filterset, report = filtered_report(request, people=False)
+        _filterset, report = filtered_report(request, self.filterset_class, people=False)
         return Response(ProgressSerializer(progress_data(report)).data)
 
 
@@ -464,7 +465,8 @@ class ProgressPeopleView(generics.ListAPIView):
 
     permission_classes = [IsAuthenticated, MaySeeReports]
     serializer_class = ProgressPersonSerializer
-    # The FilterSet is applied to the report, not to a queryset.
+    # The FilterSet is applied to the report, not to a queryset (so by no filter backend).
+    filterset_class = ProgressPeopleFilterSet
     filter_backends = []
 
     @extend_schema(
@@ -482,7 +484,7 @@ class ProgressPeopleView(generics.ListAPIView):
         },
     )
     def get(self, request: Request, *args, **kwargs) -> Response:
-        filterset, report = filtered_report(request, ProgressPeopleFilterSet)
+        filterset, report = filtered_report(request, self.filterset_class)
         rows = people_of(report, states=filterset.states())
         page = self.paginate_queryset(rows)
         data = [_person(report, item, entry) for item, entry in page]
@@ -530,12 +532,13 @@ def _download_schema(operation_id: str, summary: str, description: str, content_
 class DownloadView(APIView):
     permission_classes = [IsAuthenticated, MaySeeReports]
     content_negotiation_class = AnyAcceptNegotiation
+    filterset_class = ProgressFilterSet
 
     def export(self, report: ProgressReport, sessions: dict) -> ExportFile:
         raise NotImplementedError
 
     def get(self, request: Request) -> HttpResponse:
-        _filterset, report = filtered_report(request)
+        _filterset, report = filtered_report(request, self.filterset_class)
         sessions = next_sessions(item.requirement for item in report.requirements)
         return _attachment(self.export(report, sessions))
 

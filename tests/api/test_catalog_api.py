@@ -250,7 +250,7 @@ def test_session_detail_shows_course_place_seats_group_facilitators_and_meetings
         "registration_closes_at": api_time(session.registration_closes_at),
         "registration_state": "ended",
         "status": "published",
-        "restricted_to_group": {"id": group.pk, "name": "New-teacher cohort"},
+        "restricted_to_group": {"id": group.pk, "slug": group.slug, "name": "New-teacher cohort"},
         "requires_approval": False,
         "facilitators": [{"id": facilitator.pk, "name": "Fran Ng"}],
         "meetings": [
@@ -500,6 +500,18 @@ def test_session_search_matches_course_code_title_and_session_title(api_client, 
     assert listed_ids(get_list(api_client, "session", q="responsive")) == [first.pk]
     assert listed_ids(get_list(api_client, "session", q="RP-1")) == [second.pk]
     assert listed_ids(get_list(api_client, "session", q="evening")) == [second.pk]
+
+
+def test_session_filter_by_audience_takes_the_slug_the_list_shows(api_client, two_sessions):
+    first, second = two_sessions
+    second.restricted_to_group = StaffGroupFactory(name="New-teacher cohort")
+    second.save(update_fields=["restricted_to_group"])
+
+    rows = get_list(api_client, "session").json()["results"]
+    slug = next(row for row in rows if row["id"] == second.pk)["restricted_to_group"]["slug"]
+
+    assert listed_ids(get_list(api_client, "session", audience=slug)) == [second.pk]
+    assert listed_ids(get_list(api_client, "session", audience="all")) == [first.pk]
 
 
 def test_session_filter_by_status(api_client, two_sessions):

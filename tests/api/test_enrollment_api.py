@@ -1030,6 +1030,8 @@ def test_the_transcript_groups_completions_by_school_year(as_teacher, teacher):
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["staff"]["id"] == teacher.pk
+    # Your own transcript shows your employee id (a filter by it takes it, too).
+    assert body["staff"]["employee_id"] == teacher.employee_id
     assert body["clock_hours"] == "9.00"
     assert [
         (year["school_year"]["name"], year["clock_hours"], len(year["completions"]))
@@ -1105,3 +1107,91 @@ def test_the_person_and_their_leader_see_the_employee_id(api_client, leader, bui
     row = api_client.get(reverse("enrollment-list")).json()["results"][0]
 
     assert row["staff"]["employee_id"] == "E-4472"
+
+
+# Filters and searches match only what the list shows (tests/permissions/test_hidden_fields.py
+# walks every filter; these are the cases the issue named)
+
+
+def searched(client, **params) -> list[int]:
+    return listed_ids(client.get(reverse("enrollment-list"), params))
+
+
+def test_a_facilitators_search_does_not_match_the_employee_ids_it_hides(
+    as_facilitator, facilitated_session
+):
+    participant = StaffMemberFactory(
+        building=BuildingFactory(), employee_id="E-4471", last_name="Okafor"
+    )
+    place = EnrollmentFactory(session=facilitated_session, staff=participant)
+
+    assert searched(as_facilitator, q="E-4471") == []
+    assert searched(as_facilitator, q="okafor") == [place.pk]
+
+
+def test_a_facilitators_filter_by_a_hidden_employee_id_is_a_400_like_an_unknown_one(
+    as_facilitator, facilitated_session
+):
+    participant = StaffMemberFactory(building=BuildingFactory(), employee_id="E-4471")
+    EnrollmentFactory(session=facilitated_session, staff=participant)
+    url = reverse("enrollment-list")
+
+    hidden = as_facilitator.get(url, {"staff": "E-4471"})
+    unknown = as_facilitator.get(url, {"staff": "E-4470"})
+
+    assert (hidden.status_code, unknown.status_code) == (400, 400)
+    message = hidden.json()["staff"][0]
+    assert message.startswith('No one whose employee id you are shown has the employee id "E-4471"')
+    assert unknown.json()["staff"][0] == message.replace("E-4471", "E-4470")
+
+
+def test_a_leader_searches_employee_ids_only_of_their_buildings_staff(
+    api_client, leader, building, other_building, facilitated_session
+):
+    """A leader who also facilitates a session of people from other buildings sees those
+    people's names, not their employee ids: the search matches the ids of the leader's own."""
+    facilitated_session.facilitators.add(leader)
+    own = EnrollmentFactory(
+        session=facilitated_session, staff=StaffMemberFactory(building=building)
+    )
+    other = EnrollmentFactory(
+        session=facilitated_session, staff=StaffMemberFactory(building=other_building)
+    )
+    api_client.force_login(leader.user)
+
+    assert searched(api_client, q=own.staff.employee_id) == [own.pk]
+    assert searched(api_client, q=other.staff.employee_id) == []
+    assert searched(api_client, q=other.staff.last_name) == [other.pk]
+    rows = api_client.get(reverse("enrollment-list")).json()["results"]
+    shown = {row["id"]: row["staff"]["employee_id"] for row in rows}
+    assert shown == {own.pk: own.staff.employee_id, other.pk: None}
+
+
+def test_a_search_matches_the_name_shown_never_a_first_name_it_replaces(as_district_pd):
+    person = StaffMemberFactory(first_name="Petra", preferred_name="Pip", last_name="Peerson")
+    place = EnrollmentFactory(staff=person)
+
+    assert searched(as_district_pd, q="Petra") == []
+    assert searched(as_district_pd, q="pip") == [place.pk]
+    assert searched(as_district_pd, q="Pip Peerson") == [place.pk]
+    assert searched(as_district_pd, q=person.employee_id) == [place.pk]
+    assert searched(as_district_pd, q=person.email) == []
+
+
+def test_hr_filters_completions_by_the_employee_ids_it_is_shown(api_client, hr, teacher):
+    """HR reads every completion, and sees the employee id on its own only."""
+    theirs = CompletionFactory(staff=teacher)
+    own = CompletionFactory(staff=hr)
+    api_client.force_login(hr.user)
+    url = reverse("completion-list")
+
+    rows = api_client.get(url).json()["results"]
+    assert {row["id"]: row["staff"]["employee_id"] for row in rows} == {
+        theirs.pk: None,
+        own.pk: hr.employee_id,
+    }
+    assert listed_ids(api_client.get(url, {"staff": hr.employee_id})) == [own.pk]
+    assert listed_ids(api_client.get(url, {"staff_id": teacher.pk})) == [theirs.pk]
+    refused_filter = api_client.get(url, {"staff": teacher.employee_id})
+    assert refused_filter.status_code == 400
+    assert list(refused_filter.json()) == ["staff"]

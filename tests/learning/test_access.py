@@ -7,6 +7,7 @@ from catalog.choices import SessionStatus
 from learning import access
 from learning.access import Role
 from learning.choices import StaffStatus
+from learning.models import StaffMember
 from tests.factories import SessionFactory, StaffMemberFactory, login_for
 
 pytestmark = pytest.mark.django_db
@@ -149,3 +150,54 @@ def test_roles_take_two_queries_and_are_remembered(
     assert roles == {Role.STAFF, Role.BUILDING_LEADER, Role.FACILITATOR}
     with django_assert_num_queries(0):
         assert access.roles_of(user) is roles
+
+
+# Whose personal details a user reads: one rule for what lists show and what filters match
+
+
+@pytest.fixture
+def everyone(teacher, leader, facilitator, district_pd, hr, admin_user, people):
+    return {
+        "teacher": teacher.user,
+        "leader": leader.user,
+        "facilitator": facilitator.user,
+        "district_pd": district_pd.user,
+        "hr": hr.user,
+        "admin": admin_user,
+        "no staff record": login_for(None),
+        "anonymous": AnonymousUser(),
+    }
+
+
+def test_the_record_scope_filters_the_staff_it_covers(everyone):
+    staff = list(StaffMember.objects.all())
+    for label, user in everyone.items():
+        scope = access.record_scope(user)
+        covered = {person.pk for person in staff if scope.covers(person)}
+
+        assert ids(access.record_staff(user)) == covered, label
+        assert ids(StaffMember.objects.filter(scope.staff_q())) == covered, label
+
+
+def test_each_role_reads_the_personal_details_of_whom_it_should(
+    everyone, teacher, leader, facilitator, hr, people
+):
+    read = {label: ids(access.record_staff(user)) for label, user in everyone.items()}
+    everybody = ids(access.visible_staff(everyone["district_pd"]))
+
+    assert read["teacher"] == {teacher.pk}
+    assert read["leader"] == ids(access.visible_staff(leader.user))
+    assert people["other_building"].pk not in read["leader"]
+    assert read["facilitator"] == {facilitator.pk}
+    assert read["district_pd"] == read["admin"] == everybody
+    # HR keeps the staff records, but the lists of learning show them no one else's details.
+    assert read["hr"] == {hr.pk}
+    assert read["no staff record"] == read["anonymous"] == set()
+
+
+def test_the_record_scope_is_decided_once_per_user_object(leader, django_assert_num_queries):
+    user = type(leader.user).objects.get(pk=leader.user.pk)
+    scope = access.record_scope(user)
+
+    with django_assert_num_queries(0):
+        assert access.record_scope(user) is scope

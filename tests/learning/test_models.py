@@ -8,6 +8,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
+from enrollment.models import Enrollment
 from learning.choices import PositionCategory, RequirementKind
 from learning.models import (
     Building,
@@ -17,6 +18,7 @@ from learning.models import (
     Requirement,
     StaffGroup,
     StaffMember,
+    display_name_of,
 )
 from tests.assertions import refused
 from tests.factories import (
@@ -95,6 +97,20 @@ def test_staff_display_name_prefers_the_preferred_name():
     assert staff.display_name == "Liz Bennet"
     staff.preferred_name = ""
     assert staff.display_name == "Elizabeth Bennet"
+
+
+def test_the_display_name_in_sql_is_the_display_name():
+    people = [
+        StaffMemberFactory(first_name="Elizabeth", last_name="Bennet", preferred_name="Liz"),
+        StaffMemberFactory(first_name="Fitzwilliam", last_name="Darcy"),
+        StaffMemberFactory(first_name="José", last_name="Núñez", preferred_name="Pepe"),
+    ]
+    enrollment = EnrollmentFactory(staff=people[0])
+
+    in_sql = dict(StaffMember.objects.annotate(name=display_name_of()).values_list("pk", "name"))
+    assert in_sql == {person.pk: person.display_name for person in people}
+    through = Enrollment.objects.annotate(name=display_name_of("staff")).get(pk=enrollment.pk)
+    assert through.name == "Liz Bennet"
 
 
 def test_staff_str_names_the_person_and_their_employee_id():
