@@ -131,6 +131,28 @@ ALLOWED = {
         "sql",
     ): "psycopg sql.SQL composed with sql.Identifier (CREATE/DROP DATABASE of the benchmark's "
     "own scratch databases)",
+    (
+        "bench/bench_imports.py",
+        "_floor_table",
+        "f'CREATE TABLE {FLOOR_TABLE} (LIKE \"{table}\" INCLUDING ALL)'",
+    ): "the benchmark's own table name (a constant) and the staff table's name from _meta",
+    (
+        "bench/bench_imports.py",
+        "_floor_table",
+        "sql",
+    ): "SQLite's own CREATE statements for the staff table and its indexes (sqlite_master), "
+    "renamed to the benchmark's table",
+    (
+        "bench/bench_imports.py",
+        "floor_once",
+        "f'COPY {FLOOR_TABLE} ({names}) FROM STDIN'",
+    ): "the benchmark's own table name and the staff table's column names from _meta, quoted",
+    (
+        "bench/bench_imports.py",
+        "floor_once",
+        "f'INSERT INTO {FLOOR_TABLE} ({names}) VALUES ({marks})'",
+    ): "the benchmark's own table name, column names from _meta (quoted) and %s placeholders; "
+    "the values go as parameters",
 }
 
 
