@@ -28,6 +28,7 @@ from .tracked import TRACKED
 EMPTY = "—"
 # Relations that a row's name reads, loaded with it.
 NAME_NEEDS = {
+    "auth.permission": ("content_type",),
     "catalog.session": ("course",),
     "catalog.meeting": ("session__course",),
     "enrollment.enrollment": ("staff", "session__course"),

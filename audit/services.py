@@ -110,6 +110,9 @@ def record_deleted(instance: models.Model, *, pk: int, staff_id: int | None) -> 
 def stored_values(spec: Tracked, pk: int, names=None) -> dict | None:
     """A row's followed fields as stored (one query), or None when there is no such row."""
     fields = [field for field in spec.fields if names is None or field.name in set(names)]
+    if not fields:
+        # Only fields the history leaves out were saved (a login's last login).
+        return {}
     row = (
         spec.model._base_manager.filter(pk=pk)
         .values_list(*(field.attname for field in fields))

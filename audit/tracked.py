@@ -66,6 +66,14 @@ TRACKED = {
     spec.label: spec
     for spec in (
         Tracked("learning.StaffMember", staff="pk"),
+        # A login's access: its groups, permissions, staff, superuser and active status. Its
+        # password is a secret and its last login changes with every sign-in.
+        Tracked(
+            "auth.User", staff="staff_member__id", left_out=frozenset({"password", "last_login"})
+        ),
+        # A role's group: its name is the role (learning.access), its permissions what the role
+        # may do in the admin.
+        Tracked("auth.Group"),
         Tracked("enrollment.Enrollment", staff="staff_id"),
         Tracked("enrollment.Attendance", staff="enrollment__staff_id"),
         # The verification code is printed on the certificate: the history need not repeat it.

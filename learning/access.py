@@ -3,6 +3,7 @@ rule about scope is written once. An object outside someone's scope is a 404 to 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -82,6 +83,29 @@ def roles_of(user: AnyUser | None) -> frozenset[Role]:
     result = frozenset(roles)
     user._learning_roles = result
     return result
+
+
+MSG_ACCESS_BY_ADMINISTRATORS = (
+    "Only an administrator grants access: who leads which building, which login is whose, and "
+    "a login's groups, permissions, staff and superuser status."
+)
+MSG_ACCESS_NOT_OWN = (
+    "Nobody changes their own access: another administrator has to make this change."
+)
+
+
+def access_change_refusal(user: AnyUser, *, login_ids: Iterable[int | None] = ()) -> str | None:
+    """Why `user` may not change access (who leads which building, which login is whose, a
+    login's groups, permissions, staff, superuser and active status), or None when they may.
+    Only an active administrator (superuser) grants access, and never to the logins in
+    `login_ids` that are their own: the access an edit concerns, before and after. HR keeps
+    staff records, not what they open; and an administrator's slip on their own login would
+    lock them out."""
+    if not (user.is_authenticated and user.is_active and user.is_superuser):
+        return MSG_ACCESS_BY_ADMINISTRATORS
+    if user.pk in set(login_ids):
+        return MSG_ACCESS_NOT_OWN
+    return None
 
 
 def is_district_pd(user: AnyUser | None) -> bool:

@@ -4,6 +4,7 @@ first, values in words, paginated, and a fixed number of queries whatever the en
 import datetime as dt
 
 import pytest
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -12,7 +13,7 @@ from audit import views
 from audit.context import acting
 from enrollment import services
 from enrollment.models import Completion
-from learning.access import DISTRICT_PD_GROUP
+from learning.access import DISTRICT_PD_GROUP, HR_GROUP
 from learning.choices import StaffStatus
 from tests import factories as f
 
@@ -96,6 +97,19 @@ def test_the_history_names_who_changed_what_before_and_after(client, district_pd
     assert items[3].who == "The system"
     page = response.content.decode()
     assert "Pat Voider" in page and "Oak Middle" in page and "Entered twice" in page
+
+
+def test_the_history_shows_who_gave_the_persons_login_a_role(client, district_pd, person):
+    login = f.login_for(person, username="ada")
+    administrator = f.login_for(None, superuser=True, username="root")
+    with acting(actor=administrator):
+        login.groups.add(Group.objects.get(name=HR_GROUP))
+    client.force_login(district_pd.user)
+
+    item = client.get(url(person)).context["items"][0]
+
+    assert (item.what, item.who) == ("User: ada", "root")
+    assert [(c.label, c.before, c.after) for c in item.changes] == [("Groups", "—", "HR")]
 
 
 def test_the_page_costs_the_same_queries_for_3_and_30_entries(client, district_pd, person):

@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,7 +18,7 @@ from enrollment import services
 from enrollment.choices import EnrollmentStatus
 from enrollment.models import Attendance, Completion, Enrollment
 from learning import services as learning_services
-from learning.access import DISTRICT_PD_GROUP
+from learning.access import DISTRICT_PD_GROUP, HR_GROUP
 from learning.choices import RequirementKind, StaffStatus
 from learning.models import Requirement, StaffMember
 from tests import factories as f
@@ -286,6 +287,39 @@ def test_links_changed_from_either_side_are_recorded_on_the_staff_record():
     maple.leaders.clear()
     assert last(staff).changes == {"leads_buildings": [sorted([maple.pk, oak.pk]), [oak.pk]]}
     assert last(staff).staff_id == staff.pk
+
+
+def test_a_logins_access_is_recorded_on_its_persons_history():
+    staff = f.StaffMemberFactory()
+    login = f.login_for(staff, username="ada")
+    hr = Group.objects.get(name=HR_GROUP)
+
+    login.groups.add(hr)
+    assert last(login).changes == {"groups": [[], [hr.pk]]}
+    # From the group's side.
+    hr.user_set.remove(login)
+    assert last(login).changes == {"groups": [[hr.pk], []]}
+    login.is_superuser = True
+    login.save()
+    assert last(login).changes == {"is_superuser": [False, True]}
+    assert last(login).staff_id == staff.pk
+
+
+def test_a_sign_in_or_a_new_password_records_nothing(client):
+    login = f.login_for(f.StaffMemberFactory(), username="ada")
+    before = AuditEntry.objects.count()
+    client.force_login(login)  # saves the last login
+    login.set_password("another-long-passphrase-42")
+    login.save()
+    assert AuditEntry.objects.count() == before
+
+
+def test_a_role_groups_permissions_are_recorded():
+    group = Group.objects.get(name=HR_GROUP)
+    before = sorted(group.permissions.values_list("pk", flat=True))
+    change_logins = Permission.objects.get(codename="change_user")
+    group.permissions.add(change_logins)
+    assert last(group).changes == {"permissions": [before, sorted([*before, change_logins.pk])]}
 
 
 def test_a_session_facilitator_change_is_recorded():

@@ -3,7 +3,6 @@ meetings, staff, courses, plan years): bad values re-show the form with the erro
 write nothing, and real names in every script are saved and shown back unchanged."""
 
 import datetime as dt
-from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
@@ -11,60 +10,12 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from learning.models import StaffMember
+from tests.html_forms import posted_as_shown
 
 from .conftest import assert_nothing_written, row_counts
 from .corpus import BEYOND_ANY_ID, INVALID_DATES, NUL, UNICODE_TEXTS, overlong
 
 pytestmark = pytest.mark.django_db
-
-
-class _FormDefaults(HTMLParser):
-    """The values an HTML form would post untouched: inputs, checked boxes, selected options and
-    textareas of the first form with method="post"."""
-
-    def __init__(self):
-        super().__init__()
-        self.data: dict[str, list[str]] = {}
-        self._in_form = False
-        self._select: str | None = None
-        self._textarea: str | None = None
-
-    def _add(self, name, value):
-        self.data.setdefault(name, []).append(value)
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form" and attrs.get("method", "").lower() == "post":
-            self._in_form = True
-        if not self._in_form or not attrs.get("name") and tag != "option":
-            return
-        name = attrs.get("name")
-        if tag == "input":
-            kind = attrs.get("type", "text")
-            if kind in ("submit", "button", "file", "image", "reset"):
-                return
-            if kind in ("checkbox", "radio") and "checked" not in attrs:
-                return
-            self._add(name, attrs.get("value", "on" if kind == "checkbox" else ""))
-        elif tag == "select":
-            self._select = name
-        elif tag == "option" and self._select and "selected" in attrs:
-            self._add(self._select, attrs.get("value", ""))
-        elif tag == "textarea":
-            self._textarea = name
-            self._add(name, "")
-
-    def handle_data(self, data):
-        if self._textarea:
-            self.data[self._textarea][-1] += data
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self._in_form = False
-        elif tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
 
 
 _defaults: dict[str, dict] = {}
@@ -80,9 +31,7 @@ def form_defaults(client, url) -> dict:
 def _read_defaults(client, url) -> dict:
     page = client.get(url)
     assert page.status_code == 200
-    parser = _FormDefaults()
-    parser.feed(page.content.decode())
-    return {name: values if len(values) > 1 else values[0] for name, values in parser.data.items()}
+    return posted_as_shown(page.content.decode())
 
 
 def _day(days: int) -> str:

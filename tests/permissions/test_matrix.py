@@ -407,6 +407,7 @@ API = [
 
 # The admin, as a group: its index and a few changelists, django-axes' among them, and one
 # write. Only superusers (is_staff) get in; everyone else is sent to the admin's login page.
+# Inside it, the fields that grant access are tried for every role in test_access_fields.py.
 ADMIN_PAGES = [
     Row(f"admin:{name}",          get=(ADMIN_LOGIN,) * 6 + (200,))
     for name in (

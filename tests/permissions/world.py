@@ -15,6 +15,7 @@ from django.apps import apps
 from django.contrib.auth.models import User
 from django.db import connection
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from calendars.models import FeedToken
 from catalog.choices import SessionStatus
@@ -94,6 +95,10 @@ def build_world() -> World:
     admin = f.login_for(None, username="admin", superuser=True)
     w.users = {"anon": None, "admin": admin}
     w.users.update({role: staff.user for role, staff in w.staff.items()})
+    # What the admin's access fields could hand out: a login that is nobody's yet, and an API
+    # token, which signs its holder in as its login.
+    o.spare_login = f.login_for(None, username="spare")
+    o.peer_token = Token.objects.create(user=o.peer.user)
 
     o.strand = f.StrandFactory(code="crt", name="Culturally responsive teaching")
     o.course = f.CourseFactory(code="crt-101", title="Culturally Responsive Teaching 101")
