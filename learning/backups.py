@@ -12,8 +12,9 @@ subscription, script and login working: the export is as sensitive as the databa
 
 Left out, because the database makes them or they are not data: content types and permissions
 (made by `migrate`; rows that refer to them do so by natural key, since their ids differ between
-databases), sessions (a restore signs everyone out), and learning.DataChange (the cache
-generation's bookkeeping; a restore records a change of its own)."""
+databases), sessions (a restore signs everyone out), learning.DataChange (the cache
+generation's bookkeeping; a restore records a change of its own) and
+learning.PasswordResetRequest (the password reset throttle's last hour)."""
 
 from __future__ import annotations
 
@@ -55,6 +56,9 @@ LEFT_OUT = {
     "learning.datachange": (
         "the cache generation's bookkeeping, pruned as it goes; import_all records a change of "
         "its own"
+    ),
+    "learning.passwordresetrequest": (
+        "the password reset throttle's last hour of requests, pruned as it goes; not data"
     ),
 }
 LEFT_OUT_FRAMEWORK = {

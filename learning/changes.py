@@ -25,9 +25,12 @@ from django.db.models import TextField
 from django.db.models.expressions import RawSQL
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from .models import DataChange
+from .models import DataChange, PasswordResetRequest
 
 TRACKED_APPS = ("learning", "catalog", "enrollment")
+# Models of those apps that no calendar or report shows: their writes change no generation (a
+# password reset request must not void every cached feed).
+UNTRACKED_MODELS = (DataChange, PasswordResetRequest)
 # Rows kept when pruning, and how often (in ids) pruning runs.
 KEEP = 1_000
 PRUNE_EVERY = 1_000
@@ -124,7 +127,7 @@ def tracked_models() -> list[type]:
         model
         for label in TRACKED_APPS
         for model in apps.get_app_config(label).get_models()
-        if model is not DataChange
+        if model not in UNTRACKED_MODELS
     ]
 
 

@@ -1,14 +1,17 @@
 """Forms of the plan pages. They only turn posted text into typed values (dates, numbers, chosen
 objects) for learning.services, which holds every rule and its message; so most fields are
-optional here and an empty one is named by the service."""
+optional here and an empty one is named by the service. Also the password reset form, which
+mails the logins learning.selectors names."""
 
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.forms import PasswordResetForm
 
 from catalog.filters import MAX_ID
 from catalog.models import Course, Strand
 
+from . import selectors
 from .choices import RequirementKind
 from .models import Building, Goal, Plan, PlanYear, Position, Requirement, StaffGroup
 
@@ -173,3 +176,11 @@ class RequirementForm(forms.Form):
             "audience_buildings": [b.pk for b in requirement.audience_buildings.all()],
             "audience_groups": [g.pk for g in requirement.audience_groups.all()],
         }
+
+
+class SitePasswordResetForm(PasswordResetForm):
+    """Django's reset form, mailing only the logins learning.selectors.password_reset_users
+    names (no one who has left the district)."""
+
+    def get_users(self, email):
+        return selectors.password_reset_users(email)

@@ -397,3 +397,27 @@ class DataChange(models.Model):
 
     def __str__(self) -> str:
         return f"Data change {self.pk} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class PasswordResetRequest(models.Model):
+    """A password reset the throttle let through (learning.services): for which address (a
+    keyed digest, so the table names no one) from which client, when. Rows older than the
+    throttle's hour are pruned as new ones come; refused requests leave no row."""
+
+    email_digest = models.CharField(max_length=64)
+    # Empty when the server reported no client address.
+    client_address = models.CharField(max_length=64, blank=True)
+    requested_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = "password reset request"
+        indexes = [
+            models.Index(fields=["email_digest", "requested_at"], name="reset_email_at_idx"),
+            models.Index(fields=["client_address", "requested_at"], name="reset_client_at_idx"),
+            models.Index(fields=["requested_at"], name="reset_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        client = self.client_address or "an unknown client"
+        return f"Password reset from {client} at {self.requested_at:%Y-%m-%d %H:%M}"

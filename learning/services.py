@@ -1,15 +1,21 @@
-"""Writes to the district's records that carry a rule: the history of where people work, and the
-plan's goals and requirements (managed by district PD)."""
+"""Writes to the district's records that carry a rule: the history of where people work, the
+plan's goals and requirements (managed by district PD), and the password reset throttle."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import ipaddress
+import logging
 from collections.abc import Iterable
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from catalog.models import Course, Strand
 
@@ -18,6 +24,7 @@ from .choices import RequirementKind, StaffStatus
 from .models import (
     Building,
     Goal,
+    PasswordResetRequest,
     Plan,
     PlanYear,
     Position,
@@ -26,6 +33,9 @@ from .models import (
     StaffGroup,
     StaffMember,
 )
+from .selectors import normalized_email
+
+logger = logging.getLogger(__name__)
 
 # building_id, position_id, status
 Placement = tuple[int | None, int | None, str]
@@ -392,3 +402,117 @@ def plan_year_date_errors(year: PlanYear) -> dict[str, list[str]]:
 def requirement_delete(*, requirement: Requirement) -> None:
     """Delete a requirement; its audience links go with it, nobody's completions do."""
     requirement.delete()
+
+
+# --- password reset throttle ---------------------------------------------------------------------
+
+PASSWORD_RESET_WINDOW = dt.timedelta(hours=1)
+# PostgreSQL advisory lock namespaces (the first key of pg_advisory_xact_lock(int, int)): one
+# lock per address, one per client, and one for whoever prunes.
+_LOCK_RESET_EMAIL = 0x50570001
+_LOCK_RESET_CLIENT = 0x50570002
+_LOCK_RESET_PRUNE = 0x50570003
+_CLIENT_KEY_LENGTH = PasswordResetRequest._meta.get_field("client_address").max_length
+
+
+def password_reset_email_digest(email: str) -> str:
+    """The address as the throttle keeps it: an HMAC under SECRET_KEY, so the table does not
+    list who asked, and a list of the district's addresses does not undo it."""
+    return salted_hmac(
+        "learning.password_reset", normalized_email(email), algorithm="sha256"
+    ).hexdigest()
+
+
+def password_reset_client_key(address: str) -> str:
+    """The client a request is counted under: its IPv4 address, or the /64 network of an IPv6
+    one (a single household or office is given a whole /64, so counting single IPv6 addresses
+    would let one client count as billions). Anything that is not an address (a server that
+    reports none) is kept as it is."""
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return address.strip()[:_CLIENT_KEY_LENGTH]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((int(ip) >> 64 << 64, 64)))
+    return str(ip)
+
+
+def _lock_key(value: str) -> int:
+    return int.from_bytes(hashlib.sha256(value.encode()).digest()[:4], "big", signed=True)
+
+
+def _hold_reset_locks(email_digest: str, client_key: str) -> None:
+    """Until the transaction ends, be the only request counting for this address and this
+    client. PostgreSQL: transaction-level advisory locks, always the address's before the
+    client's, so two requests never wait for each other in a circle. SQLite: the IMMEDIATE
+    transaction already holds the database's write lock from its start."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        locks = ((_LOCK_RESET_EMAIL, email_digest), (_LOCK_RESET_CLIENT, client_key))
+        for namespace, value in locks:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s::integer, %s::integer)",
+                [namespace, _lock_key(value)],
+            )
+
+
+def _prune_password_reset_requests(before: dt.datetime) -> None:
+    """Delete rows past the window. On PostgreSQL one request at a time prunes (the others
+    skip it rather than wait), so two deletes never lock the same old rows in opposite
+    orders."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s::integer, 0)", [_LOCK_RESET_PRUNE])
+            if not cursor.fetchone()[0]:
+                return
+    PasswordResetRequest.objects.filter(requested_at__lte=before).delete()
+
+
+@transaction.atomic
+def password_reset_request_create(
+    *, email: str, client_address: str
+) -> PasswordResetRequest | None:
+    """Record a password reset request for `email` from `client_address` (as
+    learning.client_ip reads it), unless that address already had PASSWORD_RESET_EMAIL_LIMIT or
+    that client PASSWORD_RESET_CLIENT_LIMIT requests let through in the last hour: then None,
+    nothing written, and a warning logged. The caller mails a link only for a recorded request,
+    after this transaction commits. Counts hold across every worker and app server: they are
+    read and written under a lock in the shared database. Rows past the hour are pruned."""
+    email_digest = password_reset_email_digest(email)
+    client_key = password_reset_client_key(client_address)
+    _hold_reset_locks(email_digest, client_key)
+    now = timezone.now()
+    since = now - PASSWORD_RESET_WINDOW
+    _prune_password_reset_requests(since)
+    counts = PasswordResetRequest.objects.filter(
+        Q(email_digest=email_digest) | Q(client_address=client_key), requested_at__gt=since
+    ).aggregate(
+        for_email=Count("pk", filter=Q(email_digest=email_digest)),
+        from_client=Count("pk", filter=Q(client_address=client_key)),
+    )
+    if counts["for_email"] >= settings.PASSWORD_RESET_EMAIL_LIMIT:
+        logger.warning(
+            "Password reset refused: %s requests for one address (digest %s) in the last hour, "
+            "the limit (PASSWORD_RESET_EMAIL_LIMIT); client %s",
+            counts["for_email"],
+            email_digest[:12],
+            client_key or "unknown",
+        )
+        return None
+    if counts["from_client"] >= settings.PASSWORD_RESET_CLIENT_LIMIT:
+        logger.warning(
+            "Password reset refused: %s requests from client %s in the last hour, the limit "
+            "(PASSWORD_RESET_CLIENT_LIMIT)",
+            counts["from_client"],
+            client_key or "unknown",
+        )
+        return None
+    request = PasswordResetRequest(
+        email_digest=email_digest, client_address=client_key, requested_at=now
+    )
+    request.full_clean()
+    request.save()
+    return request

@@ -28,6 +28,19 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        number = int(value.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+    if number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {number}.")
+    return number
+
+
 # On for the developer's entry points (manage.py, tests, shells); the served application
 # (learning/wsgi.py, learning/asgi.py) defaults it to off before these settings are read.
 DEBUG = env_bool("DEBUG", default=True)
@@ -188,6 +201,16 @@ TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "1"))
 AXES_CLIENT_IP_CALLABLE = "learning.client_ip.client_ip_address"
 # The name typed at sign-in, cut to what django-axes can store (a longer one failed to save).
 AXES_USERNAME_CALLABLE = "learning.lockout.attempted_username"
+
+# Password reset by mail (/accounts/password_reset/): PASSWORD_RESET_ENABLED=false turns it off
+# (its pages answer 404 and the sign-in page offers no link), e.g. for a district whose
+# passwords are kept elsewhere. At most PASSWORD_RESET_EMAIL_LIMIT mails to one address and
+# PASSWORD_RESET_CLIENT_LIMIT requests from one client address (counted as the login throttle
+# counts it) in any hour, over every worker and app server (learning.services). A link works
+# once, within PASSWORD_RESET_TIMEOUT (Django's, 3 days).
+PASSWORD_RESET_ENABLED = env_bool("PASSWORD_RESET_ENABLED", default=True)
+PASSWORD_RESET_EMAIL_LIMIT = env_int("PASSWORD_RESET_EMAIL_LIMIT", 3, minimum=1)
+PASSWORD_RESET_CLIENT_LIMIT = env_int("PASSWORD_RESET_CLIENT_LIMIT", 10, minimum=1)
 
 
 # Database: an SQLite file by default; PostgreSQL (or another server) when DATABASE_URL says so.

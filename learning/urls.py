@@ -6,7 +6,7 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("learning.urls_accounts")),
     path("catalog/", include("catalog.urls")),
     path("", include("enrollment.urls")),
     path("leaders/", include("learning.urls_leaders")),

@@ -27,10 +27,13 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_permission_codename
 from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.tokens import default_token_generator
 from django.core.management import call_command
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import Browser, Page, expect
 
 from audit.models import AuditEntry
@@ -320,6 +323,20 @@ def pages_by_role(tmp_path: Path) -> dict[str, list[Step]]:
     teacher.managed_manually = not teacher.managed_manually
     teacher.save(update_fields=["managed_manually"])
 
+    # The demo teacher's own reset link, as the mail would carry it (it opens the new-password
+    # form; nothing here sets a password, so it keeps working for every step).
+    reset_link = reverse(
+        "password_reset_confirm",
+        args=[
+            urlsafe_base64_encode(force_bytes(teacher.user.pk)),
+            default_token_generator.make_token(teacher.user),
+        ],
+    )
+
+    def mismatched_passwords(page: Page) -> None:
+        page.get_by_label("New password", exact=True).fill("violet-harbour-quietly-73")
+        page.get_by_label("New password confirmation").fill("something-else-entirely-42")
+
     def tamper_roster(page: Page) -> None:
         page.locator("input[name=roster]").evaluate("e => { e.value = 'not-a-roster'; }")
 
@@ -354,6 +371,20 @@ def pages_by_role(tmp_path: Path) -> dict[str, list[Step]]:
             ),
             failed_sign_ins("nobody-in-particular"),
             no_csrf_token("/accounts/login/", "main form"),
+            visit("/accounts/password_reset/"),
+            submit("/accounts/password_reset/", "main form"),
+            submit(
+                "/accounts/password_reset/",
+                "main form",
+                fill=lambda page: page.get_by_label("Email").fill(teacher.user.email),
+                statuses=(200,),
+                name="/accounts/password_reset/ (submitted: check your mail)",
+            ),
+            visit("/accounts/password_reset/done/"),
+            visit(reset_link),
+            submit(reset_link, "main form", fill=mismatched_passwords),
+            visit("/accounts/reset/MQ/no-longer-valid/"),
+            visit("/accounts/reset/done/"),
             visit("/verify/"),
             visit(f"/verify/{completion.verification_code}/"),
             visit("/verify/NOSUCHCODE/", status=404),
@@ -372,6 +403,9 @@ def pages_by_role(tmp_path: Path) -> dict[str, list[Step]]:
             visit(f"/completions/{completion.pk}/certificate/"),
             visit("/calendars/subscription/rotate/"),
             visit("/calendars/subscription/revoke/"),
+            visit("/accounts/password_change/"),
+            submit("/accounts/password_change/", "main form"),
+            visit("/accounts/password_change/done/"),
             visit("/api/docs/", ready=".swagger-ui .opblock"),
             api_docs_opened(),
             visit("/leaders/", status=404),

@@ -15,8 +15,8 @@ Expectations:
 - LOGIN / ADMIN_LOGIN: a redirect to the site's (the admin's) login page; nothing written.
 - KEPT: a redirect back with a message saying why not (e.g. a login with no staff record);
   nothing written.
-- SAME: a redirect whose effect is on the session only (sign out, password reset mail); the
-  database is not compared.
+- SAME: a redirect whose effect is on the session or outside the data (sign out; a password
+  reset's mail and its throttle row); the database is not compared.
 """
 
 from __future__ import annotations
