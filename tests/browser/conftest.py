@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_FLAGS = [
@@ -61,6 +62,17 @@ def _orm_beside_playwright():
 def _chromium_present():
     if not CHROMIUM.exists():
         pytest.fail(f"CI=true and Chromium is missing at {CHROMIUM}: install Debian's chromium.")
+
+
+# expect() gives up after 5 s by default. On a machine whose cores are shared (CI's, a
+# developer's running two suites) a page can take longer and still be right; the wait ends as
+# soon as the page is ready, so a longer limit costs a passing test nothing.
+EXPECT_TIMEOUT_MS = 30_000
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _patient_expect():
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 
 @pytest.fixture(scope="session")

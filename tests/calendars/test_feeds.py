@@ -6,9 +6,11 @@ import datetime as dt
 import io
 import logging
 import os
+import uuid
 from urllib.parse import urlencode
 
 import pytest
+import redis
 from django.core.cache import cache
 from django.core.cache.backends.base import BaseCache
 from django.db import connection
@@ -1127,11 +1129,14 @@ def test_feeds_rendered_by_one_worker_are_served_by_another_through_redis(
     from django.core.cache import caches
     from django.test import override_settings
 
+    prefix = f"test-feeds-{uuid.uuid4().hex}"
     redis_cache = {
         "default": {
             "BACKEND": "learning.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": f"test-feeds-{os.getpid()}",
+            # Other test runs share this Redis database: this test's keys are its own, and it
+            # deletes only them (clear() would empty the database under the others).
+            "KEY_PREFIX": prefix,
         }
     }
     f.EnrollmentFactory(staff=teacher, session=session_with_meeting()[0])
@@ -1144,7 +1149,6 @@ def test_feeds_rendered_by_one_worker_are_served_by_another_through_redis(
 
     monkeypatch.setattr(ical, "calendar_bytes", counting)
     with override_settings(CACHES=redis_cache):
-        caches["default"].clear()
         try:
             first = client.get(feed_url(token))
             # Another worker: a new cache handler, with its own connection to Redis.
@@ -1152,8 +1156,11 @@ def test_feeds_rendered_by_one_worker_are_served_by_another_through_redis(
             second = client.get(feed_url(token))
             assert "RedisCache" in type(caches["default"]).__name__
         finally:
-            caches["default"].clear()
             del caches["default"]
+            server = redis.Redis.from_url(REDIS_URL)
+            kept = list(server.scan_iter(match=f"{prefix}:*"))
+            if kept:
+                server.delete(*kept)
 
     assert len(builds) == 1
     assert second.content == first.content

@@ -14,7 +14,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import stat
 import subprocess
 import time
@@ -37,6 +36,8 @@ INSTALLED_ENV_FILE = "/etc/professional-learning/env"
 CHECKED_BLOCK = re.compile(r"<!-- checked: ([\w-]+) -->\n```sh\n(.*?)\n```", re.DOTALL)
 # Not the example's own name, so that the guide's substitution shows.
 SERVER_NAME = "learning.district.test"
+# What gunicorn's master logs when it stops (after its "Listening at: ..." line).
+GUNICORN_STOPPED = "Shutting down: Master"
 DISTRICT = "Birmingham Public Schools"
 PG_CLIENTS = ("psql", "createdb", "dropdb", "pg_dump", "pg_restore")
 NOT_COPIED = shutil.ignore_patterns(
@@ -119,12 +120,6 @@ def cron_commands() -> list[tuple[str, str]]:
     return jobs
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((servers.HOST, 0))
-        return probe.getsockname()[1]
-
-
 def copy_checkout(target: Path) -> Path:
     """The code as a deployment gets it: the tree without the developer's files, with the
     checkout's virtualenv (make install then finds everything installed)."""
@@ -201,7 +196,6 @@ class Deployment:
         self.run_dir.mkdir()
         self.db_name = self.db_user = f"deploycheck_{os.getpid()}_{secrets.token_hex(3)}"
         self.db_password = secrets.token_urlsafe(18)
-        self.port = free_port()
         self.pid_file = self.run_dir / "gunicorn.pid"
         self.service_log = self.run_dir / "service.log"
         self.outputs: dict[str, str] = {}
@@ -243,7 +237,9 @@ BACKUP_DIR={backup_dir}
             PGPASSWORD=self.postgresql.password,
             PL_ENV_FILE=str(self.env_file),
             BACKUP_DIR=str(self.backup_dir),
-            GUNICORN_CMD_ARGS=f"--bind {servers.HOST}:{self.port} --pid {self.pid_file}",
+            # Port 0: gunicorn is given a free port and logs it (see `port`); a port chosen
+            # beforehand could be taken by another process before the service binds it.
+            GUNICORN_CMD_ARGS=f"--bind {servers.HOST}:0 --pid {self.pid_file}",
             SERVICE_DIR=self.installed(unit["WorkingDirectory"]),
             SERVICE_ENV_FILE=self.installed(unit["EnvironmentFile"]),
             SERVICE_EXEC_START=self.installed(unit["ExecStart"]),
@@ -273,7 +269,25 @@ BACKUP_DIR={backup_dir}
     def get(self, path: str, **kwargs) -> servers.Response:
         return servers.request(self.port, "GET", path, host=SERVER_NAME, **kwargs)
 
+    def _logged_port(self) -> int | None:
+        """The port the running gunicorn logged it listens at; None while none runs (not yet,
+        or stopped since: a restart logs a new port)."""
+        log = self.service_log.read_text(errors="replace") if self.service_log.exists() else ""
+        listening = list(servers.LISTENING.finditer(log))
+        if not listening or GUNICORN_STOPPED in log[listening[-1].end() :]:
+            return None
+        return int(listening[-1][1])
+
+    @property
+    def port(self) -> int:
+        port = self._logged_port()
+        assert port is not None, f"gunicorn is not running:\n{self.service_log.read_text()}"
+        return port
+
     def wait_until_serving(self) -> None:
+        deadline = time.monotonic() + servers.START_TIMEOUT
+        while self._logged_port() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
         servers.wait_until_answering(self.port, "/catalog/", host=SERVER_NAME, log=self.service_log)
 
     def master_pid(self) -> int:

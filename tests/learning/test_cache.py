@@ -87,6 +87,63 @@ def test_the_shared_client_serves_threads_at_once(redis_cache):
     assert len(built) == 1
 
 
+class _LockThatReportsWaiters:
+    """The backend's lock, telling when a thread has to wait for it."""
+
+    def __init__(self, someone_waits: threading.Event) -> None:
+        self._lock = threading.Lock()
+        self._someone_waits = someone_waits
+
+    def __enter__(self):
+        if self._lock.locked():
+            self._someone_waits.set()
+        self._lock.acquire()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._lock.release()
+
+
+def test_two_threads_asking_first_at_once_get_one_client():
+    # The interleaving is forced, not hoped for: the first thread's client is built only once the
+    # second thread has asked too and either waits for the lock or builds a client of its own.
+    cache = RedisCache(REDIS_URL, {})
+    client_of_the_backend = cache._cache
+    real_client = client_of_the_backend._client
+    second_thread_arrived = threading.Event()
+    first_thread_building = threading.Event()
+    built = []
+
+    def slow_client(**kwargs):
+        built.append(kwargs)
+        if len(built) == 1:
+            first_thread_building.set()
+            if not second_thread_arrived.wait(timeout=30):
+                raise AssertionError("the second thread never asked for a client")
+        else:
+            second_thread_arrived.set()
+        return real_client(**kwargs)
+
+    client_of_the_backend._client = slow_client
+    client_of_the_backend._clients_lock = _LockThatReportsWaiters(second_thread_arrived)
+    clients = {}
+
+    def ask(name: str) -> None:
+        clients[name] = client_of_the_backend.get_client(write=True)
+
+    first = threading.Thread(target=ask, args=("first",))
+    first.start()
+    assert first_thread_building.wait(timeout=30)
+    second = threading.Thread(target=ask, args=("second",))
+    second.start()
+    first.join(timeout=30)
+    second.join(timeout=30)
+
+    assert not first.is_alive() and not second.is_alive()
+    assert len(built) == 1
+    assert clients["first"] is clients["second"]
+
+
 def test_servers_read_from_and_written_to_keep_a_client_each():
     # Pools connect only when a command is sent: no server is needed to see which client is used.
     cache = RedisCache("redis://primary:6379/0;redis://replica:6379/0", {})

@@ -13,6 +13,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from django.db.models import Max, Min
 from django.db.models.functions import Lower
 from django.test import RequestFactory
@@ -36,13 +37,13 @@ SNAPSHOT_APPS = ("learning", "catalog", "enrollment", "calendars", "imports")
 
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
-    """The demo, built once for this module; each test's changes roll back with its
-    transaction, and the demo is deleted after the last test."""
-    with django_db_blocker.unblock():
+    """The demo, built once for this module inside a transaction that is rolled back after the
+    last test; each test's changes roll back with its own savepoint. (Deleting the demo instead
+    would leave its audit history behind for the modules that run next.)"""
+    with django_db_blocker.unblock(), transaction.atomic():
         demo.build_demo()
-    yield
-    with django_db_blocker.unblock():
-        demo.delete_demo()
+        yield
+        transaction.set_rollback(True)
 
 
 @pytest.fixture(autouse=True)
