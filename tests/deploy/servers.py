@@ -12,7 +12,7 @@ import secrets
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,6 +115,15 @@ class Gunicorn:
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")
+
+    def log_text_once(self, written: Callable[[str], bool]) -> str:
+        """The log once `written(log)` holds, or as it is after START_TIMEOUT. gunicorn writes a
+        request's access line after the answer has gone, and each worker its own lines as it
+        starts: what a test caused may not be in the log yet when the answer arrives."""
+        deadline = time.monotonic() + START_TIMEOUT
+        while not written(text := self.log_text()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return text
 
 
 def gunicorn_command(*arguments: str) -> list[str]:

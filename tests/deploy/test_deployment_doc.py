@@ -471,7 +471,7 @@ def test_make_serve_serves_the_application(tmp_path):
     ) as served:
         page = servers.request(served.port, "GET", "/catalog/", host=SERVER_NAME)
         css = servers.request(served.port, "GET", stylesheet(page.body), host=SERVER_NAME)
-        log = served.log_text()
+        log = served.log_text_once(lambda text: text.count("Booting worker") >= 2)
 
     assert page.status == 200
     assert css.status == 200
