@@ -17,8 +17,8 @@ strings between two CPython processes of the same version):
 - in: a dict of settings (sheet, memory_bytes, cpu_seconds, max_rows, max_columns, max_cells,
   chunk_rows), then the file's bytes to the end of the input;
 - out: each frame prefixed by its length (8 bytes, little-endian): ("sheet", name), then
-  ("rows", [(number, cells), ...]) chunks of the non-blank rows, then ("done",). Or, at any
-  point, ("error", code, detail): code `encrypted`, `no_sheets`,
+  ("rows", [(number, cells), ...]) chunks of the non-blank rows (cells: a tuple of texts),
+  then ("done",). Or, at any point, ("error", code, detail): code `encrypted`, `no_sheets`,
   `sheet_not_found` (detail: the sheet names), `corrupt`, or `too_far` (detail: the sheet's used
   area as (last row, last column), 1-based)."""
 
@@ -130,7 +130,9 @@ def read(data: bytes, options: dict, out) -> None:
     # Most cells are text: those skip cell_text's checks. Blank rows are not sent; each row
     # keeps the number the spreadsheet shows for it.
     for number, cells in enumerate(worksheet.iter_rows(), start=1):
-        texts = [value.strip() if type(value) is str else cell_text(value) for value in cells]
+        texts = tuple(
+            [value.strip() if type(value) is str else cell_text(value) for value in cells]
+        )
         if any(texts):
             chunk.append((number, texts))
             if len(chunk) >= chunk_rows:
