@@ -68,7 +68,7 @@ from .values import (
     check_readable,
     clean_email,
     clean_text,
-    email_problem,
+    email_problem_rows,
     parse_date,
 )
 
@@ -248,9 +248,45 @@ class Snapshot:
                 digest.update(b"\n")
         return digest.hexdigest()
 
-    @property
+    @cached_property
     def active_count(self) -> int:
         return sum(1 for person in self.staff if person.status != StaffStatus.SEPARATED)
+
+    @cached_property
+    def by_employee_id(self) -> dict[str, StaffSnapshot]:
+        return {person.employee_id: person for person in self.staff}
+
+    @cached_property
+    def by_email(self) -> dict[str, StaffSnapshot]:
+        """People by their address in lower case."""
+        return {person.email.lower(): person for person in self.staff}
+
+    @cached_property
+    def stored_fields(self) -> dict[int, tuple]:
+        """Each person's compared fields as stored (COMPARED_FIELDS order, JSON values), by id."""
+        building_codes = {pk: code for pk, code, _name in self.buildings}
+        position_codes = {pk: code for pk, code, _name in self.positions}
+        return {
+            person.id: (
+                person.first_name,
+                person.last_name,
+                person.preferred_name,
+                person.email,
+                building_codes.get(person.building_id),
+                position_codes.get(person.position_id),
+                person.status,
+                person.hired_on.isoformat() if person.hired_on else None,
+                person.separated_on.isoformat() if person.separated_on else None,
+            )
+            for person in self.staff
+        }
+
+    def indexed(self) -> Snapshot:
+        """The snapshot with its lookups built: a preview builds them while the file is still
+        being read (imports.services), rather than after."""
+        for name in ("active_count", "by_employee_id", "by_email", "stored_fields"):
+            getattr(self, name)
+        return self
 
 
 def _fetch(queryset) -> list[tuple]:
@@ -416,21 +452,6 @@ def _iso(value: dt.date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _before(person: StaffSnapshot, buildings: _Places, positions: _Places) -> tuple:
-    """The stored record's compared fields (COMPARED_FIELDS order, JSON values)."""
-    return (
-        person.first_name,
-        person.last_name,
-        person.preferred_name,
-        person.email,
-        buildings.code_of_id.get(person.building_id),
-        positions.code_of_id.get(person.position_id),
-        person.status,
-        _iso(person.hired_on),
-        _iso(person.separated_on),
-    )
-
-
 def _remembered(cache: dict, parse: Callable[[str], object], text: str) -> object:
     """parse(text), or the ValueProblem it raised, computed once per distinct text: a roster
     repeats a few dozen buildings, positions, statuses and a few thousand dates."""
@@ -502,8 +523,8 @@ class _RosterCheck:
         self.positions = _Places(
             snapshot.positions, unknown=MSG_UNKNOWN_POSITION, ambiguous=MSG_AMBIGUOUS_POSITION
         )
-        self.by_id = {person.employee_id: person for person in snapshot.staff}
-        self.by_email = {person.email.lower(): person for person in snapshot.staff}
+        self.by_id = snapshot.by_employee_id
+        self.by_email = snapshot.by_email
         self._has_preferred_name = table.has("preferred_name")
         # Cell text -> value (or the ValueProblem), per kind of cell.
         self._places = {
@@ -656,7 +677,7 @@ class _RosterCheck:
             slow.update(_unclean(columns[FIELD_INDEX[name]], limit=limit))
         emails = columns[FIELD_INDEX["email"]]
         slow.update(_unclean(emails))
-        slow.update(_rows_where(map(email_problem, emails)))
+        slow.update(email_problem_rows(emails))
         for name, bad in (
             ("building", unreadable(self._places["building"][0])),
             ("position", unreadable(self._places["position"][0])),
@@ -877,6 +898,7 @@ class _RosterCheck:
         building_at = COMPARED_FIELDS.index("building")
         position_at = COMPARED_FIELDS.index("position")
         status_at = COMPARED_FIELDS.index("status")
+        stored_fields = self.snapshot.stored_fields
         for line in lines:
             if line.errors:
                 continue
@@ -887,7 +909,7 @@ class _RosterCheck:
             if person is None:
                 creates.append((line.row.number, line.employee_id, *after))
                 continue
-            before = _before(person, self.buildings, self.positions)
+            before = stored_fields[person.id]
             if before == after:
                 unchanged += 1
                 continue

@@ -225,7 +225,8 @@ def roster_preview(
         mapping=mapping,
         actor=actor,
         options=options,
-        meanwhile=roster.load_snapshot,
+        # The staff list and its lookups are built while the file is parsed.
+        meanwhile=lambda: roster.load_snapshot().indexed(),
     )
     comparison = roster.compare_roster(
         table,

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
 import re
+from collections.abc import Iterator, Sequence
+from itertools import compress, count
 
 from django.core.validators import EmailValidator
 from django.utils import timezone
@@ -114,6 +117,23 @@ def email_problem(text: str, *, max_length: int = 254) -> str | None:
     if not _email_user_part.match(user_part) or not _email_domain_valid(domain_part):
         return MSG_EMAIL
     return None
+
+
+def email_problem_rows(texts: Sequence[str], *, max_length: int = 254) -> Iterator[int]:
+    """The indexes of the trimmed addresses email_problem finds a problem with (some more than
+    once), checked a column at a time in C loops: one call per row took half a second for
+    100,000 rows. Each domain is checked once."""
+    parts = list(map(operator.methodcaller("rpartition", "@"), texts))
+    domains = list(map(operator.itemgetter(2), parts))
+    valid = {domain for domain in set(domains) if domain and _email_domain_valid(domain)}
+    limit = min(max_length, EMAIL_MAX_LENGTH)
+    for problems in (
+        map(limit.__lt__, map(len, texts)),
+        map(operator.not_, map(operator.itemgetter(1), parts)),
+        map(operator.not_, map(_email_user_part.match, map(operator.itemgetter(0), parts))),
+        map(operator.not_, map(valid.__contains__, domains)),
+    ):
+        yield from compress(count(), problems)
 
 
 def clean_email(value: str, *, max_length: int = 254) -> str:

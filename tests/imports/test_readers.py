@@ -18,6 +18,8 @@ from imports.values import (
     MSG_EMAIL,
     ValueProblem,
     clean_email,
+    email_problem,
+    email_problem_rows,
     parse_date,
 )
 from imports.workbook_child import cell_text
@@ -563,6 +565,36 @@ def test_rows_over_the_row_limit_are_refused(settings):
     assert len(read(DATA / "roster.xlsx").rows) == 8
 
 
+@pytest.mark.parametrize("chunk_rows", [1, 2, 3, 5000])
+@pytest.mark.parametrize("name", ["roster.csv", "roster.xlsx", "roster.ods"])
+def test_rows_read_the_same_whatever_the_chunks_they_arrive_in(monkeypatch, name, chunk_rows):
+    """Rows come from the reader in chunks: the header may sit in any chunk, the data starts in
+    the middle of one, and every row keeps its number and its cells as a tuple."""
+    expected = read(DATA / name)
+    monkeypatch.setattr(readers, "CHILD_CHUNK_ROWS", chunk_rows)
+
+    table = read(DATA / name)
+
+    assert table.header_row == expected.header_row
+    assert table.rows == expected.rows
+    assert [row.number for row in table.rows] == [row.number for row in expected.rows]
+    assert all(type(row) is readers.Row and type(row.cells) is tuple for row in table.rows)
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 3, 7, 8])
+def test_the_row_limit_holds_at_any_chunk_boundary(monkeypatch, settings, chunk_rows):
+    monkeypatch.setattr(readers, "CHILD_CHUNK_ROWS", chunk_rows)
+    content = b"Employee ID,First,Last,Email,Building,Position\r\n" + b"".join(
+        f"{n},Ann,Lee,a{n}@x.org,maple,teacher\r\n,,,,,\r\n".encode() for n in range(8)
+    )
+    settings.IMPORT_MAX_ROWS = 7
+    assert refused(content).code == "too_many_rows"
+
+    settings.IMPORT_MAX_ROWS = 8
+    table = read(content)
+    assert [row.number for row in table.rows] == [2, 4, 6, 8, 10, 12, 14, 16]
+
+
 # Values
 
 
@@ -613,3 +645,33 @@ def test_clean_email():
     for bad in ("ann", "ann@", "@bps.example.org", "ann lee@bps.example.org", "ann@@x.org"):
         with pytest.raises(ValueProblem, match=MSG_EMAIL):
             clean_email(bad)
+
+
+def test_the_column_check_of_addresses_flags_exactly_what_the_row_check_does():
+    texts = [
+        "Ann.Lee@bps.example.org",
+        "ann",
+        "ann@",
+        "@bps.example.org",
+        "",
+        "ann lee@bps.example.org",
+        "ann@@x.org",
+        "ann@localhost",
+        "ann@[127.0.0.1]",
+        "ann@bps..org",
+        "ann@-bps.org",
+        '"ann lee"@bps.example.org',
+        "a@b@bps.example.org",
+        "x" * 250 + "@bps.org",
+        "x" * 240 + "@bps.org",
+        "ann@bps.example.org.",
+        "Ann@BPS.Example.ORG",
+    ]
+    for max_length in (254, 20):
+        by_row = {
+            index
+            for index, text in enumerate(texts)
+            if email_problem(text, max_length=max_length) is not None
+        }
+        assert set(email_problem_rows(texts, max_length=max_length)) == by_row
+    assert set(email_problem_rows(texts)) == {1, 2, 3, 4, 5, 6, 9, 10, 11, 12, 13, 15}
