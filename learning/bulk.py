@@ -21,7 +21,6 @@ to them (their history) is written without reading them back."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
@@ -33,7 +32,6 @@ from psycopg.adapt import PyFormat
 # COPY's text format: a tab between values, a newline after each row, \N for NULL; a backslash,
 # tab, newline or carriage return inside a value is written as a backslash escape.
 NULL = "\\N"
-_SPECIAL = re.compile(r"[\\\t\n\r]")
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 # Rows per chunk sent: large enough that sending costs nothing beside spelling, small enough
@@ -41,8 +39,14 @@ _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 CHUNK_ROWS = 5_000
 
 
+def _needs_escape(text: str) -> bool:
+    # Four substring searches run at memory speed; the equivalent regex search took half a
+    # second over the history column of 100,000 people.
+    return "\\" in text or "\t" in text or "\n" in text or "\r" in text
+
+
 def _escaped(text: str) -> str:
-    return text.translate(_ESCAPES) if _SPECIAL.search(text) else text
+    return text.translate(_ESCAPES) if _needs_escape(text) else text
 
 
 class _Speller:
@@ -74,7 +78,7 @@ class _Speller:
         if kinds <= {str, NoneType}:
             # One search over the whole column: most columns have nothing to escape.
             texts = values if NoneType not in kinds else [v for v in values if v is not None]
-            if _SPECIAL.search("".join(texts)):
+            if _needs_escape("".join(texts)):
                 return list(map(self, values))
             return values if texts is values else [NULL if v is None else v for v in values]
         if kinds <= {int, NoneType}:
