@@ -1,8 +1,8 @@
 """Roster imports: a 100,000-row roster (learning.synthetic.write_roster) previewed and committed
 into an empty district (a scratch database, `create_missing` so buildings and positions are
-created); the peak memory of doing it; the same file again, when nothing changes; and a
-5,000-row roster against django-import-export importing the same file into the same
-StaffMember fields.
+created); the peak memory of doing it; the same file again, when nothing changes (against the
+same floor); and a 5,000-row roster against django-import-export importing the same file into
+the same StaffMember fields.
 
 The 100,000-row import is measured against a floor timed in the same run, interleaved with it
 round by round: python-calamine reading the same file, plus the same rows stored into a table
@@ -41,7 +41,9 @@ FIGURES = (IMPORT, IMPORT_ABSOLUTE, MEMORY, AGAIN, VERSUS)
 
 IMPORT_MAX_RATIO = 2.5
 MEMORY_TARGET_MB = 500
-AGAIN_TARGET_S = 3
+# The unchanged file again does no more work than the bare read and bulk load of the same file
+# (its target was 3 s once, when the floor took about as long on a quieter day).
+AGAIN_MAX_RATIO = 1.0
 VERSUS_TARGET_RATIO = 10
 
 ROWS = {"full": 100_000, "quick": 5_000}
@@ -251,13 +253,15 @@ def _large_imports(context: core.Context):
         unit="MB",
         note="peak resident memory (ru_maxrss) of the whole child process doing the import",
     )
-    yield core.at_most(
+    yield core.against_floor(
         AGAIN,
         best_again["seconds"],
-        AGAIN_TARGET_S,
+        best_floor["seconds"],
         unit="s",
+        max_ratio=AGAIN_MAX_RATIO,
         note=(
-            f"preview {best_again['preview']:.2f} s + commit {best_again['commit']:.2f} s, {rounds}"
+            f"preview {best_again['preview']:.2f} s + commit {best_again['commit']:.2f} s, "
+            f"{rounds}; the floor is the same as the first import's"
         ),
     )
 
