@@ -1,4 +1,4 @@
-"""Roster imports: a 100,000-row roster (learning.synthetic.write_roster) previewed and committed
+"""Roster imports: a 100,000-row roster (demo.synthetic.write_roster) previewed and committed
 into an empty district (a scratch database, `create_missing` so buildings and positions are
 created); the peak memory of doing it; the same file again, when nothing changes (against the
 same floor); and a 5,000-row roster against django-import-export importing the same file into
@@ -193,7 +193,7 @@ def _import_in_child(path: Path, database_url: str, *, floor: bool = False) -> t
 
 
 def _roster(context: core.Context, rows: int) -> Path:
-    from learning.synthetic import write_roster
+    from demo.synthetic import write_roster
 
     path = context.workdir / f"roster-{rows}.xlsx"
     if not path.exists():

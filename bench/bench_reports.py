@@ -182,7 +182,7 @@ def figures(context: core.Context) -> Iterator[core.Figure]:
 
     queries, _ = core.count_queries(rates)
     with context.scratch_database():
-        from learning.synthetic import generate_district
+        from demo.synthetic import generate_district
 
         generate_district(**SMALL_DISTRICT)
         small_client = core.district_pd_client(USERNAME)

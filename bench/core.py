@@ -15,7 +15,7 @@ The `context` a module gets (a `Context`):
 - `quick`: `--quick` was given: smaller sizes, for a smoke test.
 - `staff`, `buildings`, `sessions`, `seed`: the shared district's sizes (25,000 / 60 / 3,000 / 1,
   or 2,000 / 10 / 300 / 1 with --quick).
-- `district()`: builds the shared district with `learning.synthetic.generate_district` the first
+- `district()`: builds the shared district with `demo.synthetic.generate_district` the first
   time it is called (in the run's database; on PostgreSQL then ANALYZE, as autovacuum would),
   then returns its counts. Every figure that reads the district calls it; nothing may change
   the district in ways other figures would see.
@@ -651,7 +651,7 @@ class Context:
     def district(self) -> dict[str, int]:
         """The shared district, built on first use."""
         if self.district_counts is None:
-            from learning.synthetic import generate_district
+            from demo.synthetic import generate_district
 
             self.log(
                 f"  (building the district: {self.staff:,} staff, {self.buildings} buildings, "

@@ -91,6 +91,8 @@ INSTALLED_APPS = [
     "calendars",
     "imports",
     "audit",
+    "demo",
+    "backups",
 ]
 
 MIDDLEWARE = [

@@ -352,7 +352,7 @@ def test_a_module_without_names_that_fails_is_one_missing_figure():
 
 def test_a_module_that_cannot_be_imported_is_reported():
     def load(name):
-        raise ImportError("no module named learning.synthetic")
+        raise ImportError("no module named demo.synthetic")
 
     figures_, error = run.run_module("bench_fake", load, None, lambda figure: None)
 

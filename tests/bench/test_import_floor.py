@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from bench.bench_imports import FLOOR_TABLE, floor_once
-from learning.synthetic import write_roster
+from demo.synthetic import write_roster
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from learning.demo import demo_logins
+from demo.seed import demo_logins
 from learning.models import StaffMember
 from learning.progress import Filters, Scope, default_plan_year, progress_report
 

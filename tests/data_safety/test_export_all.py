@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.dateparse import parse_datetime
 from openpyxl import load_workbook
 
-from learning import backup_workbooks
-from learning.backups import MANIFEST, applied_migrations, exported_models, table_file
+from backups import workbooks as backup_workbooks
+from backups.services import MANIFEST, applied_migrations, exported_models, table_file
 from learning.models import StaffMember
 from tests.data_safety.dataset import (
     ARABIC,

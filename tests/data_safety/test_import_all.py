@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from learning.backups import MANIFEST, applied_migrations
+from backups.services import MANIFEST, applied_migrations
 from learning.models import Building, DataChange
 from tests.factories import BuildingFactory
 

@@ -16,7 +16,7 @@ from django.core import serializers
 from django.core.management import call_command
 from django.db import connection
 
-from learning.backups import MANIFEST, exported_models, table_file
+from backups.services import MANIFEST, exported_models, table_file
 from learning.models import Building
 from tests.data_safety.dataset import JOSE, VOID_REASON, seed_district
 from tests.deploy import servers

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from catalog.models import Session
-from learning import demo
+from demo import seed as demo
 
 pytestmark = pytest.mark.django_db
 

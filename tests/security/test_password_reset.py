@@ -24,8 +24,8 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from backups.services import exported_models, left_out_tables
 from learning import changes, services
-from learning.backups import exported_models, left_out_tables
 from learning.choices import StaffStatus
 from learning.models import PasswordResetRequest
 from learning.settings import env_int

@@ -67,38 +67,38 @@ ALLOWED = {
         "f'UPDATE {table} SET {assignments} WHERE {primary_key} = %s'",
     ): "table, columns and key are _meta names through quote_name; every value is a %s parameter",
     (
-        "learning/synthetic.py",
+        "demo/synthetic.py",
         "_bulk_load_cache",
         "f'PRAGMA cache_size = {SQLITE_CACHE_KIB}'",
     ): "a module constant (an int)",
     (
-        "learning/synthetic.py",
+        "demo/synthetic.py",
         "_bulk_load_cache",
         "f'PRAGMA cache_size = {int(before)}'",
     ): "SQLite's own earlier value, forced to an int",
     (
-        "learning/synthetic.py",
+        "demo/synthetic.py",
         "_foreign_keys_checked_once",
         "f'ALTER TABLE {quote(table)} {drops}'",
     ): "table from _meta and constraint names from pg_constraint, all through quote_name",
     (
-        "learning/synthetic.py",
+        "demo/synthetic.py",
         "_foreign_keys_checked_once",
         "f'ALTER TABLE {quote(table)} {adds}'",
     ): "quoted _meta table and constraint names; definitions are PostgreSQL's own "
     "pg_get_constraintdef() text for keys that already existed",
     (
-        "learning/synthetic.py",
+        "demo/synthetic.py",
         "_check_pending_keys",
         "f'SET CONSTRAINTS {names} IMMEDIATE'",
     ): "constraint names from pg_constraint through quote_name",
     (
-        "learning/synthetic.py",
+        "demo/synthetic.py",
         "_check_pending_keys",
         "f'SET CONSTRAINTS {names} DEFERRED'",
     ): "constraint names from pg_constraint through quote_name",
     (
-        "learning/synthetic.py",
+        "demo/synthetic.py",
         "_insert_rows",
         "sql",
     ): "INSERT built from quote_name'd _meta table and column names and %s placeholders; "
@@ -120,7 +120,7 @@ ALLOWED = {
     ): "the SQL Django's compiler wrote for a values_list() query, its values passed apart "
     "(sql_with_params): read without Django's per-value converters",
     (
-        "learning/backups.py",
+        "backups/services.py",
         "_reset_sequences",
         "statement",
     ): "Django's own sequence_reset_sql for the restored models (names from _meta, quoted by "
@@ -218,7 +218,7 @@ def test_the_scan_finds_the_known_raw_sql():
     files = {path.relative_to(ROOT).as_posix() for path in project_files()}
     found = {(relative, name) for relative, name, _, _ in raw_sql_calls()}
 
-    assert {"imports/services.py", "learning/synthetic.py", "bench/core.py"} <= files
+    assert {"imports/services.py", "demo/synthetic.py", "bench/core.py"} <= files
     assert not any("/migrations/" in name or name.startswith("tests/") for name in files)
     assert ("imports/services.py", "_update_rows") in found
 

@@ -22,9 +22,11 @@ from django.utils import timezone
 from catalog.choices import MeetingStatus, SessionStatus
 from catalog.models import Course, Meeting, Session, Strand
 from catalog.selectors import shape_sessions
+from demo import content as demo_content
+from demo import seed as demo
 from enrollment.choices import LIVE_STATUSES, SEAT_HOLDING_STATUSES, EnrollmentStatus
 from enrollment.models import Attendance, Completion, Enrollment
-from learning import access, demo, demo_content
+from learning import access
 from learning.access import Role
 from learning.models import Building, DataChange, Plan, StaffGroup, StaffMember
 from tests.factories import StaffMemberFactory, UserFactory

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from learning import synthetic
+from demo import synthetic
 
 MSG_ROSTER_ONLY_NEEDS_FILE = "--roster-only writes only the roster file: give it --roster-out."
 MSG_ROSTER_SUFFIX = "The roster file must end in .xlsx or .csv: {path}"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from learning.backups import BackupError, export_all
+from backups.services import BackupError, export_all
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""Builds the demo district for `seed_demo`; what it holds is in `learning.demo_content`.
+"""Builds the demo district for `seed_demo`; what it holds is in `demo.content`.
 
 The demo is placed around the day it is built: the plan's middle year is the school year
 containing today, and most sessions sit in the weeks before and after today, so every page has
@@ -37,10 +37,21 @@ from catalog.choices import MeetingStatus, SessionStatus
 from catalog.models import Course, Meeting, Session, Strand
 from enrollment.choices import CompletionSource, EnrollmentSource, EnrollmentStatus
 from enrollment.models import Attendance, Completion, Enrollment, Evaluation
+from learning import changes
+from learning.choices import BuildingKind, PositionCategory, RequirementKind, StaffStatus
+from learning.models import (
+    Building,
+    Goal,
+    Plan,
+    PlanYear,
+    Position,
+    Requirement,
+    StaffAssignment,
+    StaffGroup,
+    StaffMember,
+)
 
-from . import changes
-from .choices import BuildingKind, PositionCategory, RequirementKind, StaffStatus
-from .demo_content import (
+from .content import (
     ADMINISTRATORS,
     BUILDINGS,
     CANCELLED_REASON,
@@ -78,17 +89,6 @@ from .demo_content import (
     OnInventedDate,
     OnRealDate,
     SessionSpec,
-)
-from .models import (
-    Building,
-    Goal,
-    Plan,
-    PlanYear,
-    Position,
-    Requirement,
-    StaffAssignment,
-    StaffGroup,
-    StaffMember,
 )
 
 

@@ -1,6 +1,6 @@
 """What the demo district holds: Birmingham Public Schools and its "BPS, Better Together" plan.
 
-Plain data, written by `learning.demo`. The district, its plan and goals, the strategic planning
+Plain data, written by `demo.seed`. The district, its plan and goals, the strategic planning
 task force's three groups and the Education Administration Building come from the district's own
 pages; the other buildings and the people are synthetic, and so are their addresses. Of the dated
 events, only Advisory Committee Workshop 1 (5 January 2022, 5-8 PM, at the Education
@@ -19,9 +19,8 @@ from enum import StrEnum
 
 from catalog.choices import CourseFormat, SessionStatus
 from enrollment.choices import CompletionSource
-
-from .access import DISTRICT_PD_GROUP, HR_GROUP
-from .choices import BuildingKind, GroupKind, PositionCategory
+from learning.access import DISTRICT_PD_GROUP, HR_GROUP
+from learning.choices import BuildingKind, GroupKind, PositionCategory
 
 PLAN_SLUG = "bps-better-together"
 PASSWORD = "better-together"

@@ -5,7 +5,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from learning import demo
+from demo import seed as demo
 
 OUTCOME_MESSAGES = {
     demo.SeedOutcome.BUILT: "Loaded the demo district in {seconds:.1f} s.",

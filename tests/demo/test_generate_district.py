@@ -21,6 +21,8 @@ from openpyxl import load_workbook
 from calendars.models import FeedToken, feed_key_digest
 from catalog.choices import SessionStatus
 from catalog.models import Course, Meeting, Session
+from demo import synthetic
+from demo.seed import school_year_start
 from enrollment.choices import (
     LIVE_STATUSES,
     SEAT_HOLDING_STATUSES,
@@ -29,9 +31,7 @@ from enrollment.choices import (
 )
 from enrollment.models import Completion, Enrollment
 from imports import services
-from learning import synthetic
 from learning.choices import PositionCategory, StaffStatus
-from learning.demo import school_year_start
 from learning.models import (
     Building,
     DataChange,

@@ -341,7 +341,7 @@ def export_all(
 ) -> ExportResult:
     """Write every table to `out` (see the module's docstring); the manifest goes last, so a
     directory without one is an export that did not finish."""
-    from .backup_workbooks import write_workbooks
+    from .workbooks import write_workbooks
 
     out = Path(out)
     prepare_directory(out, force=force)
@@ -582,7 +582,7 @@ def import_all(
 
 
 def _load_all(tables, *, using: str, report: Callable[[str], None]) -> list[TableResult]:
-    from .changes import record
+    from learning.changes import record
 
     results = []
     with transaction.atomic(using=using):

@@ -45,12 +45,9 @@ from catalog.choices import CourseFormat, SessionStatus
 from catalog.models import Course, Meeting, Session, Strand, new_meeting_uid
 from enrollment.choices import CompletionSource, EnrollmentSource, EnrollmentStatus
 from enrollment.models import VERIFICATION_ALPHABET, Completion, Enrollment
-
-from . import bulk, changes
-from .choices import BuildingKind, GroupKind, PositionCategory, RequirementKind, StaffStatus
-from .demo import email_local_part, in_break, plan_years_around
-from .demo_content import FIRST_NAMES, LAST_NAMES, PREFERRED_NAMES
-from .models import (
+from learning import bulk, changes
+from learning.choices import BuildingKind, GroupKind, PositionCategory, RequirementKind, StaffStatus
+from learning.models import (
     Building,
     Goal,
     Plan,
@@ -60,6 +57,9 @@ from .models import (
     StaffGroup,
     StaffMember,
 )
+
+from .content import FIRST_NAMES, LAST_NAMES, PREFERRED_NAMES
+from .seed import email_local_part, in_break, plan_years_around
 
 PLAN_SLUG = "synthetic-plan"
 PLAN_NAME = "Learning Together: Professional Learning Plan"

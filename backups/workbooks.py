@@ -14,9 +14,8 @@ from openpyxl import Workbook
 
 from catalog.models import Course, Meeting, Session
 from enrollment.models import Completion, Enrollment
-
-from .exporters import Exporter, Sheet
-from .models import Building, Position, Requirement, StaffMember
+from learning.exporters import Exporter, Sheet
+from learning.models import Building, Position, Requirement, StaffMember
 
 CHUNK_SIZE = 2000
 # Excel's rows per sheet, less the header row.
