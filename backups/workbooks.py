@@ -13,8 +13,8 @@ from django.db.models import Count, Max, Min, Prefetch
 from openpyxl import Workbook
 
 from catalog.models import Course, Meeting, Session
+from core.exporters import Exporter, Sheet
 from enrollment.models import Completion, Enrollment
-from learning.exporters import Exporter, Sheet
 from learning.models import Building, Position, Requirement, StaffMember
 
 CHUNK_SIZE = 2000

@@ -18,8 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook
 
+from core.exporters import Styled
 from enrollment.models import Enrollment
-from learning.exporters import Styled
 from learning.progress import DISTRICT, Filters, default_plan_year, next_sessions, progress_report
 from learning.workbooks import CompletionsWorkbook
 

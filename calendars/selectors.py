@@ -37,12 +37,12 @@ from catalog.selectors import (
     calendar_meetings_from_rows,
     shape_meetings_for_calendars,
 )
+from core.db.compiled import CompiledQuery
 from enrollment.choices import LIVE_STATUSES, EnrollmentStatus
 from enrollment.models import Enrollment
 from enrollment.selectors import with_waitlist_position
 from learning import changes
 from learning.choices import StaffStatus
-from learning.compiled import CompiledQuery
 from learning.models import StaffGroup, StaffMember
 
 from .models import FeedToken
@@ -108,7 +108,7 @@ class FeedPoll:
 
 
 # Values no token digest, person or moment has, standing for them while the queries a calendar
-# app makes many times an hour are compiled once (learning.compiled).
+# app makes many times an hour are compiled once (core.db.compiled).
 _DIGEST_MARK = "feed-poll-digest"
 _PERSON_MARK = -7_300_912_345
 _MOMENT_MARK = dt.datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=dt.UTC)
@@ -141,7 +141,7 @@ _feed_poll = CompiledQuery(
 def feed_poll(key_digest: str) -> FeedPoll | None:
     """The token whose key has this digest (calendars.models.feed_key_digest), unless its
     person has left, with its person, the data's generation and the feed last served: one
-    query, compiled once, which is also the connection's health check (learning.compiled)."""
+    query, compiled once, which is also the connection's health check (core.db.compiled)."""
     changes.note_read(connections[FeedToken.objects.db])
     rows = _feed_poll.rows(digest=key_digest, checks_connection=True)
     if not rows:

@@ -20,9 +20,9 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import formats, timezone
 
-from enrollment import refusals
+from core import refusals
+from core.refusals import Refusal
 from enrollment import services as enrollment_services
-from enrollment.refusals import Refusal
 from enrollment.selectors import sessions_with_seats
 from learning.admin import (
     TIMESTAMPS,

@@ -43,9 +43,10 @@ from django.utils.text import slugify
 from calendars.models import FeedToken, feed_key_digest, new_feed_key
 from catalog.choices import CourseFormat, SessionStatus
 from catalog.models import Course, Meeting, Session, Strand, new_meeting_uid
+from core.db import bulk
 from enrollment.choices import CompletionSource, EnrollmentSource, EnrollmentStatus
 from enrollment.models import VERIFICATION_ALPHABET, Completion, Enrollment
-from learning import bulk, changes
+from learning import changes
 from learning.choices import BuildingKind, GroupKind, PositionCategory, RequirementKind, StaffStatus
 from learning.models import (
     Building,

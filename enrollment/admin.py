@@ -9,12 +9,12 @@ from django.contrib.auth import get_permission_codename
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from core import refusals as r
+from core.refusals import Refusal
 from learning.admin import TIMESTAMPS, KnownKeysAutocompleteMixin, confirm_with_reason
 
-from . import refusals as r
 from . import services
 from .models import Attendance, Completion, Enrollment, Evaluation
-from .refusals import Refusal
 
 STAFF_SEARCH = ("last_name", "first_name", "preferred_name", "employee_id")
 

@@ -1,7 +1,7 @@
 """The enrollment API: enrolling and assigning, the enrollments list with withdrawals and
 approvals, attendance, evaluations, completions and the transcript.
 
-The rules live in enrollment.services and answer a refusal (learning.api.exceptions renders it);
+The rules live in enrollment.services and answer a refusal (core.api.exceptions renders it);
 reads go through enrollment.selectors, scoped by learning.access, and every write answers with
 the object re-read through the same scoped selector the list uses."""
 
@@ -21,12 +21,13 @@ from rest_framework.views import APIView
 from catalog.api import CourseSummarySerializer
 from catalog.filters import MAX_ID
 from catalog.models import Course, Meeting, Session
+from core import refusals
+from core.api.exceptions import refusal_responses
+from core.api.serializers import InputSerializer, NaturalKeyRelatedField
 from learning import access
-from learning.api.exceptions import refusal_responses
-from learning.api.serializers import InputSerializer, NaturalKeyRelatedField
 from learning.models import Building, Position, StaffMember
 
-from . import refusals, selectors, services
+from . import selectors, services
 from .choices import EnrollmentStatus
 from .filters import CompletionFilterSet, EnrollmentFilterSet
 from .models import COMMENT_MAX_LENGTH, Completion, Enrollment, Evaluation

@@ -1,4 +1,4 @@
-"""Enrollment spreadsheets built on learning.exporters: the printable sign-in sheet and a
+"""Enrollment spreadsheets built on core.exporters: the printable sign-in sheet and a
 person's transcript."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from django.utils import formats, timezone
 
 from catalog.choices import MeetingStatus
 from catalog.models import Meeting, Session
-from learning.exporters import Exporter, Sheet
+from core.exporters import Exporter, Sheet
 
 from .models import Enrollment
 from .selectors import Transcript

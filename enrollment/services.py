@@ -28,14 +28,15 @@ from audit.services import tracking
 from catalog.choices import MeetingStatus, SessionStatus
 from catalog.models import Course, Meeting, RegistrationState, Session
 from catalog.services import meeting_note_changes, session_note_changes
+from core import refusals as r
+from core.refusals import Refusal
+from core.text import day, moment
 from learning import access
 from learning import changes as data_changes
 from learning.choices import StaffStatus
 from learning.models import StaffMember
-from learning.text import day, moment
 
 from . import notifications
-from . import refusals as r
 from .choices import (
     LIVE_STATUSES,
     ROSTER_STATUSES,
@@ -46,7 +47,6 @@ from .choices import (
     ReminderKind,
 )
 from .models import Attendance, Completion, Enrollment, Evaluation, Reminder
-from .refusals import Refusal
 from .selectors import seats_taken, waitlist_position
 
 # Statuses that follow a session into cancellation; completed and incomplete ones are history.

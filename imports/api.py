@@ -12,9 +12,9 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from core.api.exceptions import refusal_body, refusal_responses
+from core.api.serializers import InputSerializer
 from learning import access
-from learning.api.exceptions import refusal_body, refusal_responses
-from learning.api.serializers import InputSerializer
 
 from . import selectors, services
 from .choices import ImportKind

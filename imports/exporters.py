@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from learning.exporters import Exporter, Sheet
+from core.exporters import Exporter, Sheet
 
 from .models import ImportRun
 from .readers import RowError

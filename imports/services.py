@@ -37,9 +37,10 @@ from audit.context import acting
 from audit.models import AuditEntry
 from catalog import services as catalog_services
 from catalog.services import FACILITATOR_FIELDS_IN_CALENDARS
+from core.db import bulk
 from enrollment.choices import CompletionSource
 from enrollment.models import Completion
-from learning import access, bulk, changes
+from learning import access, changes
 from learning.choices import StaffStatus
 from learning.models import Building, Position, StaffMember
 from learning.services import staff_assignments_record, staff_placements

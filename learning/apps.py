@@ -9,8 +9,6 @@ class LearningConfig(AppConfig):
     verbose_name = "District and plan"
 
     def ready(self) -> None:
-        # Registers the OpenAPI schema extensions before any schema is generated.
-        from .api import schema  # noqa: F401
         from .changes import connect_signals
 
         connect_signals()

@@ -476,7 +476,7 @@ def password_reset_request_create(
     *, email: str, client_address: str
 ) -> PasswordResetRequest | None:
     """Record a password reset request for `email` from `client_address` (as
-    learning.client_ip reads it), unless that address already had PASSWORD_RESET_EMAIL_LIMIT or
+    core.client_ip reads it), unless that address already had PASSWORD_RESET_EMAIL_LIMIT or
     that client PASSWORD_RESET_CLIENT_LIMIT requests let through in the last hour: then None,
     nothing written, and a warning logged. The caller mails a link only for a recorded request,
     after this transaction commits. Counts hold across every worker and app server: they are

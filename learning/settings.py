@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "core",
     "learning",
     "catalog",
     "enrollment",
@@ -104,13 +105,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Answers for a signed-in person are "private, no-store" unless the view chose a policy.
-    "learning.private_responses.PrivateResponsesMiddleware",
+    "core.private_responses.PrivateResponsesMiddleware",
     # Names the request's user and source (page, admin, API) on the changes it makes.
     "audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A database outage in a view answers 503 with Retry-After, not a server error.
-    "learning.unavailable.DatabaseUnavailableMiddleware",
+    "core.unavailable.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: it turns a refused login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -146,7 +147,7 @@ CSRF_COOKIE_SAMESITE = "Lax"
 # the API docs page are given the token in the page.
 CSRF_COOKIE_HTTPONLY = True
 # A refused form gets the site's own page saying what to do; the API its JSON error.
-CSRF_FAILURE_VIEW = "learning.csrf_failure.csrf_failure"
+CSRF_FAILURE_VIEW = "core.csrf_failure.csrf_failure"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
@@ -186,7 +187,7 @@ CONTENT_SECURITY_POLICY = {
 
 # Login throttling (django-axes): LOGIN_FAILURE_LIMIT failed sign-ins for one username from one
 # address lock that pair out for LOGIN_LOCKOUT_MINUTES, on the site's form and the admin's alike;
-# a successful sign-in clears the count. The lockout page (learning/lockout.py) answers 429.
+# a successful sign-in clears the count. The lockout page (core/lockout.py) answers 429.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -195,14 +196,14 @@ AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "learning.lockout.lockout_response"
+AXES_LOCKOUT_CALLABLE = "core.lockout.lockout_response"
 # Behind nginx every request comes from 127.0.0.1: the client is the address nginx appended to
 # X-Forwarded-For (the right-most entry; those before it are whatever the client sent).
 # TRUSTED_PROXY_COUNT counts the proxies that append, when a load balancer sits before nginx.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "1"))
-AXES_CLIENT_IP_CALLABLE = "learning.client_ip.client_ip_address"
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip_address"
 # The name typed at sign-in, cut to what django-axes can store (a longer one failed to save).
-AXES_USERNAME_CALLABLE = "learning.lockout.attempted_username"
+AXES_USERNAME_CALLABLE = "core.lockout.attempted_username"
 
 # Password reset by mail (/accounts/password_reset/): PASSWORD_RESET_ENABLED=false turns it off
 # (its pages answer 404 and the sign-in page offers no link), e.g. for a district whose
@@ -249,12 +250,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
     "DATABASE_PREPARED_STATEMENTS", default=True
 ):
-    # Prepared statements for the queries that ask for one (learning.compiled: the feed poll,
+    # Prepared statements for the queries that ask for one (core.db.compiled: the feed poll,
     # planned once per connection instead of on every poll); Django's own queries bind their
     # parameters on the client and are never prepared. psycopg's threshold, which Django turns
     # off by default for connection poolers: PgBouncer in transaction mode keeps them from
     # 1.21 on, with max_prepared_statements set. DATABASE_PREPARED_STATEMENTS=false goes without.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
+# The feed's hot reads compiled once and run with new values (core.db.compiled), which leans
+# on Django internals; off, the plain ORM runs the same reads (a Django upgrade that changes
+# one of those internals fails the system check core.E001 until this is set false or the
+# module is brought up to date).
+COMPILED_QUERIES = env_bool("COMPILED_QUERIES", default=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -265,7 +271,7 @@ CACHE_URL = os.environ.get("CACHE_URL", "").strip() or os.environ.get("REDIS_URL
 if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
         # Django's backend, but for the client it would build anew for each operation.
-        "default": {"BACKEND": "learning.cache.RedisCache", "LOCATION": CACHE_URL}
+        "default": {"BACKEND": "core.cache.RedisCache", "LOCATION": CACHE_URL}
     }
 elif CACHE_URL in {"", "locmem://"}:
     # A feed takes three entries (its bytes, when its version was first seen, its latest
@@ -359,15 +365,15 @@ DEFAULT_FROM_EMAIL = os.environ.get(
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # DRF's, answering a failed CSRF check with the code csrf_failed.
-        "learning.api.authentication.SessionAuthentication",
+        "core.api.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "learning.api.pagination.StandardPagination",
-    "DEFAULT_SCHEMA_CLASS": "learning.api.autoschema.ErrorResponsesAutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.StandardPagination",
+    "DEFAULT_SCHEMA_CLASS": "core.api.autoschema.ErrorResponsesAutoSchema",
     "DEFAULT_VERSIONING_CLASS": None,
-    "EXCEPTION_HANDLER": "learning.api.exceptions.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
 }
 
 SPECTACULAR_SETTINGS = {

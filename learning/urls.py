@@ -28,4 +28,4 @@ urlpatterns = [
 ]
 
 # Under /api/, a URL that names nothing answers JSON like the API's other 404s.
-handler404 = "learning.api.exceptions.page_not_found"
+handler404 = "core.api.exceptions.page_not_found"

@@ -24,8 +24,9 @@ from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 
+from core.exporters import Exporter, Layout, Sheet, Styled
+
 from .choices import RequirementKind
-from .exporters import Exporter, Layout, Sheet, Styled
 from .progress import (
     AT_RISK_POINTS,
     DEFINITIONS,

@@ -18,10 +18,10 @@ from calendars.models import FeedToken
 from catalog.admin import MSG_CANCEL_WITH_THE_ACTION
 from catalog.choices import MeetingStatus, SessionStatus
 from catalog.models import Course, Meeting, Session
-from enrollment import refusals as r
+from core import refusals as r
+from core.refusals import MSG_ALREADY_VOIDED, MSG_VOID_NEEDS_REASON
 from enrollment.choices import EnrollmentSource, EnrollmentStatus
 from enrollment.models import Attendance, Completion, Enrollment, Evaluation
-from enrollment.refusals import MSG_ALREADY_VOIDED, MSG_VOID_NEEDS_REASON
 from imports.models import ImportRun
 from learning import services as learning_services
 from learning.choices import StaffStatus

@@ -19,13 +19,13 @@ from django.views.decorators.http import require_http_methods, require_safe
 from catalog.choices import MeetingStatus
 from catalog.models import Meeting, Session
 from catalog.selectors import attach_states, shape_sessions
+from core import refusals as r
+from core.refusals import Refusal
 from learning import access
 
-from .. import refusals as r
 from .. import selectors, services
 from ..exporters import SigninSheetExporter
 from ..models import Evaluation
-from ..refusals import Refusal
 
 MSG_ATTENDANCE_SAVED = (
     "Attendance saved: {present} present, {absent} absent; {changed} marks changed."

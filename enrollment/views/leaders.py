@@ -17,13 +17,13 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from catalog.filters import beyond_id_range
 from catalog.models import Session
 from catalog.selectors import attach_states, shape_sessions
+from core.refusals import Refusal
 from learning import access
 from learning.models import Building, Position, StaffMember
 
 from .. import selectors, services
 from ..choices import EnrollmentStatus
 from ..models import Enrollment
-from ..refusals import Refusal
 from .common import safe_next
 
 LEADING_ROLES = frozenset({access.Role.BUILDING_LEADER, access.Role.DISTRICT_PD})

@@ -18,14 +18,14 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from calendars.views.subscription import subscription_panel
 from catalog.models import Session
+from core.refusals import Refusal
+from core.text import moment
 from learning import access
-from learning.text import moment
 
 from .. import selectors, services
 from ..choices import EnrollmentStatus
 from ..exporters import TranscriptExporter
 from ..models import COMMENT_MAX_LENGTH, Completion, Enrollment, Evaluation
-from ..refusals import Refusal
 from .common import safe_next
 
 MSG_NO_STAFF_RECORD = (

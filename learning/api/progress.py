@@ -21,10 +21,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from enrollment.refusals import NOT_PERMITTED
+from core.api.exceptions import refusal_responses
+from core.exporters import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, ExportFile
+from core.refusals import NOT_PERMITTED
 
 from .. import access, selectors
-from ..exporters import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, ExportFile
 from ..filters import IdChoiceFilter, ProgressFilterSet
 from ..models import StaffMember
 from ..progress import (
@@ -36,7 +37,6 @@ from ..progress import (
     people_of,
 )
 from ..workbooks import CompletionsWorkbook, OutstandingExporter
-from .exceptions import refusal_responses
 
 MSG_NOT_PERMITTED = "Progress reports are for building leaders and district PD."
 NO_BUILDING = "No building"

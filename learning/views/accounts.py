@@ -9,10 +9,11 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 
+from core.client_ip import client_ip_address
+from core.lockout import duration_in_words
+
 from .. import services
-from ..client_ip import client_ip_address
 from ..forms import SitePasswordResetForm
-from ..lockout import duration_in_words
 
 
 def reset_link_lifetime() -> str:

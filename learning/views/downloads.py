@@ -7,7 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.views.decorators.http import require_safe
 
-from ..exporters import ExportFile
+from core.exporters import ExportFile
+
 from ..progress import next_sessions
 from ..workbooks import CompletionsWorkbook, OutstandingExporter
 from .common import filter_errors, filtered_report, require_reports

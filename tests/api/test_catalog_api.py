@@ -13,8 +13,8 @@ from rest_framework.authtoken.models import Token
 
 from catalog.choices import CourseFormat, MeetingStatus, SessionStatus
 from catalog.models import Session
+from core.api.pagination import MSG_INVALID_PAGE
 from enrollment.choices import EnrollmentStatus
-from learning.api.pagination import MSG_INVALID_PAGE
 from tests.factories import (
     BuildingFactory,
     CourseFactory,

@@ -12,10 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from enrollment import refusals
+from core import refusals
+from core.api.exceptions import exception_handler
 from enrollment.choices import CompletionSource, EnrollmentSource, EnrollmentStatus
 from enrollment.models import Attendance, Completion, Enrollment, Evaluation
-from learning.api.exceptions import exception_handler
 from tests.factories import (
     BuildingFactory,
     CompletionFactory,

@@ -9,8 +9,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from core.api.serializers import MSG_UNKNOWN_FIELD
 from enrollment.models import Completion, Enrollment, Evaluation
-from learning.api.serializers import MSG_UNKNOWN_FIELD
 
 from .conftest import assert_nothing_written, named_in_api_error, row_counts
 from .corpus import BEYOND_ANY_ID, INVALID_DATES, NUL, UNICODE_TEXTS, WRONG_TYPES, overlong

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
-from enrollment import refusals
+from core import refusals
 from learning.models import Goal, PlanYear, Requirement
 
 from .conftest import assert_nothing_written, row_counts

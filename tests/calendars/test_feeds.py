@@ -39,6 +39,15 @@ from tests import factories as f
 
 from .ics import check_calendar, events_by_uid, summaries
 
+
+@pytest.fixture(autouse=True, params=["compiled", "orm"])
+def compiled_queries(request, settings):
+    """Every feed test runs with the compiled queries (core.db.compiled) and with the plain ORM
+    (COMPILED_QUERIES off), so turning them off is known to give the same feeds."""
+    settings.COMPILED_QUERIES = request.param == "compiled"
+    return request.param
+
+
 pytestmark = pytest.mark.django_db
 
 ENROLLED = EnrollmentStatus.ENROLLED
@@ -492,7 +501,7 @@ def test_a_poll_from_a_signed_in_browser_reads_no_session_and_keeps_the_feeds_po
     client, teacher, token
 ):
     """Opening one's own feed address in the browser one is signed in with: the feed's own
-    caching, not the signed-in pages' no-store (learning.private_responses), and the poll's one
+    caching, not the signed-in pages' no-store (core.private_responses), and the poll's one
     query; neither the session nor the login is read."""
     f.EnrollmentFactory(staff=teacher, session=session_with_meeting()[0])
     client.force_login(teacher.user)
@@ -1132,7 +1141,7 @@ def test_feeds_rendered_by_one_worker_are_served_by_another_through_redis(
     prefix = f"test-feeds-{uuid.uuid4().hex}"
     redis_cache = {
         "default": {
-            "BACKEND": "learning.cache.RedisCache",
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             # Other test runs share this Redis database: this test's keys are its own, and it
             # deletes only them (clear() would empty the database under the others).

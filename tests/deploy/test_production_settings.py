@@ -174,7 +174,7 @@ def test_the_example_environment_has_the_security_settings(tmp_path):
     assert values["policy"]["script-src"] == ["'self'"]
     assert values["policy"]["frame-ancestors"] == ["'none'"]
     assert values["backends"][0] == "axes.backends.AxesStandaloneBackend"
-    assert values["axes"] == [5, 900.0, True, "learning.lockout.lockout_response"]
+    assert values["axes"] == [5, 900.0, True, "core.lockout.lockout_response"]
     assert values["behind_proxy"] == [True, 1]
 
 
@@ -247,7 +247,7 @@ def test_postgresql_connections_allow_the_prepared_statements_asked_for_unless_t
     variables, expected
 ):
     """Django turns psycopg's prepared statements off; the feed poll asks for one
-    (learning.compiled), which PgBouncer before 1.21 cannot carry in transaction mode."""
+    (core.db.compiled), which PgBouncer before 1.21 cannot carry in transaction mode."""
     assert database_option("prepare_threshold", **variables) == expected
 
 

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from enrollment import refusals as r
+from core import refusals as r
 from enrollment.choices import EnrollmentStatus
 from enrollment.management.commands.lapse_approval_holds import Command
 from enrollment.models import Enrollment

@@ -15,11 +15,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from catalog.models import Session
-from enrollment import refusals as r
+from core import refusals as r
+from core.refusals import Refusal
 from enrollment import selectors, services
 from enrollment.choices import SEAT_HOLDING_STATUSES, EnrollmentStatus
 from enrollment.models import Completion, Enrollment
-from enrollment.refusals import Refusal
 from tests.factories import (
     EnrollmentFactory,
     MeetingFactory,

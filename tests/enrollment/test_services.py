@@ -10,11 +10,11 @@ from django.db import transaction
 from django.utils import formats, timezone
 
 from catalog.choices import MeetingStatus, SessionStatus
-from enrollment import refusals as r
+from core import refusals as r
+from core.refusals import Refusal
 from enrollment import selectors, services
 from enrollment.choices import CompletionSource, EnrollmentSource, EnrollmentStatus
 from enrollment.models import Attendance, Completion, Enrollment, Evaluation
-from enrollment.refusals import Refusal
 from learning.access import DISTRICT_PD_GROUP
 from learning.choices import StaffStatus
 from tests import factories as f

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from catalog import views as catalog_views
-from learning import unavailable
+from core import unavailable
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

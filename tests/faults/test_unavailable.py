@@ -12,8 +12,8 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from catalog import views as catalog_views
+from core import unavailable
 from enrollment.models import Enrollment
-from learning import unavailable
 from tests import factories as f
 
 from .outages import LOST, queries_fail

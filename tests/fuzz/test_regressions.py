@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from rest_framework.authtoken.models import Token
 
-from learning.api.exceptions import MSG_BODY_OVER_LIMITS
-from learning.api.pagination import MSG_INVALID_PAGE
+from core.api.exceptions import MSG_BODY_OVER_LIMITS
+from core.api.pagination import MSG_INVALID_PAGE
 from tests.factories import BuildingFactory, SessionFactory
 from tests.fuzz.api_schema import call_and_check
 

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from learning.exporters import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
+from core.exporters import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 from tests.factories import CompletionFactory, StaffMemberFactory
 from tests.learning.test_workbooks import build_district
 

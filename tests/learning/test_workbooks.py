@@ -14,12 +14,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from core.exporters import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 from enrollment.exporters import TranscriptExporter
 from enrollment.selectors import transcript
 from enrollment.services import completion_void
 from learning.access import DISTRICT_PD_GROUP
 from learning.choices import PositionCategory, StaffStatus
-from learning.exporters import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 from learning.models import StaffAssignment
 from learning.progress import DEFINITIONS, DISTRICT, Filters, Scope, next_sessions, progress_report
 from learning.workbooks import (

@@ -14,7 +14,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from calendars.views.feeds import PERSONAL_CACHE_CONTROL, PUBLIC_CACHE_CONTROL
-from learning.private_responses import PRIVATE_NO_STORE
+from core.private_responses import PRIVATE_NO_STORE
 
 from .test_matrix import API, BROWSABLE, MATRIX, Row, _is_api, _request, expect
 from .world import ROLES, World

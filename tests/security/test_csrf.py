@@ -13,8 +13,8 @@ from django.utils.crypto import get_random_string
 from django.utils.html import escape
 from rest_framework.authtoken.models import Token
 
-from learning import csrf_failure
-from learning.private_responses import PRIVATE_NO_STORE
+from core import csrf_failure
+from core.private_responses import PRIVATE_NO_STORE
 from tests import factories as f
 
 from .test_csp import inline_code

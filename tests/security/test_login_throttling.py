@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework import authentication
 
-from learning.api import authentication as api_authentication
-from learning.client_ip import client_ip_address
-from learning.lockout import duration_in_words
+from core.api import authentication as api_authentication
+from core.client_ip import client_ip_address
+from core.lockout import duration_in_words
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -140,7 +140,7 @@ def test_the_api_takes_no_passwords():
     classes = settings.REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"]
 
     assert classes == [
-        "learning.api.authentication.SessionAuthentication",
+        "core.api.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ]
     # The project's session authentication is DRF's, with its own answer to a failed CSRF

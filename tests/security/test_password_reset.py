@@ -166,7 +166,7 @@ def test_the_table_keeps_a_keyed_digest_of_the_address_never_the_address(client,
 @override_settings(BEHIND_TLS_PROXY=True, TRUSTED_PROXY_COUNT=1)
 def test_behind_the_proxy_the_client_is_the_address_the_proxy_saw(client, teacher):
     """Whatever a client writes at the left of X-Forwarded-For, it is counted under the address
-    nginx appended (learning.client_ip, as the login throttle counts it)."""
+    nginx appended (core.client_ip, as the login throttle counts it)."""
     for n in range(10):
         client.post(
             RESET,

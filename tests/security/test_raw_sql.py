@@ -22,19 +22,19 @@ ALLOWED = {
         "sql",
     ): "the SQL and params Django compiled from a values_list queryset (sql_with_params)",
     (
-        "learning/compiled.py",
+        "core/db/compiled.py",
         "run",
         "compiled.sql",
     ): "the SQL Django compiled (as_sql) from a queryset the code builds with marker values, "
     "kept; every value, the markers' replacements included, is passed as a parameter",
     (
-        "learning/compiled.py",
+        "core/db/compiled.py",
         "execute",
         "query",
     ): "the preparing cursor passes its caller's SQL and parameters on unchanged (the compiled "
     "query above), asking psycopg to prepare it",
     (
-        "learning/compiled.py",
+        "core/db/compiled.py",
         "execute",
         "sql",
     ): "the prepared query's log wrapper passes its caller's SQL and parameters on unchanged",
@@ -45,7 +45,7 @@ ALLOWED = {
     ): "INSERT built from quote_name'd _meta table and column names and %s placeholders; "
     "values are executemany parameters",
     (
-        "learning/bulk.py",
+        "core/db/bulk.py",
         "copying",
         "f\"COPY {table} ({', '.join(columns)}) FROM STDIN\"",
     ): "callers pass _meta table and column names through quote_name; rows go through the "

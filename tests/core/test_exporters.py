@@ -1,4 +1,4 @@
-"""The exporter base (learning.exporters): every value written with its look, row after row,
+"""The exporter base (core.exporters): every value written with its look, row after row,
 whether it goes in as it is or through a cell with a look (one per column and look, reused by
 each row), read back with openpyxl."""
 
@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from learning.exporters import Exporter, Sheet, Styled
+from core.exporters import Exporter, Sheet, Styled
 
 STARTS = "yyyy-mm-dd h:mm AM/PM"
 CHICAGO = ZoneInfo("America/Chicago")

@@ -1,4 +1,4 @@
-"""learning.cache: Django's Redis backend with one client per connection pool, against the
+"""core.cache: Django's Redis backend with one client per connection pool, against the
 machine's Redis (TEST_REDIS_URL, database 15 by default)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import redis
 
-from learning.cache import RedisCache
+from core.cache import RedisCache
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 

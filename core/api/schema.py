@@ -32,7 +32,7 @@ class RejectUnknownFieldsExtension(OpenApiSerializerExtension):
     """Request bodies of serializers that refuse unknown fields say so: `additionalProperties:
     false`, so clients (and generated test cases) know an extra key is a 400."""
 
-    target_class = "learning.api.serializers.RejectUnknownFieldsMixin"
+    target_class = "core.api.serializers.RejectUnknownFieldsMixin"
     match_subclasses = True
 
     def map_serializer(self, auto_schema, direction):

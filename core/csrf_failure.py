@@ -2,7 +2,7 @@
 token went out of date (signing in, in this or another tab, renews it; so does clearing cookies),
 or the browser blocks this site's cookies: the person only needs to reload the page and try
 again, so the answer says that, in the site's own page (Django's CSRF_FAILURE_VIEW) or, for the
-API, in its JSON error shape (learning.api.authentication answers DRF's own check the same way).
+API, in its JSON error shape (core.api.authentication answers DRF's own check the same way).
 Django has already logged the reason ("Forbidden (CSRF token missing.)"); the answer does not
 repeat it."""
 

@@ -16,7 +16,14 @@ otherwise, and every marker must reach the parameters.
 With `prepare=True`, PostgreSQL runs the query as a prepared statement, planned once per
 connection: planning the feed poll cost PostgreSQL three times what running it did. Only where
 the connection allows prepared statements (learning.settings, DATABASE_PREPARED_STATEMENTS);
-Django's own queries bind their parameters on the client and are never prepared."""
+Django's own queries bind their parameters on the client and are never prepared.
+
+This leans on Django internals that are not public API (the compiler's `select` and converters,
+the PostgreSQL backend's ServerBindingCursor, the connection's health-check flags): the setting
+COMPILED_QUERIES (default on) turns it off, and every CompiledQuery then runs its plain ORM
+queryset with the same values. `DJANGO_INTERNALS` names each internal; the system check
+core.E001 (core/checks.py) and tests/core/test_internals.py fail by that name when a Django
+upgrade changes one."""
 
 from __future__ import annotations
 
@@ -25,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections, router
 from django.db.backends.utils import CursorDebugWrapper
 from django.db.models import QuerySet
@@ -37,6 +45,61 @@ class _Compiled:
     params: list
     places: dict[str, list[int]]
     columns: list
+
+
+# The Django internals this module relies on, by name: changed_internals() says which of them
+# a Django upgrade changed.
+DJANGO_INTERNALS = (
+    "SQLCompiler.select",
+    "SQLCompiler.get_converters",
+    "SQLCompiler.apply_converters",
+    "CursorDebugWrapper.debug_sql",
+    "BaseDatabaseWrapper.make_cursor",
+    "BaseDatabaseWrapper.health_check_done",
+    "BaseDatabaseWrapper.health_check_enabled",
+    "BaseDatabaseWrapper.close_if_health_check_failed",
+    "BaseDatabaseWrapper.queries_logged",
+    "postgresql.base.ServerBindingCursor",
+)
+
+
+def changed_internals(connection=None) -> list[str]:
+    """The names in DJANGO_INTERNALS that this Django no longer has as this module uses them."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection as default_connection
+
+    connection = connection or default_connection
+    changed = []
+    compiler = ContentType.objects.values_list("id", "model").query.get_compiler(
+        connection=connection
+    )
+    compiler.as_sql()
+    select = getattr(compiler, "select", None)
+    if not (isinstance(select, list) and select and all(len(item) == 3 for item in select)):
+        changed.append("SQLCompiler.select")
+    for name in ("get_converters", "apply_converters"):
+        if not callable(getattr(compiler, name, None)):
+            changed.append(f"SQLCompiler.{name}")
+    if not callable(getattr(CursorDebugWrapper, "debug_sql", None)):
+        changed.append("CursorDebugWrapper.debug_sql")
+    for name in ("make_cursor", "close_if_health_check_failed"):
+        if not callable(getattr(connection, name, None)):
+            changed.append(f"BaseDatabaseWrapper.{name}")
+    for name in ("health_check_done", "health_check_enabled", "queries_logged"):
+        if not hasattr(connection, name):
+            changed.append(f"BaseDatabaseWrapper.{name}")
+    try:
+        from django.db.backends.postgresql.base import ServerBindingCursor
+    except ImportError:
+        changed.append("postgresql.base.ServerBindingCursor")
+    else:
+        if not callable(getattr(ServerBindingCursor, "execute", None)):
+            changed.append("postgresql.base.ServerBindingCursor")
+    return changed
+
+
+def compiled_queries_enabled() -> bool:
+    return getattr(settings, "COMPILED_QUERIES", True)
 
 
 class CompiledQuery:
@@ -82,6 +145,9 @@ class CompiledQuery:
         if self._model is None:
             self._model = self._build(**self._markers).model
         alias = using or router.db_for_read(self._model)
+        if not compiled_queries_enabled():
+            # The same read through the ORM alone (values_list gives the same tuples).
+            return [tuple(row) for row in self._build(**values).using(alias)]
         connection = connections[alias]
         compiled = self._compiled.get((alias, connection.vendor))
         if compiled is None:

@@ -1,10 +1,10 @@
 """The API's session authentication: DRF's, but a failed CSRF check answers like the site's own
-(learning.csrf_failure): 403 `{"code": "csrf_failed", "message": ...}` saying to reload and try
+(core.csrf_failure): 403 `{"code": "csrf_failed", "message": ...}` saying to reload and try
 again, rather than DRF's permission_denied with Django's internal reason."""
 
 from rest_framework import authentication, exceptions
 
-from learning import csrf_failure
+from core import csrf_failure
 
 
 class CsrfFailed(exceptions.PermissionDenied):

@@ -1,4 +1,4 @@
-"""learning.bulk: rows spelled in COPY's text format, a column at a time, read back by the
+"""core.db.bulk: rows spelled in COPY's text format, a column at a time, read back by the
 database exactly as they were given; and ids reserved for rows inserted with their ids."""
 
 import datetime as dt
@@ -11,8 +11,8 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.db import bulk
 from imports import services as import_services
-from learning import bulk
 from learning.models import StaffMember
 from tests import factories as f
 

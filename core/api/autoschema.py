@@ -17,7 +17,7 @@ from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 
-from .exceptions import BAD_REQUEST, FIELD_ERRORS, refusal_responses
+from core.api.exceptions import BAD_REQUEST, FIELD_ERRORS, refusal_responses
 
 PATH_PARAMETER = re.compile(r"\{\w+\}")
 
@@ -25,7 +25,7 @@ PATH_PARAMETER = re.compile(r"\{\w+\}")
 class ValidationErrorsExtension(OpenApiSerializerExtension):
     """DRF's `{field: [messages]}`; a nested field answers an object or a list of them."""
 
-    target_class = "learning.api.exceptions.ValidationErrorsSerializer"
+    target_class = "core.api.exceptions.ValidationErrorsSerializer"
 
     def map_serializer(self, auto_schema, direction):
         return {
@@ -64,4 +64,4 @@ class SessionScheme(authentication.SessionScheme):
     """The session scheme (cookieAuth) for the API's own session authentication, which
     drf-spectacular's extension matches only by its exact class."""
 
-    target_class = "learning.api.authentication.SessionAuthentication"
+    target_class = "core.api.authentication.SessionAuthentication"

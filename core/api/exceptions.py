@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from enrollment.refusals import CODES, Refusal
+from core.refusals import CODES, Refusal
 
 NOT_FOUND = "not_found"
 API_PREFIX = "/api/"
@@ -85,7 +85,7 @@ class RefusalSerializer(serializers.Serializer):
 
 class ValidationErrorsSerializer(serializers.Serializer):
     """The body of invalid fields, `{field: [messages]}`; its schema is
-    learning.api.autoschema.ValidationErrorsExtension's."""
+    core.api.autoschema.ValidationErrorsExtension's."""
 
 
 _DESCRIPTIONS = {

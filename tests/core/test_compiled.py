@@ -1,4 +1,4 @@
-"""learning.compiled: a query compiled once, run with new values in the markers' places, gives
+"""core.db.compiled: a query compiled once, run with new values in the markers' places, gives
 what the ORM query built with those values gives."""
 
 import datetime as dt
@@ -9,7 +9,8 @@ from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from learning.compiled import CompiledQuery
+from core.checks import compiled_queries_check
+from core.db.compiled import DJANGO_INTERNALS, CompiledQuery, changed_internals
 from learning.models import StaffMember
 from tests import factories as f
 
@@ -245,3 +246,49 @@ def _connection_parameters() -> dict:
         "dbname": settings["NAME"],
         "password": settings["PASSWORD"] or None,
     }
+
+
+def test_with_compiled_queries_off_the_orm_runs_the_same_read(settings, building):
+    f.StaffMemberFactory(building=building, hired_on=dt.date(2020, 1, 1))
+    compiled = CompiledQuery(people, building=-7_300_912_345, hired=HIRED_MARK, since=SINCE_MARK)
+    values = dict(building=building.pk, hired=dt.date(2019, 1, 1), since=SINCE_MARK)
+    expected = compiled.rows(**values)
+
+    settings.COMPILED_QUERIES = False
+    fresh = CompiledQuery(people, building=-7_300_912_345, hired=HIRED_MARK, since=SINCE_MARK)
+    with CaptureQueriesContext(connection) as queries:
+        rows = fresh.rows(**values)
+
+    assert rows == expected and len(rows) == 1
+    assert fresh._compiled == {}  # nothing was compiled: the ORM ran the read
+    assert len(queries) == 1
+
+
+@pytest.mark.parametrize("name", DJANGO_INTERNALS)
+def test_each_django_internal_relied_on_is_still_there(name):
+    """Fails, naming the internal, when a Django upgrade changes one that core.db.compiled
+    uses: then bring the module up to date, or set COMPILED_QUERIES=false."""
+    assert name not in changed_internals(), (
+        f"Django's {name} changed: core.db.compiled must be brought up to date."
+    )
+
+
+def test_the_system_check_names_a_changed_internal(monkeypatch):
+    from django.db.backends.utils import CursorDebugWrapper
+
+    assert compiled_queries_check() == []
+    monkeypatch.delattr(CursorDebugWrapper, "debug_sql")
+
+    errors = compiled_queries_check()
+
+    assert [error.id for error in errors] == ["core.E001"]
+    assert "CursorDebugWrapper.debug_sql" in errors[0].msg
+
+
+def test_the_system_check_is_quiet_when_compiled_queries_are_off(settings, monkeypatch):
+    from django.db.backends.utils import CursorDebugWrapper
+
+    monkeypatch.delattr(CursorDebugWrapper, "debug_sql")
+    settings.COMPILED_QUERIES = False
+
+    assert compiled_queries_check() == []

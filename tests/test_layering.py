@@ -1,0 +1,88 @@
+"""The layering of the apps (README, "Layout"): `core` imports no app; no two apps import each
+other. Every import counts, those inside functions too. The pairs that still import each other
+are listed in MUTUAL, which may only shrink: a new pair fails, and so does a listed pair that no
+longer imports both ways (take it off the list)."""
+
+import ast
+from itertools import combinations
+from pathlib import Path
+
+from django.conf import settings
+
+ROOT = Path(settings.BASE_DIR)
+APPS = (
+    "core",
+    "learning",
+    "catalog",
+    "enrollment",
+    "calendars",
+    "imports",
+    "audit",
+    "demo",
+    "backups",
+)
+# The project package's wiring may import every app: its URLs and settings are the roof.
+WIRING = {"learning/urls.py", "learning/settings.py", "learning/api/urls.py"}
+# Pairs of apps that still import each other, to be untangled (see the README's layout).
+MUTUAL = {
+    frozenset(pair)
+    for pair in (
+        ("catalog", "learning"),
+        ("enrollment", "learning"),
+        ("calendars", "enrollment"),
+        ("catalog", "enrollment"),
+    )
+}
+
+
+def imported_apps(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        else:
+            continue
+        found.update(name.split(".")[0] for name in names if name.split(".")[0] in APPS)
+    return found
+
+
+def app_imports() -> dict[str, dict[str, set[str]]]:
+    """For each app, the other apps it imports and, for each, the files that do."""
+    graph: dict[str, dict[str, set[str]]] = {app: {} for app in APPS}
+    for app in APPS:
+        for path in sorted((ROOT / app).rglob("*.py")):
+            relative = path.relative_to(ROOT).as_posix()
+            if "migrations" in path.parts or relative in WIRING:
+                continue
+            for other in imported_apps(path) - {app}:
+                graph[app].setdefault(other, set()).add(relative)
+    return graph
+
+
+def test_core_imports_no_app():
+    assert app_imports()["core"] == {}
+
+
+def test_no_new_pair_of_apps_imports_each_other():
+    graph = app_imports()
+    mutual = {
+        frozenset((a, b)) for a, b in combinations(APPS, 2) if b in graph[a] and a in graph[b]
+    }
+    new = mutual - MUTUAL
+    assert not new, {
+        "-".join(sorted(pair)): {
+            app: sorted(graph[app][other]) for app, other in (sorted(pair), sorted(pair)[::-1])
+        }
+        for pair in new
+    }
+    untangled = MUTUAL - mutual
+    assert not untangled, f"These no longer import each other; take them off MUTUAL: {untangled}"
+
+
+def test_demo_and_backups_are_imported_by_no_app():
+    graph = app_imports()
+    for app in APPS:
+        assert "demo" not in graph[app] and "backups" not in graph[app], (app, graph[app])
