@@ -20,8 +20,8 @@ from openpyxl import Workbook
 
 from core.exporters import Styled
 from enrollment.models import Enrollment
-from learning.progress import DISTRICT, Filters, default_plan_year, next_sessions, progress_report
-from learning.workbooks import CompletionsWorkbook
+from plan.progress import DISTRICT, Filters, default_plan_year, next_sessions, progress_report
+from plan.workbooks import CompletionsWorkbook
 
 from . import core
 
@@ -126,7 +126,7 @@ CHILD_WORKBOOK = (
     "import django; django.setup(); "
     "from bench.bench_reports import district_workbook; print(len(district_workbook()))"
 )
-CHILD_BARE = "import django; django.setup(); import learning.workbooks; print(0)"
+CHILD_BARE = "import django; django.setup(); import plan.workbooks; print(0)"
 
 
 def _child(context: core.Context, code: str) -> core.ChildRun:

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "calendars",
     "imports",
     "audit",
+    "plan",
     "demo",
     "backups",
 ]

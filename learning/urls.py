@@ -9,7 +9,7 @@ urlpatterns = [
     path("accounts/", include("learning.urls_accounts")),
     path("catalog/", include("catalog.urls")),
     path("", include("enrollment.urls")),
-    path("leaders/", include("learning.urls_leaders")),
+    path("leaders/", include("plan.urls")),
     path("calendars/", include("calendars.urls")),
     path("hr/imports/", include("imports.urls")),
     path("", include("audit.urls")),

@@ -18,6 +18,7 @@ APPS = (
     "calendars",
     "imports",
     "audit",
+    "plan",
     "demo",
     "backups",
 )
@@ -28,7 +29,6 @@ MUTUAL = {
     frozenset(pair)
     for pair in (
         ("catalog", "learning"),
-        ("enrollment", "learning"),
         ("calendars", "enrollment"),
         ("catalog", "enrollment"),
     )

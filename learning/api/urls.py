@@ -9,8 +9,7 @@ from rest_framework.routers import APIRootView, DefaultRouter
 from catalog import api as catalog_api
 from enrollment import api as enrollment_api
 from imports import api as imports_api
-
-from . import progress
+from plan import api as progress
 
 
 class PublicAPIRootView(APIRootView):

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from demo.seed import demo_logins
 from learning.models import StaffMember
-from learning.progress import Filters, Scope, default_plan_year, progress_report
+from plan.progress import Filters, Scope, default_plan_year, progress_report
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

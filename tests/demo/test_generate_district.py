@@ -41,7 +41,7 @@ from learning.models import (
     Requirement,
     StaffMember,
 )
-from learning.progress import Filters, progress_report
+from plan.progress import Filters, progress_report
 from tests.factories import StaffMemberFactory
 
 pytestmark = pytest.mark.django_db

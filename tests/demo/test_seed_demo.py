@@ -630,7 +630,7 @@ def test_the_demo_teachers_history_and_plans(seeded):
 def test_some_teachers_moved_schools_this_year_and_count_where_they_were(seeded):
     from learning.choices import StaffStatus
     from learning.models import StaffAssignment
-    from learning.progress import Filters, progress_report
+    from plan.progress import Filters, progress_report
 
     today = timezone.localdate()
     middle = Plan.objects.get(slug=demo_content.PLAN_SLUG).years.order_by("starts_on")[1]

@@ -114,7 +114,7 @@ ALLOWED = {
         "f'({_generation_sql(connection.ops.quote_name)})'",
     ): "the same SELECT as generation(), in parentheses; it takes no parameters",
     (
-        "learning/progress.py",
+        "plan/progress.py",
         "_rows",
         "sql",
     ): "the SQL Django's compiler wrote for a values_list() query, its values passed apart "

@@ -1,0 +1,41 @@
+"""/leaders/completions.xlsx and /leaders/outstanding.csv: the report a leader sees on the page,
+to take away, under the same filters and scope."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.views.decorators.http import require_safe
+
+from core.exporters import ExportFile
+from plan.progress import next_sessions
+from plan.views.common import filter_errors, filtered_report, require_reports
+from plan.workbooks import CompletionsWorkbook, OutstandingExporter
+
+
+def _attachment(export: ExportFile) -> HttpResponse:
+    response = HttpResponse(export.content, content_type=export.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    return response
+
+
+@login_required
+@require_safe
+def workbook(request: HttpRequest) -> HttpResponse:
+    require_reports(request)
+    filterset, report = filtered_report(request)
+    if report is None:
+        return HttpResponseBadRequest(filter_errors(filterset), content_type="text/plain")
+    sessions = next_sessions(item.requirement for item in report.requirements)
+    return _attachment(CompletionsWorkbook(report, sessions=sessions).xlsx())
+
+
+@login_required
+@require_safe
+def outstanding_csv(request: HttpRequest) -> HttpResponse:
+    require_reports(request)
+    filterset, report = filtered_report(request)
+    if report is None:
+        return HttpResponseBadRequest(filter_errors(filterset), content_type="text/plain")
+    sessions = next_sessions(item.requirement for item in report.requirements)
+    return _attachment(OutstandingExporter(report, sessions=sessions).csv())
