@@ -2,7 +2,7 @@
 
 The catalog is public information (it is also published as an iCal feed), so every endpoint here
 is open to anonymous clients. Which sessions a client sees is still decided by
-learning.access.visible_sessions: drafts only reach district PD and the draft's facilitators.
+catalog.access.visible_sessions: drafts only reach district PD and the draft's facilitators.
 """
 
 from django.db.models import Prefetch, QuerySet

@@ -4,11 +4,11 @@ import datetime as dt
 from collections.abc import Mapping
 
 import django_filters
-from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
+from core.ids import IdChoiceMixin, IdMultipleChoiceMixin
 from learning.models import Building, StaffGroup
 
 from .choices import SessionStatus
@@ -49,36 +49,12 @@ def without_blank_values(data: Mapping) -> QueryDict:
     return kept
 
 
-# Database ids are 64-bit; a larger number is an unknown choice, not a database error.
-MAX_ID = 2**63 - 1
+class IdMultipleChoiceField(IdMultipleChoiceMixin, django_filters.fields.ModelMultipleChoiceField):
+    pass
 
 
-def beyond_id_range(value) -> bool:
-    """A number no database id can be (a non-number is left to the field, which names it)."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return False
-    return not 0 < number <= MAX_ID
-
-
-class IdMultipleChoiceField(django_filters.fields.ModelMultipleChoiceField):
-    def _check_values(self, value):
-        for candidate in value if isinstance(value, list | tuple) else ():
-            if beyond_id_range(candidate):
-                raise ValidationError(
-                    self.error_messages["invalid_choice"],
-                    code="invalid_choice",
-                    params={"value": candidate},
-                )
-        return super()._check_values(value)
-
-
-class IdChoiceField(django_filters.fields.ModelChoiceField):
-    def to_python(self, value):
-        if value not in self.empty_values and beyond_id_range(value):
-            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-        return super().to_python(value)
+class IdChoiceField(IdChoiceMixin, django_filters.fields.ModelChoiceField):
+    pass
 
 
 class IdChoiceFilter(django_filters.ModelChoiceFilter):

@@ -20,10 +20,10 @@ from django.db.models import (
 from django.utils import timezone
 
 from enrollment.selectors import sessions_with_seats
-from learning import access
 from learning.access import AnyUser
 from learning.models import StaffMember
 
+from . import access as session_access
 from . import ical
 from .filters import SessionFilterSet
 from .models import Course, Meeting, RegistrationState, Session, Strand
@@ -32,7 +32,7 @@ from .models import Course, Meeting, RegistrationState, Session, Strand
 def session_list(*, user: AnyUser) -> QuerySet[Session]:
     """Sessions the user may see, shaped by shape_sessions. Unfiltered: the API's filter backend
     applies SessionFilterSet, and answers an invalid value with a 400."""
-    return shape_sessions(access.visible_sessions(user))
+    return shape_sessions(session_access.visible_sessions(user))
 
 
 def session_detail(*, user: AnyUser, pk: int, at: dt.datetime | None = None) -> Session:
@@ -40,7 +40,7 @@ def session_detail(*, user: AnyUser, pk: int, at: dt.datetime | None = None) -> 
     its registration and meeting states as of `at` (default: now). Raises Session.DoesNotExist
     alike for an unknown id and for a session the user may not see (a draft)."""
     session = (
-        shape_sessions(access.visible_sessions(user))
+        shape_sessions(session_access.visible_sessions(user))
         .prefetch_related("course__prerequisites")
         .get(pk=pk)
     )
@@ -264,7 +264,7 @@ def catalog_page(*, user: AnyUser, params: Mapping, at: dt.datetime | None = Non
     ones. With any filter but strand, only courses that have a matching session are listed; with
     invalid filters, none."""
     at = at or timezone.now()
-    filterset = SessionFilterSet(data=params, queryset=access.visible_sessions(user))
+    filterset = SessionFilterSet(data=params, queryset=session_access.visible_sessions(user))
     if not filterset.is_valid():
         return CatalogPage(filterset=filterset, strands=[], filtered=True)
     data = filterset.form.cleaned_data

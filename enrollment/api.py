@@ -18,12 +18,13 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog import access as session_access
 from catalog.api import CourseSummarySerializer
-from catalog.filters import MAX_ID
 from catalog.models import Course, Meeting, Session
 from core import refusals
 from core.api.exceptions import refusal_responses
 from core.api.serializers import InputSerializer, NaturalKeyRelatedField
+from core.ids import MAX_ID
 from learning import access
 from learning.models import Building, Position, StaffMember
 
@@ -347,7 +348,7 @@ class EnrollSerializer(InputSerializer):
 
 class AssignSerializer(InputSerializer):
     session = ScopedPrimaryKeyRelatedField(
-        scope=access.visible_sessions, queryset=Session.objects.all()
+        scope=session_access.visible_sessions, queryset=Session.objects.all()
     )
     staff = serializers.ListField(
         child=id_field(),
@@ -464,8 +465,8 @@ class SessionActionsViewSet(viewsets.GenericViewSet):
 
     def get_queryset(self) -> QuerySet[Session]:
         if self.action == "enroll":
-            return access.visible_sessions(self.request.user)
-        return access.manageable_sessions(self.request.user)
+            return session_access.visible_sessions(self.request.user)
+        return session_access.manageable_sessions(self.request.user)
 
     def get_serializer_class(self) -> type[serializers.Serializer]:
         return self.serializer_classes.get(self.action, EnrollSerializer)

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 
+from catalog import access as session_access
 from catalog.filters import BlankMeansAnyFilterSet, IdMultipleChoiceFilter
 from catalog.models import Course, Session
 from learning import access
@@ -82,7 +83,7 @@ def employee_id_filter() -> django_filters.ModelMultipleChoiceFilter:
 def visible_sessions(request) -> QuerySet[Session]:
     if request is None:
         return Session.objects.none()
-    return access.visible_sessions(request.user)
+    return session_access.visible_sessions(request.user)
 
 
 def school_year_choices() -> list[tuple[str, str]]:

@@ -30,6 +30,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest, Now
 from django.utils import timezone
 
+from catalog import access as session_access
 from catalog.choices import MeetingStatus
 from catalog.models import Meeting, Session
 from learning import access
@@ -152,7 +153,7 @@ def enrollment_list(*, user: AnyUser) -> QuerySet[Enrollment]:
     a fixed number of queries; unfiltered (EnrollmentFilterSet narrows it). HR keeps staff
     records, not their learning: like anyone else, they see only their own enrollments."""
     scope = Q(staff__in=access.actionable_staff(user)) | Q(
-        session__in=access.manageable_sessions(user)
+        session__in=session_access.manageable_sessions(user)
     )
     return _shaped(Enrollment.objects.filter(scope)).order_by("-requested_at", "-pk")
 
@@ -213,7 +214,7 @@ def session_place(*, user: AnyUser, session: Session, at: dt.datetime) -> Sessio
     if access.Role.DISTRICT_PD in roles:
         place.may_manage = True
     elif staff is not None:
-        place.may_manage = access.manageable_sessions(user).filter(pk=session.pk).exists()
+        place.may_manage = session_access.manageable_sessions(user).filter(pk=session.pk).exists()
     return place
 
 

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from audit.context import with_actor
 from audit.services import tracking
+from catalog import access as session_access
 from catalog.choices import MeetingStatus, SessionStatus
 from catalog.models import Course, Meeting, RegistrationState, Session
 from catalog.services import meeting_note_changes, session_note_changes
@@ -860,7 +861,7 @@ def attendance_record(
     it), voided if a correction breaks the rule. Returns the marks that changed."""
     now = now or timezone.now()
     session = meeting.session
-    if not access.manageable_sessions(actor).filter(pk=session.pk).exists():
+    if not session_access.manageable_sessions(actor).filter(pk=session.pk).exists():
         raise Refusal(r.NOT_PERMITTED, r.MSG_NOT_FACILITATOR, 404)
     _lock_session(session)
     # Read again under the lock: a cancellation may have just been committed.

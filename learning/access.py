@@ -10,9 +10,6 @@ from enum import StrEnum
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from catalog.choices import SessionStatus
-from catalog.models import Session
-
 from .choices import StaffStatus
 from .models import StaffMember
 
@@ -48,8 +45,9 @@ def staff_of(user: AnyUser | None) -> StaffMember | None:
             leads_any=Exists(
                 StaffMember.leads_buildings.through.objects.filter(staffmember=OuterRef("pk"))
             ),
+            # The sessions a person facilitates, through the reverse of the catalog's relation.
             facilitates_any=Exists(
-                Session.facilitators.through.objects.filter(staffmember=OuterRef("pk"))
+                StaffMember.facilitating.through.objects.filter(staffmember=OuterRef("pk"))
             ),
         )
         .first()
@@ -166,36 +164,6 @@ def may_see_meeting_links(user: AnyUser | None) -> bool:
     """Virtual meeting links go to current staff and the district's central roles only: a link
     published to the whole internet invites uninvited guests into the meeting."""
     return staff_of(user) is not None or is_district_pd(user)
-
-
-def visible_sessions(user: AnyUser) -> QuerySet[Session]:
-    """Sessions the user may see: published and cancelled ones for everyone (the catalog is
-    public); drafts only for district PD and the draft's own facilitators."""
-    sessions = Session.objects.all()
-    public = ~Q(status=SessionStatus.DRAFT)
-    if is_district_pd(user):
-        return sessions
-    staff = staff_of(user)
-    if staff is not None:
-        return sessions.filter(public | Q(pk__in=_facilitated_session_ids(staff)))
-    return sessions.filter(public)
-
-
-def manageable_sessions(user: AnyUser) -> QuerySet[Session]:
-    """Sessions whose roster and attendance the user may manage: all for district PD and admins,
-    their own for a facilitator, none for anyone else."""
-    sessions = Session.objects.all()
-    if is_district_pd(user):
-        return sessions
-    staff = staff_of(user)
-    if staff is None:
-        return sessions.none()
-    return sessions.filter(pk__in=_facilitated_session_ids(staff))
-
-
-def _facilitated_session_ids(staff: StaffMember) -> QuerySet:
-    # A subquery rather than a join, so callers can annotate counts without duplicated rows.
-    return Session.facilitators.through.objects.filter(staffmember=staff).values("session_id")
 
 
 @dataclass(frozen=True)

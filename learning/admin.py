@@ -22,7 +22,7 @@ from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
 from catalog import services as catalog_services
-from catalog.filters import beyond_id_range
+from core.ids import beyond_id_range
 
 from .access import access_change_refusal
 from .forms import IdMultipleChoiceField

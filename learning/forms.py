@@ -8,44 +8,20 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm
 
-from catalog.filters import MAX_ID
 from catalog.models import Course, Strand
+from core.ids import IdChoiceMixin, IdMultipleChoiceMixin
 
 from . import selectors
 from .choices import RequirementKind
 from .models import Building, Goal, Plan, PlanYear, Position, Requirement, StaffGroup
 
 
-def _out_of_range(value) -> bool:
-    # Database ids are 64-bit; a larger number is an unknown choice, not a database error.
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return False  # not a number: Django's own check names it
-    return not 0 < number <= MAX_ID
+class IdChoiceField(IdChoiceMixin, forms.ModelChoiceField):
+    pass
 
 
-class IdChoiceField(forms.ModelChoiceField):
-    def to_python(self, value):
-        if value not in self.empty_values and _out_of_range(value):
-            raise forms.ValidationError(
-                self.error_messages["invalid_choice"], code="invalid_choice"
-            )
-        return super().to_python(value)
-
-
-class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
+class IdMultipleChoiceField(IdMultipleChoiceMixin, forms.ModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
-
-    def _check_values(self, value):
-        for candidate in value if isinstance(value, list | tuple) else ():
-            if _out_of_range(candidate):
-                raise forms.ValidationError(
-                    self.error_messages["invalid_choice"],
-                    code="invalid_choice",
-                    params={"value": candidate},
-                )
-        return super()._check_values(value)
 
 
 def _day(value) -> str:

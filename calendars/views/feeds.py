@@ -34,6 +34,7 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import content_disposition_header, http_date, quote_etag
 from django.views.decorators.http import require_safe
 
+from catalog import access as session_access
 from catalog import ical
 from catalog.models import Meeting
 from enrollment.choices import EnrollmentStatus
@@ -369,7 +370,9 @@ def catalog_feed(request: HttpRequest) -> HttpResponse:
 def session_feed(request: HttpRequest, pk: int) -> HttpResponse:
     """ "Add to my calendar" for one session: a download, for whoever may see the session (a
     draft only for district PD and its facilitators), with the online link for staff."""
-    session = access.visible_sessions(request.user).select_related("course").filter(pk=pk).first()
+    session = (
+        session_access.visible_sessions(request.user).select_related("course").filter(pk=pk).first()
+    )
     if session is None:
         raise Http404("No such session.")
     now = timezone.now()

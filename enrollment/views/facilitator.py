@@ -16,6 +16,7 @@ from django.utils import formats, timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from catalog import access as session_access
 from catalog.choices import MeetingStatus
 from catalog.models import Meeting, Session
 from catalog.selectors import attach_states, shape_sessions
@@ -43,7 +44,7 @@ RATING_LABELS = {
 def _managed_session(request: HttpRequest, pk: int) -> Session:
     """The session, shaped like the catalog's, if the user manages it; a 404 otherwise."""
     try:
-        session = shape_sessions(access.manageable_sessions(request.user)).get(pk=pk)
+        session = shape_sessions(session_access.manageable_sessions(request.user)).get(pk=pk)
     except Session.DoesNotExist:
         raise Http404("No such session.") from None
     attach_states([session], at=timezone.now())

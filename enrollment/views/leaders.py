@@ -14,9 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from catalog.filters import beyond_id_range
+from catalog import access as session_access
 from catalog.models import Session
 from catalog.selectors import attach_states, shape_sessions
+from core.ids import IdChoiceMixin, IdMultipleChoiceMixin, id_from_text
 from core.refusals import Refusal
 from learning import access
 from learning.models import Building, Position, StaffMember
@@ -47,28 +48,13 @@ def _require_leader(request: HttpRequest) -> None:
         raise Http404("No such page.")
 
 
-class StaffChoiceField(forms.ModelMultipleChoiceField):
+class StaffChoiceField(IdMultipleChoiceMixin, forms.ModelMultipleChoiceField):
     def label_from_instance(self, staff: StaffMember) -> str:
         return staff.display_name
 
-    def _check_values(self, value):
-        for candidate in value if isinstance(value, list | tuple) else ():
-            if beyond_id_range(candidate):
-                raise forms.ValidationError(
-                    self.error_messages["invalid_choice"],
-                    code="invalid_choice",
-                    params={"value": candidate},
-                )
-        return super()._check_values(value)
 
-
-class IdChoiceField(forms.ModelChoiceField):
-    def to_python(self, value):
-        if value not in self.empty_values and beyond_id_range(value):
-            raise forms.ValidationError(
-                self.error_messages["invalid_choice"], code="invalid_choice"
-            )
-        return super().to_python(value)
+class IdChoiceField(IdChoiceMixin, forms.ModelChoiceField):
+    pass
 
 
 class AssignForm(forms.Form):
@@ -163,8 +149,9 @@ def _shown_buildings(request: HttpRequest, form: AssignForm) -> tuple[Building |
     whole district's staff only building by building, to keep the page a usable size."""
     raw = request.GET.get("show", "")
     choice = None
-    if raw.isascii() and raw.isdigit() and not beyond_id_range(raw):
-        choice = form.fields["building"].queryset.filter(pk=int(raw)).first()
+    pk = id_from_text(raw)
+    if pk is not None:
+        choice = form.fields["building"].queryset.filter(pk=pk).first()
     must_choose = choice is None and access.is_district_pd(request.user)
     return choice, must_choose
 
@@ -174,7 +161,7 @@ def _shown_buildings(request: HttpRequest, form: AssignForm) -> tuple[Building |
 def assign(request: HttpRequest, pk: int) -> HttpResponse:
     _require_leader(request)
     try:
-        session = shape_sessions(access.visible_sessions(request.user)).get(pk=pk)
+        session = shape_sessions(session_access.visible_sessions(request.user)).get(pk=pk)
     except Session.DoesNotExist:
         raise Http404("No such session.") from None
     attach_states([session], at=timezone.now())

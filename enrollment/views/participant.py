@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from calendars.views.subscription import subscription_panel
+from catalog import access as session_access
 from catalog.models import Session
 from core.refusals import Refusal
 from core.text import moment
@@ -77,7 +78,7 @@ def _placement_message(placement: services.Placement, session: Session) -> str:
 @require_POST
 def enroll(request: HttpRequest, pk: int) -> HttpResponse:
     session = get_object_or_404(
-        access.visible_sessions(request.user).select_related("course"), pk=pk
+        session_access.visible_sessions(request.user).select_related("course"), pk=pk
     )
     if not request.user.is_authenticated:
         # Back to the session page after signing in: the enroll URL itself only takes a POST.

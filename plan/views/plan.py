@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
-from catalog.filters import MAX_ID
+from core.ids import id_from_text
 from learning import access, services
 from learning.forms import GoalForm, PlanYearForm, RequirementForm
 from learning.models import Goal, Plan, PlanYear, Requirement
@@ -140,10 +140,10 @@ def _require_district_pd(request: HttpRequest) -> None:
 def _by_id_or_404(queryset: QuerySet, raw) -> Model:
     """The object with this id, or a 404 for anything else: missing, not a number, beyond the
     database's range."""
-    text = str(raw or "")
-    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_ID:
+    pk = id_from_text(str(raw or ""))
+    if pk is None:
         raise Http404("No such page.")
-    found = queryset.filter(pk=int(text)).first()
+    found = queryset.filter(pk=pk).first()
     if found is None:
         raise Http404("No such page.")
     return found

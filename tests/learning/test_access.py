@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
+from catalog import access as session_access
 from catalog.choices import SessionStatus
 from learning import access
 from learning.access import Role
@@ -62,19 +63,22 @@ def test_admin_holds_every_central_role(admin_user, people):
 def test_login_without_staff_record_sees_nobody(db, people):
     user = login_for(None)
     assert ids(access.visible_staff(user)) == set()
-    assert ids(access.manageable_sessions(user)) == set()
+    assert ids(session_access.manageable_sessions(user)) == set()
 
 
 def test_facilitator_manages_only_their_sessions(facilitator, facilitated_session):
     other = SessionFactory()
-    assert ids(access.manageable_sessions(facilitator.user)) == {facilitated_session.pk}
-    assert other.pk not in ids(access.manageable_sessions(facilitator.user))
+    assert ids(session_access.manageable_sessions(facilitator.user)) == {facilitated_session.pk}
+    assert other.pk not in ids(session_access.manageable_sessions(facilitator.user))
     assert Role.FACILITATOR in access.roles_of(facilitator.user)
 
 
 def test_district_pd_manages_every_session(district_pd, facilitated_session):
     other = SessionFactory()
-    assert ids(access.manageable_sessions(district_pd.user)) >= {facilitated_session.pk, other.pk}
+    assert ids(session_access.manageable_sessions(district_pd.user)) >= {
+        facilitated_session.pk,
+        other.pk,
+    }
 
 
 def test_drafts_are_visible_to_district_pd_and_their_facilitators_only(
@@ -85,10 +89,10 @@ def test_drafts_are_visible_to_district_pd_and_their_facilitators_only(
     published = SessionFactory(status=SessionStatus.PUBLISHED)
     cancelled = SessionFactory(status=SessionStatus.CANCELLED)
     public = {published.pk, cancelled.pk}
-    assert ids(access.visible_sessions(AnonymousUser())) == public
-    assert ids(access.visible_sessions(teacher.user)) == public
-    assert ids(access.visible_sessions(facilitator.user)) == public | {draft.pk}
-    assert ids(access.visible_sessions(district_pd.user)) == public | {draft.pk}
+    assert ids(session_access.visible_sessions(AnonymousUser())) == public
+    assert ids(session_access.visible_sessions(teacher.user)) == public
+    assert ids(session_access.visible_sessions(facilitator.user)) == public | {draft.pk}
+    assert ids(session_access.visible_sessions(district_pd.user)) == public | {draft.pk}
 
 
 def test_leader_acts_on_their_building_only(leader, teacher, people):
@@ -99,14 +103,14 @@ def test_leader_acts_on_their_building_only(leader, teacher, people):
 
 def test_leader_manages_no_sessions_and_sees_no_drafts(leader, facilitated_session):
     draft = SessionFactory(status=SessionStatus.DRAFT)
-    assert ids(access.manageable_sessions(leader.user)) == set()
-    assert draft.pk not in ids(access.visible_sessions(leader.user))
+    assert ids(session_access.manageable_sessions(leader.user)) == set()
+    assert draft.pk not in ids(session_access.visible_sessions(leader.user))
 
 
 def test_hr_sees_no_drafts_and_manages_no_sessions(hr, facilitated_session):
     draft = SessionFactory(status=SessionStatus.DRAFT)
-    assert draft.pk not in ids(access.visible_sessions(hr.user))
-    assert ids(access.manageable_sessions(hr.user)) == set()
+    assert draft.pk not in ids(session_access.visible_sessions(hr.user))
+    assert ids(session_access.manageable_sessions(hr.user)) == set()
 
 
 def test_district_pd_acts_on_everyone(district_pd, people):

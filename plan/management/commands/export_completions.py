@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.filters import MAX_ID
+from core.ids import id_from_text
 from learning.models import Building, PlanYear, Requirement
 from plan.progress import (
     DISTRICT,
@@ -29,11 +29,7 @@ def _choices(values: list[str]) -> str:
 
 def _id(value: str) -> int | None:
     """A database id, or None for anything else (words, numbers beyond the column's range)."""
-    value = value.strip()
-    if not (value.isascii() and value.isdigit()):
-        return None
-    number = int(value)
-    return number if 0 < number <= MAX_ID else None
+    return id_from_text(value.strip())
 
 
 class Command(BaseCommand):
