@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from learning.admin import TIMESTAMPS, KnownKeysAutocompleteMixin
+from core.admin import TIMESTAMPS, KnownKeysAutocompleteMixin
 
 from . import services
 from .models import FeedToken

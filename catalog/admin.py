@@ -21,16 +21,16 @@ from django.http import HttpRequest
 from django.utils import formats, timezone
 
 from core import refusals
-from core.refusals import Refusal
-from enrollment import services as enrollment_services
-from enrollment.selectors import sessions_with_seats
-from learning.admin import (
+from core.admin import (
     TIMESTAMPS,
     KnownKeysAutocompleteMixin,
     NamedInputsMixin,
     TabularInline,
     confirm_with_reason,
 )
+from core.refusals import Refusal
+from enrollment import services as enrollment_services
+from enrollment.selectors import sessions_with_seats
 
 from . import services
 from .choices import SessionStatus

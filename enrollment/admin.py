@@ -10,8 +10,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from core import refusals as r
+from core.admin import TIMESTAMPS, KnownKeysAutocompleteMixin, confirm_with_reason
 from core.refusals import Refusal
-from learning.admin import TIMESTAMPS, KnownKeysAutocompleteMixin, confirm_with_reason
 
 from . import services
 from .models import Attendance, Completion, Enrollment, Evaluation

@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from learning.admin import TIMESTAMPS
+from core.admin import TIMESTAMPS
 
 from .models import ImportRun
 

@@ -1,213 +1,39 @@
-"""Admin for the district and its plan. Changelists stay a fixed number of queries whatever the
-number of rows (25,000 staff): related columns are joined, counts are annotations, and every
-foreign key to a large table is an autocomplete."""
+"""Admin for the district (the plan's admin is plan/admin.py). Changelists stay a fixed number
+of queries whatever the number of rows (25,000 staff): related columns are joined, counts are
+annotations, and every foreign key to a large table is an autocomplete."""
 
-from collections.abc import Callable, Sequence
-
-from django import forms
 from django.contrib import admin
-from django.contrib.admin import helpers
-from django.contrib.admin import widgets as admin_widgets
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
-from django.core.exceptions import ValidationError
-from django.db.models import Count, Model, QuerySet
-from django.forms.models import BaseInlineFormSet
-from django.forms.utils import pretty_name
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
-from catalog import services as catalog_services
-from core.ids import beyond_id_range
+from core.admin import (
+    TIMESTAMPS,
+    KnownKeysAutocompleteMixin,
+)
 
 from .access import access_change_refusal
-from .forms import IdMultipleChoiceField
 from .models import (
     Building,
-    Goal,
-    Plan,
-    PlanYear,
     Position,
-    Requirement,
     StaffAssignment,
     StaffGroup,
     StaffMember,
 )
-from .services import (
-    plan_year_date_errors,
-    requirement_due_errors,
-    staff_assignments_record,
-    staff_placements,
-)
+from .services import staff_assignments_record, staff_placements
+from .signals import building_changed, staff_changed
 
 admin.site.site_header = "Professional Learning administration"
 admin.site.site_title = "Professional Learning administration"
 admin.site.index_title = "Professional Learning administration"
 
+
 # Every admin shows these and none lets them be edited.
-TIMESTAMPS = ("created_at", "updated_at")
-
-
-class _KnownKeysOnly:
-    """Django's autocomplete widgets look the posted values up again when a form is shown with
-    its errors; a value that cannot be a key ("abc", or a number beyond any 64-bit id) made that
-    query fail with a server error. Such a value names nothing, so it is left out of the
-    look-up; the field's own error still says it is not a valid choice."""
-
-    def optgroups(self, name, value, attr=None):
-        remote = self.field.remote_field
-        target = remote.model._meta.get_field(
-            getattr(remote, "field_name", None) or remote.model._meta.pk.name
-        )
-        kept = []
-        for candidate in value:
-            try:
-                key = target.to_python(candidate)
-            except ValidationError:
-                continue
-            if isinstance(key, int) and beyond_id_range(key):
-                continue
-            kept.append(candidate)
-        return super().optgroups(name, kept, attr)
-
-
-class AutocompleteSelect(_KnownKeysOnly, admin_widgets.AutocompleteSelect):
-    pass
-
-
-class AutocompleteSelectMultiple(_KnownKeysOnly, admin_widgets.AutocompleteSelectMultiple):
-    pass
-
-
-class IdsChoiceField(IdMultipleChoiceField):
-    """Several objects by id; an id beyond the database's range is an invalid choice (Django's
-    own field let it reach the database, which failed)."""
-
-    widget = forms.SelectMultiple
-
-
-class KnownKeysAutocompleteMixin:
-    """For admins with autocomplete_fields: a form posted with a value that is not a key shows
-    again with its error instead of failing."""
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
-            kwargs["widget"] = AutocompleteSelect(
-                db_field, self.admin_site, using=kwargs.get("using")
-            )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        kwargs.setdefault("form_class", IdsChoiceField)
-        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
-            kwargs["widget"] = AutocompleteSelectMultiple(
-                db_field, self.admin_site, using=kwargs.get("using")
-            )
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
-
-
-def name_inputs(fields: dict[str, forms.Field], *, every_input: bool) -> None:
-    """Names the inputs of `fields` that have no <label> by their field's label: the date and
-    the time input of a date and time (the field's label points at neither), and with
-    `every_input` all of them, for a tabular inline's rows, whose column headings are no
-    labels."""
-    for name, field in fields.items():
-        widget = field.widget
-        if isinstance(widget, admin_widgets.RelatedFieldWidgetWrapper):
-            widget = widget.widget
-        if widget.is_hidden:
-            continue
-        label = field.label or pretty_name(name)
-        if isinstance(widget, forms.SplitDateTimeWidget):
-            date, time = widget.widgets
-            date.attrs["aria-label"] = f"{label}, date"
-            time.attrs["aria-label"] = f"{label}, time"
-        elif every_input:
-            widget.attrs["aria-label"] = label
-
-
-class NamedInputsMixin:
-    """For admins whose forms have dates and times: their date and time inputs are named."""
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if formfield is not None:
-            name_inputs({db_field.name: formfield}, every_input=False)
-        return formfield
-
-
-class NamedInputsFormSet(BaseInlineFormSet):
-    def add_fields(self, form, index):
-        super().add_fields(form, index)
-        name_inputs(form.fields, every_input=True)
-
-
-class TabularInline(admin.TabularInline):
-    """A tabular inline whose inputs, the delete checkbox included, are named by their column."""
-
-    formset = NamedInputsFormSet
-
-
-class ReasonForm(forms.Form):
-    # Never required here: the service decides whether it needs a reason, with its own message.
-    reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
-
-
-def confirm_with_reason(
-    model_admin: admin.ModelAdmin,
-    request: HttpRequest,
-    objects: Sequence[Model],
-    *,
-    action: str,
-    title: str,
-    intro: str,
-    submit: str,
-    reason_help: str,
-    reason_required: bool,
-    run: Callable[[str], str | None],
-) -> TemplateResponse | None:
-    """The confirmation page of an action that asks for a reason, shaped like Django's delete
-    confirmation: the selected objects, the reason, and the action posted again. Once confirmed,
-    `run(reason)` does the work (reporting per object with message_user) and returns None, or
-    the message to show on the reason field when the reason itself was refused."""
-    form = ReasonForm(request.POST if "post" in request.POST else None)
-    form.fields["reason"].help_text = reason_help
-    if form.is_bound and form.is_valid():
-        error = run(form.cleaned_data["reason"])
-        if error is None:
-            return None  # back to the list, with the messages
-        form.add_error("reason", error)
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "title": title,
-        "subtitle": None,
-        "intro": intro,
-        "submit": submit,
-        "action": action,
-        "reason_required": reason_required,
-        "opts": model_admin.opts,
-        "objects": objects,
-        "form": form,
-        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        "media": model_admin.media,
-    }
-    request.current_app = model_admin.admin_site.name
-    return TemplateResponse(request, "admin/confirm_with_reason.html", context)
-
-
-class PlanYearListFilter(admin.RelatedFieldListFilter):
-    """The default choices call str() on every plan year, and that reads its plan once per year;
-    here the plans come in the same query."""
-
-    def field_choices(self, field, request, model_admin):
-        years = PlanYear.objects.select_related("plan").order_by("-plan__starts_on", "starts_on")
-        return [(year.pk, str(year)) for year in years]
-
-
 class AccessRuleForm:
     """Mixed into the form of an admin with access fields (AccessFieldsMixin): a change to one of
     them is checked against the access rule again when the form is cleaned. This catches what
@@ -346,7 +172,7 @@ class BuildingAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if change:
             # Its name and address are the LOCATION of the events held there.
-            catalog_services.building_note_changes(building=obj, changed_fields=form.changed_data)
+            building_changed.send(sender=Building, building=obj, changed_fields=form.changed_data)
 
 
 @admin.register(Position)
@@ -441,7 +267,7 @@ class StaffMemberAdmin(AccessFieldsMixin, KnownKeysAutocompleteMixin, admin.Mode
             staff_assignments_record(before=placed_before)
         if change:
             # A facilitator's name is in the events of the sessions they facilitate.
-            catalog_services.facilitator_note_changes(staff=obj, changed_fields=form.changed_data)
+            staff_changed.send(sender=StaffMember, staff=obj, changed_fields=form.changed_data)
 
 
 @admin.register(StaffGroup)
@@ -460,149 +286,3 @@ class StaffGroupAdmin(KnownKeysAutocompleteMixin, admin.ModelAdmin):
     @admin.display(description="members", ordering="member_total")
     def member_count(self, group: StaffGroup) -> int:
         return group.member_total
-
-
-class PlanRulesForm(forms.ModelForm):
-    """An admin form that applies the rules the plan pages apply (dates of a year within its
-    plan and apart from its other years; a requirement due within its year), once the model's
-    own checks have filled in the instance."""
-
-    plan_rules: Callable[[Model], dict[str, list[str]]]
-
-    def _post_clean(self):
-        super()._post_clean()
-        if self.errors:
-            return
-        for name, messages in type(self).plan_rules(self.instance).items():
-            for message in messages:
-                self.add_error(name if name in self.fields else None, message)
-
-
-class PlanYearForm(PlanRulesForm):
-    plan_rules = staticmethod(plan_year_date_errors)
-
-
-class RequirementForm(PlanRulesForm):
-    plan_rules = staticmethod(requirement_due_errors)
-
-
-class PlanYearInline(TabularInline):
-    model = PlanYear
-    form = PlanYearForm
-    fields = ("name", "starts_on", "ends_on")
-    extra = 0
-    show_change_link = True
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[PlanYear]:
-        # str() of each row names its plan.
-        return super().get_queryset(request).select_related("plan")
-
-
-@admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "starts_on", "ends_on")
-    search_fields = ("name", "slug")
-    ordering = ("-starts_on",)
-    prepopulated_fields = {"slug": ("name",)}
-    readonly_fields = TIMESTAMPS
-    inlines = (PlanYearInline,)
-
-
-class GoalInline(TabularInline):
-    model = Goal
-    fields = ("order", "title", "description")
-    extra = 0
-    show_change_link = True
-
-
-@admin.register(PlanYear)
-class PlanYearAdmin(admin.ModelAdmin):
-    form = PlanYearForm
-    list_display = ("name", "plan", "starts_on", "ends_on")
-    list_select_related = ("plan",)
-    list_filter = ("plan",)
-    search_fields = ("name", "plan__name")
-    ordering = ("-plan__starts_on", "starts_on")
-    readonly_fields = TIMESTAMPS
-    inlines = (GoalInline,)
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[PlanYear]:
-        # str() of a plan year names its plan: autocompletes and inlines need it joined too.
-        return super().get_queryset(request).select_related(*self.list_select_related)
-
-
-class RequirementInline(KnownKeysAutocompleteMixin, TabularInline):
-    model = Requirement
-    form = RequirementForm
-    fields = ("title", "kind", "course", "strand", "clock_hours", "target_percent", "due_on")
-    autocomplete_fields = ("course", "strand")
-    extra = 0
-    show_change_link = True
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Requirement]:
-        # str() of an untitled requirement describes its course or strand.
-        return super().get_queryset(request).select_related("course", "strand")
-
-
-@admin.register(Goal)
-class GoalAdmin(admin.ModelAdmin):
-    list_display = ("title", "plan_year", "order", "requirement_count")
-    list_select_related = ("plan_year__plan",)
-    list_filter = (("plan_year", PlanYearListFilter),)
-    search_fields = ("title", "description")
-    ordering = ("-plan_year__plan__starts_on", "plan_year__starts_on", "order", "id")
-    readonly_fields = TIMESTAMPS
-    inlines = (RequirementInline,)
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Goal]:
-        return (
-            super()
-            .get_queryset(request)
-            .select_related(*self.list_select_related)
-            .annotate(requirement_total=Count("requirements"))
-        )
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "plan_year":
-            # Each choice's label names its plan.
-            kwargs["queryset"] = PlanYear.objects.select_related("plan")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    @admin.display(description="requirements", ordering="requirement_total")
-    def requirement_count(self, goal: Goal) -> int:
-        return goal.requirement_total
-
-
-@admin.register(Requirement)
-class RequirementAdmin(KnownKeysAutocompleteMixin, admin.ModelAdmin):
-    form = RequirementForm
-    list_display = ("__str__", "goal", "plan_year", "kind", "target_percent", "due_on")
-    list_select_related = ("goal__plan_year__plan", "course", "strand")
-    list_filter = (("goal__plan_year", PlanYearListFilter), "kind")
-    search_fields = ("title", "goal__title", "course__code", "course__title", "strand__name")
-    ordering = ("due_on", "id")
-    autocomplete_fields = (
-        "goal",
-        "course",
-        "strand",
-        "audience_positions",
-        "audience_buildings",
-        "audience_groups",
-    )
-    readonly_fields = TIMESTAMPS
-    fieldsets = (
-        (None, {"fields": ("goal", "title", "kind", "course", "strand", "clock_hours")}),
-        ("Target", {"fields": ("target_percent", "due_on", "count_completions_before_plan_year")}),
-        (
-            "Audience",
-            {
-                "description": "Leave all three empty for every active staff member.",
-                "fields": ("audience_positions", "audience_buildings", "audience_groups"),
-            },
-        ),
-        ("Record", {"fields": TIMESTAMPS}),
-    )
-
-    @admin.display(description="plan year", ordering="goal__plan_year__starts_on")
-    def plan_year(self, requirement: Requirement) -> PlanYear:
-        return requirement.goal.plan_year

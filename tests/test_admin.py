@@ -23,10 +23,11 @@ from core.refusals import MSG_ALREADY_VOIDED, MSG_VOID_NEEDS_REASON
 from enrollment.choices import EnrollmentSource, EnrollmentStatus
 from enrollment.models import Attendance, Completion, Enrollment, Evaluation
 from imports.models import ImportRun
-from learning import services as learning_services
 from learning.choices import StaffStatus
 from learning.models import Building, Plan, PlanYear, Requirement, StaffMember
+from plan import services as plan_services
 from tests import factories as f
+from tests.html_forms import posted_as_shown
 
 pytestmark = pytest.mark.django_db
 
@@ -1339,7 +1340,7 @@ def test_admin_refuses_a_requirement_due_outside_its_plan_year(admin_client):
 
     assert response.status_code == 200
     assert not Requirement.objects.exists()
-    (message,) = learning_services.requirement_due_errors(
+    (message,) = plan_services.requirement_due_errors(
         Requirement(goal=goal, due_on=year.ends_on + dt.timedelta(days=1))
     )["due_on"]
     assert message in response.content.decode()
@@ -1361,3 +1362,43 @@ def test_admin_refuses_a_plan_year_overlapping_another(admin_client):
     assert response.status_code == 200
     assert "overlap the plan year" in response.content.decode()
     assert PlanYear.objects.filter(plan=year.plan).count() == 1
+
+
+# A change in the district's admin that calendars show reaches the catalog's events (through
+# learning.signals, which the catalog answers in catalog/receivers.py).
+
+
+def sequences(session) -> list[int]:
+    return list(session.meetings.order_by("starts_at", "id").values_list("sequence", flat=True))
+
+
+def post_as_shown(client, model, pk, **changes):
+    url = admin_url(model, "change", pk)
+    data = posted_as_shown(client.get(url).content.decode()) | changes | {"_save": "Save"}
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+
+
+def test_renaming_a_building_in_the_admin_raises_its_meetings_sequence(
+    admin_client, session_with_meetings
+):
+    building = f.BuildingFactory()
+    session_with_meetings.building = building
+    session_with_meetings.save()
+
+    post_as_shown(admin_client, Building, building.pk, kind="high")
+    assert sequences(session_with_meetings) == [0, 0]  # the kind is not in the events
+
+    post_as_shown(admin_client, Building, building.pk, name="Seaholm High School (new wing)")
+    assert sequences(session_with_meetings) == [1, 1]
+
+
+def test_renaming_a_facilitator_in_the_admin_raises_their_meetings_sequence(
+    admin_client, session_with_meetings
+):
+    facilitator = f.StaffMemberFactory()
+    session_with_meetings.facilitators.add(facilitator)
+
+    post_as_shown(admin_client, StaffMember, facilitator.pk, last_name="Okafor-Reyes")
+
+    assert sequences(session_with_meetings) == [1, 1]

@@ -28,7 +28,6 @@ WIRING = {"learning/urls.py", "learning/settings.py", "learning/api/urls.py"}
 MUTUAL = {
     frozenset(pair)
     for pair in (
-        ("catalog", "learning"),
         ("calendars", "enrollment"),
         ("catalog", "enrollment"),
     )

@@ -18,10 +18,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from core.ids import id_from_text
-from learning import access, services
-from learning.forms import GoalForm, PlanYearForm, RequirementForm
+from learning import access
 from learning.models import Goal, Plan, PlanYear, Requirement
-from plan import selectors
+from plan import selectors, services
+from plan.forms import GoalForm, PlanYearForm, RequirementForm
 from plan.progress import Filters, GoalProgress, RequirementProgress, default_plan_year
 from plan.views.common import require_reports
 

@@ -17,10 +17,10 @@ from catalog.choices import SessionStatus
 from enrollment import services
 from enrollment.choices import EnrollmentStatus
 from enrollment.models import Attendance, Completion, Enrollment
-from learning import services as learning_services
 from learning.access import DISTRICT_PD_GROUP, HR_GROUP
 from learning.choices import RequirementKind, StaffStatus
 from learning.models import Requirement, StaffMember
+from plan import services as plan_services
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -242,7 +242,7 @@ def test_requirements_and_their_audience_through_the_plan_services():
     goal = f.GoalFactory()
     course = f.CourseFactory()
     maple = f.BuildingFactory(code="maple")
-    requirement = learning_services.requirement_save(
+    requirement = plan_services.requirement_save(
         goal=goal,
         kind=RequirementKind.COURSE,
         course=course,
@@ -256,7 +256,7 @@ def test_requirements_and_their_audience_through_the_plan_services():
     assert created.changes["course"] == [None, course.pk]
     assert linked.changes == {"audience_buildings": [[], [maple.pk]]}
 
-    learning_services.requirement_save(
+    plan_services.requirement_save(
         requirement=requirement,
         goal=goal,
         kind=RequirementKind.COURSE,
@@ -269,7 +269,7 @@ def test_requirements_and_their_audience_through_the_plan_services():
     assert {"audience_buildings": [[maple.pk], []]} in changes
 
     pk = requirement.pk
-    learning_services.requirement_delete(requirement=requirement)
+    plan_services.requirement_delete(requirement=requirement)
     deleted = entries(model="learning.requirement", object_id=pk)[-1]
     assert deleted.action == AuditAction.DELETED
     assert deleted.changes["target_percent"] == [90, None]

@@ -13,9 +13,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from learning import services
 from learning.choices import RequirementKind
 from learning.models import Goal, PlanYear, Requirement
+from plan import services
 from plan.views.plan import MSG_UNKNOWN_PLAN
 from tests.factories import (
     BuildingFactory,

@@ -50,7 +50,7 @@ def test_the_scan_finds_the_templates_and_their_post_forms():
     assert {
         "templates/base.html",
         "templates/registration/login.html",
-        "learning/templates/admin/confirm_with_reason.html",
+        "core/templates/admin/confirm_with_reason.html",
     } <= names
     assert {
         "templates/base.html",

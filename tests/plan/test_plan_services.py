@@ -8,9 +8,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from catalog.models import Course
-from learning import services
 from learning.choices import RequirementKind
 from learning.models import Goal, PlanYear, Position, Requirement
+from plan import services
 from tests.factories import (
     BuildingFactory,
     CourseFactory,

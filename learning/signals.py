@@ -1,0 +1,11 @@
+"""What the district's own pages send when a record changes, for the apps that keep something in
+step with it without learning knowing them: the catalog raises the sequence of the calendar
+events that show a building's name and address, or a facilitator's name (catalog/receivers.py).
+Each is sent after the change is saved, in the same transaction."""
+
+from django.dispatch import Signal
+
+# Sent with building= (the saved Building) and changed_fields= (the names of the changed fields).
+building_changed = Signal()
+# Sent with staff= (the saved StaffMember) and changed_fields=.
+staff_changed = Signal()
