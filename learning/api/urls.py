@@ -1,15 +1,15 @@
-"""The /api/v1/ router: one registration per resource, plus the enrollment actions on sessions
-(the catalog's read-only session resource stays the catalog's) and the plan's progress reports
-(JSON, the people behind the numbers, and the workbook and CSV downloads)."""
+"""/api/v1/: each app's own API URLs (`<app>/api_urls.py`), included by name, and the API's index
+listing every app's resources."""
 
-from django.urls import path
+from importlib import import_module
+
+from django.urls import include, path
 from rest_framework.permissions import AllowAny
-from rest_framework.routers import APIRootView, DefaultRouter
+from rest_framework.routers import APIRootView
+from rest_framework.urlpatterns import format_suffix_patterns
 
-from catalog import api as catalog_api
-from enrollment import api as enrollment_api
-from imports import api as imports_api
-from plan import api as progress
+# The apps with a part in the API, in the order the index lists their resources.
+API_APPS = ("catalog", "enrollment", "imports", "plan")
 
 
 class PublicAPIRootView(APIRootView):
@@ -19,47 +19,21 @@ class PublicAPIRootView(APIRootView):
     permission_classes = [AllowAny]
 
 
-router = DefaultRouter()
-router.APIRootView = PublicAPIRootView
-router.register("strands", catalog_api.StrandViewSet, basename="strand")
-router.register("courses", catalog_api.CourseViewSet, basename="course")
-router.register("buildings", catalog_api.BuildingViewSet, basename="building")
-router.register("sessions", catalog_api.SessionViewSet, basename="session")
-router.register("enrollments", enrollment_api.EnrollmentViewSet, basename="enrollment")
-router.register("completions", enrollment_api.CompletionViewSet, basename="completion")
-router.register("evaluations", enrollment_api.EvaluationViewSet, basename="evaluation")
-router.register("imports", imports_api.ImportRunViewSet, basename="import-run")
+def _resources() -> dict[str, str]:
+    """Each app router's resources: prefix -> the URL name of its list."""
+    resources = {}
+    for app in API_APPS:
+        router = getattr(import_module(f"{app}.api_urls"), "router", None)
+        if router is not None:
+            list_name = router.routes[0].name
+            for prefix, _viewset, basename in router.registry:
+                resources[prefix] = list_name.format(basename=basename)
+    return resources
 
-session_actions = enrollment_api.SessionActionsViewSet
 
 urlpatterns = [
-    path(
-        "sessions/<int:pk>/enroll/",
-        session_actions.as_view({"post": "enroll"}),
-        name="session-enroll",
+    *format_suffix_patterns(
+        [path("", PublicAPIRootView.as_view(api_root_dict=_resources()), name="api-root")]
     ),
-    path(
-        "sessions/<int:pk>/attendance/",
-        session_actions.as_view({"post": "attendance"}),
-        name="session-attendance",
-    ),
-    path(
-        "sessions/<int:pk>/evaluation-summary/",
-        session_actions.as_view({"get": "evaluation_summary"}),
-        name="session-evaluation-summary",
-    ),
-    path("me/transcript/", enrollment_api.TranscriptView.as_view(), name="me-transcript"),
-    path("progress/", progress.ProgressView.as_view(), name="progress"),
-    path("progress/people/", progress.ProgressPeopleView.as_view(), name="progress-people"),
-    path(
-        "progress/completions.xlsx",
-        progress.CompletionsWorkbookView.as_view(),
-        name="progress-workbook",
-    ),
-    path(
-        "progress/outstanding.csv",
-        progress.OutstandingCsvView.as_view(),
-        name="progress-outstanding-csv",
-    ),
-    *router.urls,
+    *(path("", include(f"{app}.api_urls")) for app in API_APPS),
 ]
