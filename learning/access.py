@@ -121,13 +121,14 @@ def led_building_ids(user: AnyUser) -> list[int]:
     return list(staff.leads_buildings.values_list("id", flat=True))
 
 
-def visible_staff(user: AnyUser) -> QuerySet[StaffMember]:
-    """Staff whose records the user may see: everyone for district PD, HR and admins; the staff of
-    their buildings (and themselves) for a building leader; only themselves for anyone else."""
+def _staff_within_reach(user: AnyUser, *, everyone_for: frozenset[Role]) -> QuerySet[StaffMember]:
+    """All staff for a user holding one of the roles `everyone_for` (or an administrator); the
+    staff of their buildings and themselves for a building leader; only themselves otherwise;
+    nobody for a login without a staff record."""
     everyone = StaffMember.objects.all()
     if not user.is_authenticated:
         return everyone.none()
-    if is_district_pd(user) or is_hr(user):
+    if everyone_for & roles_of(user):
         return everyone
     staff = staff_of(user)
     if staff is None:
@@ -136,6 +137,12 @@ def visible_staff(user: AnyUser) -> QuerySet[StaffMember]:
     if buildings:
         return everyone.filter(Q(building_id__in=buildings) | Q(pk=staff.pk))
     return everyone.filter(pk=staff.pk)
+
+
+def visible_staff(user: AnyUser) -> QuerySet[StaffMember]:
+    """Staff whose records the user may see: everyone for district PD, HR and admins; the staff of
+    their buildings (and themselves) for a building leader; only themselves for anyone else."""
+    return _staff_within_reach(user, everyone_for=frozenset({Role.DISTRICT_PD, Role.HR}))
 
 
 def can_see_staff(user: AnyUser, staff: StaffMember) -> bool:
@@ -146,18 +153,7 @@ def actionable_staff(user: AnyUser) -> QuerySet[StaffMember]:
     """Staff the user may enroll or assign: all staff for district PD and admins; the staff of
     their buildings for a building leader (and themselves); only themselves otherwise. HR keeps
     staff records but does not enroll people."""
-    everyone = StaffMember.objects.all()
-    if not user.is_authenticated:
-        return everyone.none()
-    if is_district_pd(user):
-        return everyone
-    staff = staff_of(user)
-    if staff is None:
-        return everyone.none()
-    buildings = led_building_ids(user)
-    if buildings:
-        return everyone.filter(Q(building_id__in=buildings) | Q(pk=staff.pk))
-    return everyone.filter(pk=staff.pk)
+    return _staff_within_reach(user, everyone_for=frozenset({Role.DISTRICT_PD}))
 
 
 def may_see_meeting_links(user: AnyUser | None) -> bool:
