@@ -244,21 +244,29 @@ def roster_preview(
 # Commit
 
 
-def _check_committable(
-    run: ImportRun, *, skip_invalid: bool, confirm_large_deactivation: bool
-) -> None:
-    if run.kind != ImportKind.ROSTER:
-        raise ImportRefused("wrong_kind", MSG_NOT_A_ROSTER)
+def _check_run_committable(run: ImportRun, *, kind: str, wrong_kind: str, skip_invalid: bool):
+    """The refusals every commit shares: a run of another kind, one committed already, one
+    without a preview, one with errors unless invalid rows are skipped."""
+    if run.kind != kind:
+        raise ImportRefused("wrong_kind", wrong_kind)
     if run.outcome == ImportOutcome.COMMITTED:
         raise ImportRefused("already_committed", MSG_ALREADY_COMMITTED)
     if not run.change_set:
         raise ImportRefused("not_previewed", MSG_NOT_PREVIEWED)
-    counts = run.counts
     if run.errors and not skip_invalid:
         raise ImportRefused(
             "has_errors",
-            MSG_HAS_ERRORS.format(errors=counts["errors"], rows=counts["invalid_rows"]),
+            MSG_HAS_ERRORS.format(errors=run.counts["errors"], rows=run.counts["invalid_rows"]),
         )
+
+
+def _check_committable(
+    run: ImportRun, *, skip_invalid: bool, confirm_large_deactivation: bool
+) -> None:
+    _check_run_committable(
+        run, kind=ImportKind.ROSTER, wrong_kind=MSG_NOT_A_ROSTER, skip_invalid=skip_invalid
+    )
+    counts = run.counts
     if run.errors and run.change_set.get("sync") and counts.get("rows_without_employee_id"):
         raise ImportRefused(
             "sync_rows_without_id",
@@ -757,18 +765,13 @@ def completions_commit(
     skip_invalid = skip_invalid or bool(run.options.get("skip_invalid"))
 
     def apply(locked: ImportRun, now: dt.datetime) -> str:
-        if locked.kind != ImportKind.COMPLETIONS:
-            raise ImportRefused("wrong_kind", MSG_NOT_COMPLETIONS)
-        if locked.outcome == ImportOutcome.COMMITTED:
-            raise ImportRefused("already_committed", MSG_ALREADY_COMMITTED)
-        if not locked.change_set:
-            raise ImportRefused("not_previewed", MSG_NOT_PREVIEWED)
+        _check_run_committable(
+            locked,
+            kind=ImportKind.COMPLETIONS,
+            wrong_kind=MSG_NOT_COMPLETIONS,
+            skip_invalid=skip_invalid,
+        )
         counts = locked.counts
-        if locked.errors and not skip_invalid:
-            raise ImportRefused(
-                "has_errors",
-                MSG_HAS_ERRORS.format(errors=counts["errors"], rows=counts["invalid_rows"]),
-            )
         _lock_table(Completion)
         snapshot = completions.load_snapshot(locked.change_set["scope"])
         if snapshot.fingerprint != locked.change_set.get("fingerprint"):

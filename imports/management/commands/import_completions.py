@@ -31,36 +31,13 @@ class Command(RosterCommand):
         "the file cannot be used."
     )
 
-    def add_arguments(self, parser):
-        parser.add_argument("file", help="The completions file.")
-        parser.add_argument("--commit", action="store_true", help="Record the completions.")
-        parser.add_argument(
-            "--skip-invalid",
-            action="store_true",
-            help="Commit the valid rows even though other rows have errors.",
-        )
-        parser.add_argument("--sheet", help="The sheet to read (default: the first).")
-        fields = ", ".join(column.field for column in COMPLETION_COLUMNS)
-        parser.add_argument(
-            "--mapping",
-            nargs="+",
-            action="extend",
-            default=[],
-            metavar="COLUMN=FIELD",
-            help=(
-                f"Read a column as a field, whatever its name; the fields are: {fields}. "
-                'An empty field ignores the column ("Notes=").'
-            ),
-        )
-        parser.add_argument(
-            "--user",
-            help="The username recorded as having run the import (an HR or district PD login).",
-        )
-        parser.add_argument(
-            "--error-report",
-            metavar="PATH",
-            help="Write the rows with errors to PATH (.xlsx, or .csv), with a column of problems.",
-        )
+    file_help = "The completions file."
+    commit_help = "Record the completions."
+    user_help = "The username recorded as having run the import (an HR or district PD login)."
+    columns = COMPLETION_COLUMNS
+
+    def add_kind_arguments(self, parser):
+        """Completions take no options of their own."""
 
     def _preview(self, path: Path, *, mapping: dict, actor, options: dict):
         return services.completions_preview(

@@ -54,37 +54,22 @@ class Command(BaseCommand):
         "done, 1 the file has errors (or the commit was refused), 2 the file cannot be used."
     )
 
+    # What differs between the two import commands' shared options (import_completions).
+    file_help = "The roster file."
+    commit_help = "Apply the changes."
+    user_help = "The username recorded as having run the import (an HR login)."
+    columns = ROSTER_COLUMNS
+
     def add_arguments(self, parser):
-        parser.add_argument("file", help="The roster file.")
-        parser.add_argument(
-            "--sync",
-            action="store_true",
-            help=(
-                "The file is the whole roster: deactivate staff who are not in it (never those "
-                "managed manually)."
-            ),
-        )
-        parser.add_argument("--commit", action="store_true", help="Apply the changes.")
-        parser.add_argument(
-            "--create-missing",
-            action="store_true",
-            help="Create buildings and positions the file names but the service does not know.",
-        )
+        parser.add_argument("file", help=self.file_help)
+        parser.add_argument("--commit", action="store_true", help=self.commit_help)
         parser.add_argument(
             "--skip-invalid",
             action="store_true",
             help="Commit the valid rows even though other rows have errors.",
         )
-        parser.add_argument(
-            "--confirm-deactivation",
-            action="store_true",
-            help=(
-                "Go ahead with a sync that deactivates more than "
-                "IMPORT_SYNC_DEACTIVATE_CAP_PERCENT of active staff."
-            ),
-        )
         parser.add_argument("--sheet", help="The sheet to read (default: the first).")
-        fields = ", ".join(column.field for column in ROSTER_COLUMNS)
+        fields = ", ".join(column.field for column in self.columns)
         parser.add_argument(
             "--mapping",
             nargs="+",
@@ -96,13 +81,36 @@ class Command(BaseCommand):
                 'An empty field ignores the column ("Notes=").'
             ),
         )
-        parser.add_argument(
-            "--user", help="The username recorded as having run the import (an HR login)."
-        )
+        parser.add_argument("--user", help=self.user_help)
         parser.add_argument(
             "--error-report",
             metavar="PATH",
             help="Write the rows with errors to PATH (.xlsx, or .csv), with a column of problems.",
+        )
+        self.add_kind_arguments(parser)
+
+    def add_kind_arguments(self, parser):
+        """The roster's own options."""
+        parser.add_argument(
+            "--sync",
+            action="store_true",
+            help=(
+                "The file is the whole roster: deactivate staff who are not in it (never those "
+                "managed manually)."
+            ),
+        )
+        parser.add_argument(
+            "--create-missing",
+            action="store_true",
+            help="Create buildings and positions the file names but the service does not know.",
+        )
+        parser.add_argument(
+            "--confirm-deactivation",
+            action="store_true",
+            help=(
+                "Go ahead with a sync that deactivates more than "
+                "IMPORT_SYNC_DEACTIVATE_CAP_PERCENT of active staff."
+            ),
         )
 
     def handle(self, *args, **options):
