@@ -29,7 +29,7 @@ from django.forms.utils import ErrorDict
 
 from catalog import ical
 from catalog.choices import MeetingStatus, SessionStatus
-from catalog.filters import SessionFilterSet, without_blank_values
+from catalog.filters import SessionFilterSet
 from catalog.models import Meeting, Session
 from catalog.selectors import (
     CALENDAR_COLUMNS,
@@ -38,6 +38,7 @@ from catalog.selectors import (
     shape_meetings_for_calendars,
 )
 from core.db.compiled import CompiledQuery
+from core.filters import without_blank_values
 from enrollment.choices import LIVE_STATUSES, EnrollmentStatus
 from enrollment.models import Enrollment
 from enrollment.selectors import with_waitlist_position

@@ -1,14 +1,12 @@
 """The one FilterSet for sessions, shared by the API, the catalog page and the catalog feed."""
 
 import datetime as dt
-from collections.abc import Mapping
 
 import django_filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.http import QueryDict
 from django.utils import timezone
 
-from core.ids import IdChoiceMixin, IdMultipleChoiceMixin
+from core.filters import BlankMeansAnyFilterSet, key_and_id_filters
 from learning.models import Building, StaffGroup
 
 from .choices import SessionStatus
@@ -36,44 +34,6 @@ def month_choices() -> list[tuple[str, str]]:
     return choices
 
 
-def without_blank_values(data: Mapping) -> QueryDict:
-    """The parameters minus empty values, so `?strand=` (a form's "All strands") means no filter
-    rather than an unknown strand."""
-    kept = QueryDict(mutable=True)
-    lists = data.lists() if isinstance(data, QueryDict) else data.items()
-    for key, values in lists:
-        values = values if isinstance(values, list | tuple) else [values]
-        filled = [value for value in values if value is not None and str(value).strip()]
-        if filled:
-            kept.setlist(key, filled)
-    return kept
-
-
-class IdMultipleChoiceField(IdMultipleChoiceMixin, django_filters.fields.ModelMultipleChoiceField):
-    pass
-
-
-class IdChoiceField(IdChoiceMixin, django_filters.fields.ModelChoiceField):
-    pass
-
-
-class IdChoiceFilter(django_filters.ModelChoiceFilter):
-    """Filter by one id of a model."""
-
-    field_class = IdChoiceField
-
-
-class IdMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
-    """Filter by one or more ids of a model."""
-
-    field_class = IdMultipleChoiceField
-
-
-class BlankMeansAnyFilterSet(django_filters.FilterSet):
-    def __init__(self, data=None, *args, **kwargs):
-        super().__init__(None if data is None else without_blank_values(data), *args, **kwargs)
-
-
 class SessionFilterSet(BlankMeansAnyFilterSet):
     """Filter sessions by strand, course, building (by code, or by id), audience and month, or
     search. None of the filters crosses a one-to-many relation, so none needs DISTINCT.
@@ -83,45 +43,9 @@ class SessionFilterSet(BlankMeansAnyFilterSet):
     takes group slugs, and "all" for the sessions open to all staff."""
 
     q = django_filters.CharFilter(method="filter_q", label="Search")
-    strand = django_filters.ModelMultipleChoiceFilter(
-        field_name="course__strand__code",
-        to_field_name="code",
-        queryset=Strand.objects.all(),
-        label="Strand",
-        distinct=False,
-    )
-    strand_id = IdMultipleChoiceFilter(
-        field_name="course__strand",
-        queryset=Strand.objects.all(),
-        label="Strand (id)",
-        distinct=False,
-    )
-    course = django_filters.ModelMultipleChoiceFilter(
-        field_name="course__code",
-        to_field_name="code",
-        queryset=Course.objects.all(),
-        label="Course",
-        distinct=False,
-    )
-    course_id = IdMultipleChoiceFilter(
-        field_name="course",
-        queryset=Course.objects.all(),
-        label="Course (id)",
-        distinct=False,
-    )
-    building = django_filters.ModelMultipleChoiceFilter(
-        field_name="building__code",
-        to_field_name="code",
-        queryset=Building.objects.all(),
-        label="Building",
-        distinct=False,
-    )
-    building_id = IdMultipleChoiceFilter(
-        field_name="building",
-        queryset=Building.objects.all(),
-        label="Building (id)",
-        distinct=False,
-    )
+    strand, strand_id = key_and_id_filters("course__strand", Strand.objects.all(), label="Strand")
+    course, course_id = key_and_id_filters("course", Course.objects.all(), label="Course")
+    building, building_id = key_and_id_filters("building", Building.objects.all(), label="Building")
     audience = django_filters.ModelMultipleChoiceFilter(
         field_name="restricted_to_group__slug",
         to_field_name="slug",
@@ -165,16 +89,7 @@ class CourseFilterSet(BlankMeansAnyFilterSet):
     """Filter courses by strand (by code, or by id) and whether they are active, or search."""
 
     q = django_filters.CharFilter(method="filter_q", label="Search")
-    strand = django_filters.ModelMultipleChoiceFilter(
-        field_name="strand__code",
-        to_field_name="code",
-        queryset=Strand.objects.all(),
-        label="Strand",
-        distinct=False,
-    )
-    strand_id = IdMultipleChoiceFilter(
-        field_name="strand", queryset=Strand.objects.all(), label="Strand (id)", distinct=False
-    )
+    strand, strand_id = key_and_id_filters("strand", Strand.objects.all(), label="Strand")
     active = django_filters.BooleanFilter(label="Active")
 
     class Meta:

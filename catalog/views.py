@@ -7,11 +7,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from core.filters import without_blank_values
 from enrollment import selectors as enrollment_selectors
 from learning import access
 
 from . import selectors
-from .filters import SessionFilterSet, without_blank_values
+from .filters import SessionFilterSet
 from .models import Session
 
 # The filters the page's form shows, in order; the FilterSet has more for the API.

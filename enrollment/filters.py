@@ -14,8 +14,8 @@ from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 
 from catalog import access as session_access
-from catalog.filters import BlankMeansAnyFilterSet, IdMultipleChoiceFilter
 from catalog.models import Course, Session
+from core.filters import BlankMeansAnyFilterSet, IdMultipleChoiceFilter, key_and_id_filters
 from learning import access
 from learning.models import Building, PlanYear, StaffMember, display_name_of
 
@@ -110,31 +110,12 @@ class EnrollmentFilterSet(BlankMeansAnyFilterSet):
     session = IdMultipleChoiceFilter(
         field_name="session", queryset=visible_sessions, label="Session (id)", distinct=False
     )
-    course = django_filters.ModelMultipleChoiceFilter(
-        field_name="session__course__code",
-        to_field_name="code",
-        queryset=Course.objects.all(),
-        label="Course",
-        distinct=False,
-    )
-    course_id = IdMultipleChoiceFilter(
-        field_name="session__course",
-        queryset=Course.objects.all(),
-        label="Course (id)",
-        distinct=False,
-    )
-    building = django_filters.ModelMultipleChoiceFilter(
-        field_name="staff__building__code",
-        to_field_name="code",
-        queryset=Building.objects.all(),
+    course, course_id = key_and_id_filters("session__course", Course.objects.all(), label="Course")
+    building, building_id = key_and_id_filters(
+        "staff__building",
+        Building.objects.all(),
         label="Building (the person's)",
-        distinct=False,
-    )
-    building_id = IdMultipleChoiceFilter(
-        field_name="staff__building",
-        queryset=Building.objects.all(),
-        label="Building (id, the person's)",
-        distinct=False,
+        id_label="Building (id, the person's)",
     )
     status = django_filters.MultipleChoiceFilter(
         choices=EnrollmentStatus.choices, label="Status", distinct=False
@@ -196,28 +177,12 @@ class CompletionFilterSet(BlankMeansAnyFilterSet):
     staff_id = IdMultipleChoiceFilter(
         field_name="staff", queryset=visible_staff, label="Staff (id)", distinct=False
     )
-    course = django_filters.ModelMultipleChoiceFilter(
-        field_name="course__code",
-        to_field_name="code",
-        queryset=Course.objects.all(),
-        label="Course",
-        distinct=False,
-    )
-    course_id = IdMultipleChoiceFilter(
-        field_name="course", queryset=Course.objects.all(), label="Course (id)", distinct=False
-    )
-    building = django_filters.ModelMultipleChoiceFilter(
-        field_name="staff__building__code",
-        to_field_name="code",
-        queryset=Building.objects.all(),
+    course, course_id = key_and_id_filters("course", Course.objects.all(), label="Course")
+    building, building_id = key_and_id_filters(
+        "staff__building",
+        Building.objects.all(),
         label="Building (the person's)",
-        distinct=False,
-    )
-    building_id = IdMultipleChoiceFilter(
-        field_name="staff__building",
-        queryset=Building.objects.all(),
-        label="Building (id, the person's)",
-        distinct=False,
+        id_label="Building (id, the person's)",
     )
     school_year = django_filters.ChoiceFilter(
         choices=school_year_choices,

@@ -10,8 +10,8 @@ import datetime as dt
 import django_filters
 from django.db.models import QuerySet
 
-from catalog.filters import BlankMeansAnyFilterSet, IdChoiceFilter
 from catalog.models import Strand
+from core.filters import BlankMeansAnyFilterSet, IdChoiceFilter
 from learning import access
 from learning.models import Building, PlanYear, Position, Requirement
 from plan.progress import Filters, default_plan_year

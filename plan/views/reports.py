@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from catalog.filters import without_blank_values
+from core.filters import without_blank_values
 from learning import access
 from learning.choices import RequirementKind
 from plan import charts

@@ -64,3 +64,31 @@ def test_an_id_beyond_the_range_is_an_invalid_choice_not_a_database_error():
         many.clean(["1", str(MAX_ID + 1)])
     assert caught.value.code == "invalid_choice"
     assert caught.value.params == {"value": str(MAX_ID + 1)}
+
+
+def test_a_relation_filtered_by_code_and_by_id_finds_the_same_rows():
+    from core.filters import BlankMeansAnyFilterSet, key_and_id_filters
+    from tests import factories as f
+
+    class BuildingStaff(BlankMeansAnyFilterSet):
+        building, building_id = key_and_id_filters(
+            "building", Building.objects.all(), label="Building"
+        )
+
+        class Meta:
+            model = f.StaffMemberFactory._meta.model
+            fields = ["building", "building_id"]
+
+    maple, oak = f.BuildingFactory(code="maple"), f.BuildingFactory(code="oak")
+    ann = f.StaffMemberFactory(building=maple)
+    f.StaffMemberFactory(building=oak)
+    people = ann.__class__.objects.all()
+
+    by_code = BuildingStaff({"building": "maple"}, queryset=people)
+    by_id = BuildingStaff({"building_id": str(maple.pk)}, queryset=people)
+    beyond = BuildingStaff({"building_id": str(MAX_ID + 1)}, queryset=people)
+
+    assert list(by_code.qs) == list(by_id.qs) == [ann]
+    assert BuildingStaff({"building": ""}, queryset=people).qs.count() == 2  # blank: any
+    assert not beyond.is_valid() and "building_id" in beyond.errors
+    assert by_id.filters["building_id"].label == "Building (id)"
