@@ -284,33 +284,24 @@ def _tally(tally: Tally) -> dict:
     return {"audience": tally.audience, "completed": tally.completed, "rate": tally.rate}
 
 
-def _by_building(report: ProgressReport, item: RequirementProgress) -> list[dict]:
+def _breakdown(report: ProgressReport, item: RequirementProgress, dimension: str) -> list[dict]:
+    """A requirement's tallies by building (or position): code, name and tally, by name, people
+    with no building (or position) last."""
+    if dimension == "building":
+        places, tallies, nobody = report.buildings, item.by_building, NO_BUILDING
+    else:
+        places, tallies, nobody = report.positions, item.by_position, NO_POSITION
     rows = []
-    for building_id, tally in item.by_building.items():
-        building = report.buildings.get(building_id) if building_id is not None else None
+    for key, tally in tallies.items():
+        place = places.get(key) if key is not None else None
         rows.append(
             {
-                "building": building.code if building else None,
-                "name": building.name if building else NO_BUILDING,
+                dimension: place.code if place else None,
+                "name": place.name if place else nobody,
                 **_tally(tally),
             }
         )
-    # By name, people with no building last.
-    return sorted(rows, key=lambda row: (row["building"] is None, row["name"].casefold()))
-
-
-def _by_position(report: ProgressReport, item: RequirementProgress) -> list[dict]:
-    rows = []
-    for position_id, tally in item.by_position.items():
-        position = report.positions.get(position_id) if position_id is not None else None
-        rows.append(
-            {
-                "position": position.code if position else None,
-                "name": position.name if position else NO_POSITION,
-                **_tally(tally),
-            }
-        )
-    return sorted(rows, key=lambda row: (row["position"] is None, row["name"].casefold()))
+    return sorted(rows, key=lambda row: (row[dimension] is None, row["name"].casefold()))
 
 
 def _requirement(report: ProgressReport, item: RequirementProgress) -> dict:
@@ -330,8 +321,8 @@ def _requirement(report: ProgressReport, item: RequirementProgress) -> dict:
         **_tally(item.tally),
         "expected_percent": item.expected_percent,
         "status": item.status.value,
-        "by_building": _by_building(report, item),
-        "by_position": _by_position(report, item),
+        "by_building": _breakdown(report, item, "building"),
+        "by_position": _breakdown(report, item, "position"),
         "trend": [
             {
                 "month_end": point.month_end,

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
 from operator import itemgetter
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from django.db import connections
 from django.db.models import CharField, F, IntegerField, Min, Q, QuerySet
@@ -328,12 +328,28 @@ class ProgressReport:
     # False for a totals-only report (progress_totals): no entries, no staff.
     people: bool = True
 
+    def breakdown_places(self, dimension: Literal["building", "position"]) -> list:
+        """The rows of a breakdown by building or by position, as every view of the report shows
+        them (page, charts, workbook): the places with anyone counted, by name, then None ("No
+        building", "No position") when anyone is counted under none."""
+        if dimension == "building":
+            places, tallies = self.buildings, "by_building"
+        else:
+            places, tallies = self.positions, "by_position"
+        ids = {
+            key
+            for item in self.requirements
+            for key, tally in getattr(item, tallies).items()
+            if tally.audience
+        }
+        named = sorted(
+            (places[key] for key in ids if key is not None), key=lambda place: place.name.casefold()
+        )
+        return [*named, None] if None in ids else named
+
     def shown_buildings(self) -> list[Building]:
         """The buildings with anyone counted, in name order (the report's columns and rows)."""
-        ids = {b for r in self.requirements for b, tally in r.by_building.items() if tally.audience}
-        return sorted(
-            (self.buildings[b] for b in ids if b is not None), key=lambda b: b.name.casefold()
-        )
+        return [place for place in self.breakdown_places("building") if place is not None]
 
     def people_ids(self) -> list[int]:
         """Everyone counted by any requirement, by name."""

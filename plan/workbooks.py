@@ -265,10 +265,7 @@ class CompletionsWorkbook(_Base):
     def building_ids(self) -> list[int | None]:
         """The Summary's rows and the building sheets: the buildings with anyone counted, by
         name, then "No building" when someone is counted under none."""
-        ids: list[int | None] = [b.pk for b in self.report.shown_buildings()]
-        if any(item.by_building.get(None, Tally()).audience for item in self.report.requirements):
-            ids.append(None)
-        return ids
+        return [place.pk if place else None for place in self.report.breakdown_places("building")]
 
     def sheets(self) -> Iterator[Sheet]:
         taken = {title.casefold() for title in RESERVED_TITLES}

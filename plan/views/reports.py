@@ -201,52 +201,27 @@ def _short(requirement) -> str:
     return requirement.course.code.upper()
 
 
-def _building_rows(report: ProgressReport, links: _Links) -> list[dict]:
-    """Building x requirement: only the buildings in the report, which holds only the scope's."""
+# The rows' labels for people counted under no building or no position. The page links a row to
+# its people only for a named place: the filters cannot ask for "no building".
+NONE_LABELS = {"building": "No building", "position": "No position"}
+
+
+def _breakdown_rows(report: ProgressReport, links: _Links, dimension: str) -> list[dict]:
+    """Building (or position) x requirement: only the places in the report, which holds only the
+    scope's."""
+    tallies = "by_building" if dimension == "building" else "by_position"
     rows = []
-    for building in report.shown_buildings():
+    for place in report.breakdown_places(dimension):
+        key = place.pk if place is not None else None
         cells = [
             _cell(
-                item, item.by_building.get(building.pk), links.people(item, building=building.code)
+                item,
+                getattr(item, tallies).get(key),
+                links.people(item, **{dimension: place.code}) if place is not None else "",
             )
             for item in report.requirements
         ]
-        rows.append({"name": building.name, "cells": cells})
-    if any(item.by_building.get(None) for item in report.requirements):
-        # No link: the filters cannot ask for "no building", only name one.
-        cells = [_cell(item, item.by_building.get(None), "") for item in report.requirements]
-        rows.append({"name": "No building", "cells": cells})
-    return rows
-
-
-def _position_rows(report: ProgressReport, links: _Links) -> list[dict]:
-    ids = {p for item in report.requirements for p, t in item.by_position.items() if t.audience}
-    named = sorted(
-        (report.positions[p] for p in ids if p is not None), key=lambda p: p.name.casefold()
-    )
-    rows = [
-        {
-            "name": position.name,
-            "cells": [
-                _cell(
-                    item,
-                    item.by_position.get(position.pk),
-                    links.people(item, position=position.code),
-                )
-                for item in report.requirements
-            ],
-        }
-        for position in named
-    ]
-    if None in ids:
-        rows.append(
-            {
-                "name": "No position",
-                "cells": [
-                    _cell(item, item.by_position.get(None), "") for item in report.requirements
-                ],
-            }
-        )
+        rows.append({"name": place.name if place else NONE_LABELS[dimension], "cells": cells})
     return rows
 
 
@@ -305,12 +280,10 @@ def _chart_item(report: ProgressReport, raw: str | None) -> tuple[RequirementPro
 def _charts(report: ProgressReport, item: RequirementProgress) -> dict:
     requirement = item.requirement
     buildings = [
-        (building.name, tally.completed, tally.audience)
-        for building in report.shown_buildings()
-        if (tally := item.by_building.get(building.pk)) is not None
+        (place.name if place else NONE_LABELS["building"], tally.completed, tally.audience)
+        for place in report.breakdown_places("building")
+        if (tally := item.by_building.get(place.pk if place else None)) is not None
     ]
-    if (nowhere := item.by_building.get(None)) is not None:
-        buildings.append(("No building", nowhere.completed, nowhere.audience))
     bars = charts.rate_bars(buildings, target_percent=requirement.target_percent)
     met = sum(1 for bar in bars.bars if bar.met)
     as_of = f"{item.count_date:%B} {item.count_date.day}, {item.count_date.year}"
@@ -382,8 +355,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 {"item": item, "short": _short(item.requirement)} for item in report.requirements
             ],
             "goals": _goal_rows(report, links),
-            "buildings": _building_rows(report, links),
-            "positions": _position_rows(report, links),
+            "buildings": _breakdown_rows(report, links, "building"),
+            "positions": _breakdown_rows(report, links, "position"),
             "strands": _strand_rows(report, links),
             "charts": _charts(report, chart_item) if chart_item is not None else None,
             "total_url": links.people(),

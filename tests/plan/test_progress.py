@@ -526,6 +526,10 @@ def test_rates_by_building_position_and_district(year, places, six_people):
     }
     assert progress.status == Status.BEHIND  # past due, 66.7% < 70%
     assert [building.pk for building in result.shown_buildings()] == [a, b]
+    # Every view's rows by position: by name, and no "No position" row (everyone has one).
+    by_name = sorted([places["teacher"], places["counselor"]], key=lambda p: p.name.casefold())
+    assert result.breakdown_places("position") == by_name
+    assert result.breakdown_places("building") == result.shown_buildings()
     assert (result.total.audience, result.total.completed) == (6, 4)
     # The people behind "A: 1 missing" and "counselors: 1 missing".
     missing_in_a = people_of(result, states=[MISSING], building_id=a)
