@@ -26,9 +26,9 @@ from django.utils import timezone
 from calendars import selectors
 from calendars.models import FeedToken
 from calendars.views import feeds
-from catalog import ical
 from catalog.choices import SessionStatus
 from catalog.models import Meeting, Session
+from core import rfc5545
 from enrollment.choices import LIVE_STATUSES, EnrollmentStatus
 from enrollment.models import Enrollment
 from learning.choices import StaffStatus
@@ -64,7 +64,7 @@ class PlainEvent:
     categories: tuple[str, ...]
 
 
-def plain_events(events: list[ical.EventData]) -> list[PlainEvent]:
+def plain_events(events: list[rfc5545.EventData]) -> list[PlainEvent]:
     return [
         PlainEvent(
             uid=event.uid,
@@ -86,7 +86,7 @@ def plain_events(events: list[ical.EventData]) -> list[PlainEvent]:
 def icalendar_floor(name: str, events: list[PlainEvent], vtimezone: icalendar.Timezone) -> bytes:
     """The same calendar written with icalendar and nothing else."""
     calendar = icalendar.Calendar()
-    calendar.add("PRODID", ical.prodid())
+    calendar.add("PRODID", rfc5545.prodid())
     calendar.add("VERSION", "2.0")
     calendar.add("CALSCALE", "GREGORIAN")
     calendar.add("NAME", icalendar.vText(name))
@@ -121,7 +121,7 @@ def icalendar_floor(name: str, events: list[PlainEvent], vtimezone: icalendar.Ti
 def _vtimezone(events: list[PlainEvent]) -> icalendar.Timezone:
     years = [moment.year for event in events for moment in (event.starts_at, event.ends_at)]
     this_year = timezone.localdate().year
-    return ical.vtimezone(
+    return rfc5545.vtimezone(
         settings.TIME_ZONE,
         first_year=min(years, default=this_year),
         last_year=max(years, default=this_year),

@@ -37,6 +37,7 @@ from catalog.selectors import (
     calendar_meetings_from_rows,
     shape_meetings_for_calendars,
 )
+from core import rfc5545
 from core.db.compiled import CompiledQuery
 from core.filters import without_blank_values
 from enrollment.choices import LIVE_STATUSES, EnrollmentStatus
@@ -316,7 +317,7 @@ def _data_fingerprint(meetings: QuerySet[Meeting]) -> dict:
 def _version(kind: str, identity: object, data: dict) -> FeedVersion:
     settings_shown = (settings.SITE_URL, settings.DISTRICT_NAME, settings.TIME_ZONE)
     # The builder's version too: a deploy that writes feeds differently renews ETags and keys.
-    text = repr((ical.BUILDER_VERSION, kind, identity, settings_shown, sorted(data.items())))
+    text = repr((rfc5545.BUILDER_VERSION, kind, identity, settings_shown, sorted(data.items())))
     moments = [value for value in data.values() if isinstance(value, dt.datetime)]
     return FeedVersion(
         etag=hashlib.sha256(text.encode()).hexdigest()[:32],

@@ -37,6 +37,7 @@ from django.views.decorators.http import require_safe
 from catalog import access as session_access
 from catalog import ical
 from catalog.models import Meeting
+from core import rfc5545
 from enrollment.choices import EnrollmentStatus
 from learning import access
 
@@ -147,7 +148,7 @@ def _validators(
     response["Cache-Control"] = cache_control
 
 
-def _events(meetings: QuerySet[Meeting], *, include_link: bool) -> list[ical.EventData]:
+def _events(meetings: QuerySet[Meeting], *, include_link: bool) -> list[rfc5545.EventData]:
     builder = ical.EventBuilder(include_link=include_link)
     return [builder.event(meeting) for meeting in selectors.feed_meetings_shown(meetings)]
 
@@ -183,7 +184,7 @@ def place_sequence(status: str | None, waitlist_position: int | None) -> int:
     return PLACE_SEQUENCE_CONFIRMED
 
 
-def _personal_events(shown: list[ical.CalendarMeeting]) -> list[ical.EventData]:
+def _personal_events(shown: list[ical.CalendarMeeting]) -> list[rfc5545.EventData]:
     """The events of a person's meetings (selectors.personal_feed_calendar_meetings)."""
     builder = ical.EventBuilder(include_link=True)
     events = []
@@ -245,7 +246,7 @@ def _stamp(moment: dt.datetime | None) -> int | None:
 def _feed_version(generation: str) -> str:
     """The data's generation with the builder and the settings a feed shows: a deploy that
     changes either renders the feed anew."""
-    shown = (ical.BUILDER_VERSION, settings.SITE_URL, settings.DISTRICT_NAME, settings.TIME_ZONE)
+    shown = (rfc5545.BUILDER_VERSION, settings.SITE_URL, settings.DISTRICT_NAME, settings.TIME_ZONE)
     digest = hashlib.sha256(repr(shown).encode()).hexdigest()[:16]
     return f"{generation}:{digest}"
 
@@ -256,8 +257,8 @@ def _rendered_key(staff_id: int, version: str) -> str:
 
 def _render_personal(staff_id: int, *, now: dt.datetime) -> RenderedFeed:
     events = _personal_events(selectors.personal_feed_calendar_meetings(staff_id, at=now))
-    body = ical.calendar_bytes(name=PERSONAL_NAME.format(district=_district()), events=events)
-    ending = [event.ends_at for event in events if event.status == ical.CANCELLED]
+    body = rfc5545.calendar_bytes(name=PERSONAL_NAME.format(district=_district()), events=events)
+    ending = [event.ends_at for event in events if event.status == rfc5545.CANCELLED]
     etag = hashlib.sha256(body).hexdigest()[:32]
     moments = [int(max(event.modified_at for event in events).timestamp())] if events else []
     # The same bytes under a new generation keep the moment they were first served.
@@ -347,7 +348,7 @@ def catalog_feed(request: HttpRequest) -> HttpResponse:
     version = selectors.catalog_feed_version(request.GET, at=now, meetings=meetings)
 
     def build() -> bytes:
-        return ical.calendar_bytes(
+        return rfc5545.calendar_bytes(
             name=CATALOG_NAME.format(district=_district()),
             events=_events(meetings, include_link=False),
         )
@@ -381,7 +382,7 @@ def session_feed(request: HttpRequest, pk: int) -> HttpResponse:
 
     def build() -> bytes:
         meetings = selectors.session_feed_meetings(session, at=now)
-        return ical.calendar_bytes(
+        return rfc5545.calendar_bytes(
             name=session.display_title, events=_events(meetings, include_link=include_link)
         )
 

@@ -25,10 +25,10 @@ from calendars import services as calendar_services
 from calendars.log import mask_feed_keys
 from calendars.models import FeedToken, feed_key_digest, new_feed_key
 from calendars.views.feeds import PLACE_SEQUENCE_CONFIRMED
-from catalog import ical
 from catalog import services as catalog_services
 from catalog.choices import MeetingStatus, SessionStatus
 from catalog.models import Course, Meeting, Session, Strand
+from core import rfc5545
 from enrollment import services as enrollment_services
 from enrollment.choices import EnrollmentStatus
 from enrollment.models import Enrollment
@@ -435,13 +435,13 @@ def test_the_accept_header_changes_nothing(client, teacher, token, accept):
 def test_an_unchanged_feed_is_not_rebuilt(client, teacher, token, monkeypatch):
     f.EnrollmentFactory(staff=teacher, session=session_with_meeting()[0])
     builds = []
-    real = ical.calendar_bytes
+    real = rfc5545.calendar_bytes
 
     def counting(**kwargs):
         builds.append(1)
         return real(**kwargs)
 
-    monkeypatch.setattr(ical, "calendar_bytes", counting)
+    monkeypatch.setattr(rfc5545, "calendar_bytes", counting)
     first = client.get(feed_url(token))
     with CaptureQueriesContext(connection) as cached:
         second = client.get(feed_url(token))
@@ -661,13 +661,13 @@ def test_a_cache_outage_serves_the_feed_without_the_cache(client, teacher, token
 def test_a_catalog_search_is_not_cached(client, monkeypatch):
     session_with_meeting(course__title="Restorative Circles")
     builds = []
-    real = ical.calendar_bytes
+    real = rfc5545.calendar_bytes
 
     def counting(**kwargs):
         builds.append(1)
         return real(**kwargs)
 
-    monkeypatch.setattr(ical, "calendar_bytes", counting)
+    monkeypatch.setattr(rfc5545, "calendar_bytes", counting)
     for _ in range(2):
         response, cal = fetch(client, f"{CATALOG}?q=circles")
         assert len(cal.walk("VEVENT")) == 1
@@ -684,15 +684,15 @@ def test_a_catalog_search_is_not_cached(client, monkeypatch):
 def test_a_new_builder_version_renders_the_personal_feed_again(client, teacher, token, monkeypatch):
     f.EnrollmentFactory(staff=teacher, session=session_with_meeting()[0])
     first, _ = fetch(client, feed_url(token))
-    monkeypatch.setattr(ical, "BUILDER_VERSION", ical.BUILDER_VERSION + "-next")
+    monkeypatch.setattr(rfc5545, "BUILDER_VERSION", rfc5545.BUILDER_VERSION + "-next")
     written = []
-    real = ical.calendar_bytes
+    real = rfc5545.calendar_bytes
 
     def differently(**kwargs):
         written.append(1)
         return real(**kwargs).replace(b"VERSION:2.0", b"VERSION:2.0\r\nX-NEXT:1")
 
-    monkeypatch.setattr(ical, "calendar_bytes", differently)
+    monkeypatch.setattr(rfc5545, "calendar_bytes", differently)
     after, _ = fetch(client, feed_url(token), HTTP_IF_NONE_MATCH=first["ETag"])
 
     assert written == [1]
@@ -707,7 +707,7 @@ def test_the_catalog_feeds_version_follows_the_builder(client, monkeypatch):
     first = client.get(CATALOG)
     cache.set(f"calendars:feed:{first['ETag'].strip(chr(34))}", b"stale bytes", 3600)
 
-    monkeypatch.setattr(ical, "BUILDER_VERSION", ical.BUILDER_VERSION + "-next")
+    monkeypatch.setattr(rfc5545, "BUILDER_VERSION", rfc5545.BUILDER_VERSION + "-next")
     after = client.get(CATALOG)
 
     assert after["ETag"] != first["ETag"]
@@ -1150,13 +1150,13 @@ def test_feeds_rendered_by_one_worker_are_served_by_another_through_redis(
     }
     f.EnrollmentFactory(staff=teacher, session=session_with_meeting()[0])
     builds = []
-    real = ical.calendar_bytes
+    real = rfc5545.calendar_bytes
 
     def counting(**kwargs):
         builds.append(1)
         return real(**kwargs)
 
-    monkeypatch.setattr(ical, "calendar_bytes", counting)
+    monkeypatch.setattr(rfc5545, "calendar_bytes", counting)
     with override_settings(CACHES=redis_cache):
         try:
             first = client.get(feed_url(token))

@@ -13,6 +13,7 @@ from catalog import ical
 from catalog.choices import MeetingStatus, SessionStatus
 from catalog.models import Meeting
 from catalog.selectors import calendar_meetings, shape_meetings_for_calendars
+from core import rfc5545
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -71,11 +72,11 @@ def test_the_lean_meetings_give_the_events_the_model_instances_give(include_link
     events = [builder.event(meeting) for meeting in calendar_meetings(_ordered())]
 
     assert events == expected
-    assert ical.calendar_bytes(name="x", events=events) == ical.calendar_bytes(
+    assert rfc5545.calendar_bytes(name="x", events=events) == rfc5545.calendar_bytes(
         name="x", events=expected
     )
     # What the data covers, so the comparison means something.
-    assert {event.status for event in events} == {ical.CONFIRMED, ical.CANCELLED}
+    assert {event.status for event in events} == {rfc5545.CONFIRMED, rfc5545.CANCELLED}
     assert any("Facilitators: Amy Abel, Zed Young" in event.description for event in events)
     assert any(event.location == "Annex" for event in events)
 

@@ -1,4 +1,4 @@
-"""catalog.ical writes VCALENDAR and VEVENT content lines itself: byte for byte what icalendar
+"""core.rfc5545 writes VCALENDAR and VEVENT content lines itself: byte for byte what icalendar
 writes for the same calendar, checked against icalendar building the components (the oracle
 below) for thousands of generated events: escaping, parameter quoting, every zone form, and
 folding across multibyte characters and escapes."""
@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from icalendar import Calendar, Event, vCalAddress, vDuration, vText
 
-from catalog import ical
+from core import rfc5545
 
 from .ics import check_calendar
 
@@ -58,15 +58,15 @@ PIECES = [
 ]
 
 
-# The oracle: the calendar built with icalendar, as catalog.ical did before it wrote lines itself.
+# The oracle: the calendar built with icalendar, as the writer did before it wrote lines itself.
 
 
 def icalendar_calendar_bytes(
-    *, name: str, events: list[ical.EventData], method: str | None = None
+    *, name: str, events: list[rfc5545.EventData], method: str | None = None
 ) -> bytes:
     events = sorted(events, key=lambda event: (event.starts_at, event.uid))
     cal = Calendar()
-    cal.add("PRODID", ical.prodid())
+    cal.add("PRODID", rfc5545.prodid())
     cal.add("VERSION", "2.0")
     cal.add("CALSCALE", "GREGORIAN")
     if method is not None:
@@ -75,16 +75,16 @@ def icalendar_calendar_bytes(
     cal.add("X-WR-CALNAME", vText(name))
     cal.add("X-WR-TIMEZONE", settings.TIME_ZONE)
     if method is None:
-        cal.add("REFRESH-INTERVAL", vDuration(ical.REFRESH), parameters={"VALUE": "DURATION"})
-        cal.add("X-PUBLISHED-TTL", vDuration(ical.REFRESH))
-    for tzid, (first_year, last_year) in sorted(ical._zone_years(events).items()):
-        cal.add_component(ical.vtimezone(tzid, first_year=first_year, last_year=last_year))
+        cal.add("REFRESH-INTERVAL", vDuration(rfc5545.REFRESH), parameters={"VALUE": "DURATION"})
+        cal.add("X-PUBLISHED-TTL", vDuration(rfc5545.REFRESH))
+    for tzid, (first_year, last_year) in sorted(rfc5545._zone_years(events).items()):
+        cal.add_component(rfc5545.vtimezone(tzid, first_year=first_year, last_year=last_year))
     for event in events:
         cal.add_component(_icalendar_vevent(event))
     return cal.to_ical()
 
 
-def _icalendar_vevent(event: ical.EventData) -> Event:
+def _icalendar_vevent(event: rfc5545.EventData) -> Event:
     vevent = Event()
     vevent.add("UID", event.uid)
     modified = event.modified_at.astimezone(dt.UTC).replace(microsecond=0)
@@ -151,7 +151,7 @@ def _moment(rng: random.Random, zone: ZoneInfo) -> dt.datetime:
 
 def _event(
     rng: random.Random, number: int, *, invitation: bool, zones: list[ZoneInfo] = ZONES
-) -> ical.EventData:
+) -> rfc5545.EventData:
     zone = rng.choice(zones)
     starts_at = _moment(rng, zone)
     ends_zone = zone if rng.random() < 0.9 else rng.choice(zones)
@@ -161,14 +161,14 @@ def _event(
         attendees = tuple((_email(rng), _name(rng)) for _ in range(rng.randint(1, 3)))
         if rng.random() < 0.2:
             attendees += ((_email(rng), ""),)
-    return ical.EventData(
+    return rfc5545.EventData(
         uid=f"{number}-{rng.choice(['@example.org', _text(rng, longest=40)])}",
         sequence=rng.randint(0, 2000),
         modified_at=_moment(rng, rng.choice(ZONES)),
         starts_at=starts_at,
         ends_at=ends_at,
         summary=_text(rng, longest=60),
-        status=rng.choice([ical.CONFIRMED, ical.TENTATIVE, ical.CANCELLED]),
+        status=rng.choice([rfc5545.CONFIRMED, rfc5545.TENTATIVE, rfc5545.CANCELLED]),
         location=_text(rng, longest=40),
         description=_text(rng, longest=200),
         url=rng.choice(["", "https://pd.example.org/catalog/sessions/42/"]),
@@ -189,12 +189,12 @@ def test_generated_calendars_are_the_bytes_icalendar_writes(seed):
         name = _text(rng, longest=80)
 
         expected = icalendar_calendar_bytes(name=name, events=events, method=method)
-        assert ical.calendar_bytes(name=name, events=events, method=method) == expected
+        assert rfc5545.calendar_bytes(name=name, events=events, method=method) == expected
 
 
-def _plain_event(**fields) -> ical.EventData:
+def _plain_event(**fields) -> rfc5545.EventData:
     start = dt.datetime(2026, 10, 6, 16, tzinfo=ZONES[0])
-    return ical.EventData(
+    return rfc5545.EventData(
         **{
             "uid": "m-1@example.org",
             "sequence": 0,
@@ -215,12 +215,12 @@ def test_folding_matches_at_every_position_of_the_75th_octet(tail):
         text = "x" * length + tail * 3 + "y" * 10
         event = _plain_event(summary=text, description=text, location=text)
         organizer = ("pd@example.org", text)
-        invitation = ical.EventData(
+        invitation = rfc5545.EventData(
             **{**event.__dict__, "sent_at": event.starts_at, "organizer": organizer}
         )
         for events, method in (([event], None), ([invitation], "REQUEST")):
             expected = icalendar_calendar_bytes(name=text, events=events, method=method)
-            assert ical.calendar_bytes(name=text, events=events, method=method) == expected
+            assert rfc5545.calendar_bytes(name=text, events=events, method=method) == expected
 
 
 def test_a_written_calendar_passes_the_three_parsers():
@@ -231,22 +231,22 @@ def test_a_written_calendar_passes_the_three_parsers():
         _event(rng, number, invitation=False, zones=zoned[number % len(zoned)])
         for number in range(20)
     ]
-    check_calendar(ical.calendar_bytes(name="Feed, with; everything", events=events))
+    check_calendar(rfc5545.calendar_bytes(name="Feed, with; everything", events=events))
 
 
 def test_each_vtimezone_is_built_once_for_its_zone_and_years(monkeypatch):
-    ical._vtimezone_bytes.cache_clear()
+    rfc5545._vtimezone_bytes.cache_clear()
     built = []
-    real = ical.vtimezone
+    real = rfc5545.vtimezone
 
     def counting(tzid, **years):
         built.append(tzid)
         return real(tzid, **years)
 
-    monkeypatch.setattr(ical, "vtimezone", counting)
+    monkeypatch.setattr(rfc5545, "vtimezone", counting)
     events = [_plain_event(), _plain_event(uid="m-2@example.org")]
-    first = ical.calendar_bytes(name="x", events=events)
-    again = ical.calendar_bytes(name="y", events=events)
+    first = rfc5545.calendar_bytes(name="x", events=events)
+    again = rfc5545.calendar_bytes(name="y", events=events)
 
     assert built == ["America/Detroit"]
     assert first.replace(b":x\r\n", b":y\r\n") == again
