@@ -1,4 +1,5 @@
-"""Subscription links for the public feeds, for pages outside the calendars app."""
+"""What pages outside the calendars app show of it: subscription links for the public feeds,
+and a person's "Your calendar" panel."""
 
 from django import template
 from django.conf import settings
@@ -18,3 +19,12 @@ def catalog_feed_links(query: str = "") -> FeedLinks:
         name=CATALOG_NAME.format(district=settings.DISTRICT_NAME),
         query=query,
     )
+
+
+@register.inclusion_tag("calendars/_subscription_panel.html", takes_context=True)
+def subscription_panel(context, staff, now):
+    """The "Your calendar" panel of a person's own page (calendars.views.subscription): the
+    calendars app renders its own panel wherever a page shows it."""
+    from calendars.views.subscription import subscription_panel as panel
+
+    return {"calendar": panel(staff=staff, now=now), "csrf_token": context.get("csrf_token")}

@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from calendars.views.subscription import subscription_panel
 from catalog import access as session_access
 from catalog.models import Session
 from core.refusals import Refusal
@@ -135,7 +134,8 @@ def me(request: HttpRequest) -> HttpResponse:
         "enrollment/me.html",
         {
             "page": page,
-            "calendar": subscription_panel(staff=staff, now=now),
+            "staff": staff,
+            "now": now,
             "has_places": any(
                 [
                     page.upcoming,

@@ -417,3 +417,20 @@ def test_a_cancelled_session_offers_no_calendar_link(client):
     response = client.get(reverse("catalog:session", args=[session.pk]))
 
     assert "Add to my calendar" not in text(response)
+
+
+def test_the_panels_forms_post_with_the_pages_csrf_token(teacher):
+    """The panel is rendered by the calendars app's own tag on /me/: its forms carry the page's
+    CSRF token, and a client that checks CSRF can post them."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(teacher.user)
+    fragment = panel(client.get(ME))
+    tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', fragment)
+
+    assert tokens and len(set(tokens)) == 1
+    response = client.post(
+        reverse("calendars:rotate"), {"csrfmiddlewaretoken": tokens[0]}, follow=False
+    )
+    assert response.status_code == 302
