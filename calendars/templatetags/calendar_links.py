@@ -21,10 +21,11 @@ def catalog_feed_links(query: str = "") -> FeedLinks:
     )
 
 
-@register.inclusion_tag("calendars/_subscription_panel.html", takes_context=True)
-def subscription_panel(context, staff, now):
+@register.inclusion_tag("calendars/_subscription_panel.html")
+def subscription_panel(staff, now):
     """The "Your calendar" panel of a person's own page (calendars.views.subscription): the
     calendars app renders its own panel wherever a page shows it."""
     from calendars.views.subscription import subscription_panel as panel
 
-    return {"calendar": panel(staff=staff, now=now), "csrf_token": context.get("csrf_token")}
+    # Django gives an inclusion tag's template the page's CSRF token.
+    return {"calendar": panel(staff=staff, now=now)}
