@@ -12,8 +12,7 @@ from django.conf import settings
 from icalendar import Calendar, Event, vCalAddress, vDuration, vText
 
 from core import rfc5545
-
-from .ics import check_calendar
+from tests.calendars.ics import check_calendar
 
 ZONES = [
     ZoneInfo(key)
