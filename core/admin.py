@@ -15,7 +15,7 @@ from django.forms.utils import pretty_name
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
-from .ids import IdMultipleChoiceMixin, beyond_id_range
+from .ids import IdMultipleChoiceField, beyond_id_range
 
 TIMESTAMPS = ("created_at", "updated_at")
 
@@ -51,7 +51,7 @@ class AutocompleteSelectMultiple(_KnownKeysOnly, admin_widgets.AutocompleteSelec
     pass
 
 
-class IdsChoiceField(IdMultipleChoiceMixin, forms.ModelMultipleChoiceField):
+class IdsChoiceField(IdMultipleChoiceField):
     """Several objects by id; an id beyond the database's range is an invalid choice (Django's
     own field let it reach the database, which failed)."""
 

@@ -25,24 +25,24 @@ def without_blank_values(data: Mapping) -> QueryDict:
     return kept
 
 
-class IdMultipleChoiceField(IdMultipleChoiceMixin, django_filters.fields.ModelMultipleChoiceField):
+class IdsFilterField(IdMultipleChoiceMixin, django_filters.fields.ModelMultipleChoiceField):
     pass
 
 
-class IdChoiceField(IdChoiceMixin, django_filters.fields.ModelChoiceField):
+class IdFilterField(IdChoiceMixin, django_filters.fields.ModelChoiceField):
     pass
 
 
 class IdChoiceFilter(django_filters.ModelChoiceFilter):
     """Filter by one id of a model."""
 
-    field_class = IdChoiceField
+    field_class = IdFilterField
 
 
 class IdMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
     """Filter by one or more ids of a model."""
 
-    field_class = IdMultipleChoiceField
+    field_class = IdsFilterField
 
 
 class BlankMeansAnyFilterSet(django_filters.FilterSet):

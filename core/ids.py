@@ -3,6 +3,7 @@ field), never a database error. One copy, for forms, filters, serializers and co
 
 from __future__ import annotations
 
+from django import forms
 from django.core.exceptions import ValidationError
 
 # Database ids are 64-bit signed integers.
@@ -47,3 +48,11 @@ class IdMultipleChoiceMixin:
                     params={"value": candidate},
                 )
         return super()._check_values(value)
+
+
+class IdChoiceField(IdChoiceMixin, forms.ModelChoiceField):
+    """One object by id, for a form."""
+
+
+class IdMultipleChoiceField(IdMultipleChoiceMixin, forms.ModelMultipleChoiceField):
+    """Several objects by id, for a form."""

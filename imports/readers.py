@@ -839,29 +839,6 @@ def _non_blank(chunk: Sequence[tuple[int, Sequence[str]]]) -> Iterator:
     return compress(chunk, map(any, map(itemgetter(1), chunk)))
 
 
-def table_from_rows(
-    rows: Iterable[tuple[int, Sequence[str]]],
-    *,
-    file: SourceFile,
-    columns: Sequence[Column],
-    fmt: str = "csv",
-    sheet: str | None = None,
-    mapping: Mapping[str, str] | None = None,
-    max_rows: int | None = None,
-) -> Table:
-    """A Table from (row number, cells) pairs: finds the header, maps the columns, keeps the
-    non-blank rows below it, and refuses beyond max_rows (IMPORT_MAX_ROWS)."""
-    return table_from_chunks(
-        _chunked(rows),
-        file=file,
-        columns=columns,
-        fmt=fmt,
-        sheet=sheet,
-        mapping=mapping,
-        max_rows=max_rows,
-    )
-
-
 def table_from_chunks(
     chunks: Iterable[Sequence[tuple[int, Sequence[str]]]],
     *,
@@ -872,9 +849,10 @@ def table_from_chunks(
     mapping: Mapping[str, str] | None = None,
     max_rows: int | None = None,
 ) -> Table:
-    """table_from_rows for rows that come in chunks (lists of (number, cells) pairs, cells as
-    tuples): below the header, each chunk becomes Rows without a Python step per row, which is
-    most of what reading 100,000 rows costs once the reader is done."""
+    """A Table from rows in chunks (lists of (number, cells) pairs, cells as tuples): finds the
+    header, maps the columns, keeps the non-blank rows below it, and refuses beyond max_rows
+    (IMPORT_MAX_ROWS). Below the header each chunk becomes Rows without a Python step per row,
+    which is most of what reading 100,000 rows costs once the reader is done."""
     limit = settings.IMPORT_MAX_ROWS if max_rows is None else max_rows
     name = file.name
     keys = {key for column in columns for key in column.keys}

@@ -7,16 +7,12 @@ from __future__ import annotations
 from django import forms
 
 from catalog.models import Course, Strand
-from core.ids import IdChoiceMixin, IdMultipleChoiceMixin
+from core.ids import IdChoiceField, IdMultipleChoiceField
 from learning.choices import RequirementKind
 from learning.models import Building, Goal, Plan, PlanYear, Position, Requirement, StaffGroup
 
 
-class IdChoiceField(IdChoiceMixin, forms.ModelChoiceField):
-    pass
-
-
-class IdMultipleChoiceField(IdMultipleChoiceMixin, forms.ModelMultipleChoiceField):
+class AudienceField(IdMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
 
@@ -121,13 +117,13 @@ class RequirementForm(forms.Form):
         required=False,
         help_text=Requirement._meta.get_field("count_completions_before_plan_year").help_text,
     )
-    audience_positions = IdMultipleChoiceField(
+    audience_positions = AudienceField(
         queryset=Position.objects.all(), label="Positions", required=False
     )
-    audience_buildings = IdMultipleChoiceField(
+    audience_buildings = AudienceField(
         queryset=Building.objects.all(), label="Buildings", required=False
     )
-    audience_groups = IdMultipleChoiceField(
+    audience_groups = AudienceField(
         queryset=StaffGroup.objects.all(), label="Groups", required=False
     )
 

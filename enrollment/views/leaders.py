@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from catalog import access as session_access
 from catalog.models import Session
 from catalog.selectors import attach_states, shape_sessions
-from core.ids import IdChoiceMixin, IdMultipleChoiceMixin, id_from_text
+from core.ids import IdChoiceField, IdMultipleChoiceField, id_from_text
 from core.refusals import Refusal
 from learning import access
 from learning.models import Building, Position, StaffMember
@@ -48,13 +48,9 @@ def _require_leader(request: HttpRequest) -> None:
         raise Http404("No such page.")
 
 
-class StaffChoiceField(IdMultipleChoiceMixin, forms.ModelMultipleChoiceField):
+class StaffChoiceField(IdMultipleChoiceField):
     def label_from_instance(self, staff: StaffMember) -> str:
         return staff.display_name
-
-
-class IdChoiceField(IdChoiceMixin, forms.ModelChoiceField):
-    pass
 
 
 class AssignForm(forms.Form):

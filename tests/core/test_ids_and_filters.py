@@ -4,7 +4,7 @@ import pytest
 from django import forms
 
 from core.ids import MAX_ID, IdChoiceMixin, IdMultipleChoiceMixin, beyond_id_range, id_from_text
-from learning.models import Building
+from learning.models import Building, StaffMember
 
 pytestmark = pytest.mark.django_db
 
@@ -76,13 +76,13 @@ def test_a_relation_filtered_by_code_and_by_id_finds_the_same_rows():
         )
 
         class Meta:
-            model = f.StaffMemberFactory._meta.model
+            model = StaffMember
             fields = ["building", "building_id"]
 
     maple, oak = f.BuildingFactory(code="maple"), f.BuildingFactory(code="oak")
     ann = f.StaffMemberFactory(building=maple)
     f.StaffMemberFactory(building=oak)
-    people = ann.__class__.objects.all()
+    people = StaffMember.objects.all()
 
     by_code = BuildingStaff({"building": "maple"}, queryset=people)
     by_id = BuildingStaff({"building_id": str(maple.pk)}, queryset=people)
