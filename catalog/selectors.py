@@ -19,12 +19,11 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from enrollment.selectors import sessions_with_seats
 from learning.access import AnyUser
 from learning.models import StaffMember
 
 from . import access as session_access
-from . import ical
+from . import ical, seats
 from .filters import SessionFilterSet
 from .models import Course, Meeting, RegistrationState, Session, Strand
 
@@ -54,7 +53,7 @@ def shape_sessions(sessions: QuerySet[Session]) -> QuerySet[Session]:
     first meeting; sessions without meetings last on every database (SQLite would put NULL
     first, PostgreSQL last)."""
     return (
-        sessions_with_seats(sessions)
+        seats.with_seats(sessions)
         .annotate(
             first_starts_at=per_session_meetings(Min("starts_at")),
             last_ends_at=per_session_meetings(Max("ends_at")),

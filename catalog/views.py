@@ -2,13 +2,11 @@
 what each user may see comes from learning.access through the catalog's selectors."""
 
 from django import forms
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from core.filters import without_blank_values
-from enrollment import selectors as enrollment_selectors
 from learning import access
 
 from . import selectors
@@ -71,8 +69,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "course": session.course,
             "show_meeting_link": access.may_see_meeting_links(request.user),
             "time_zone": timezone.get_current_timezone_name(),
-            "place": enrollment_selectors.session_place(user=request.user, session=session, at=now),
-            "approval_hold_days": settings.APPROVAL_HOLD_DAYS,
+            "now": now,
         },
     )
 

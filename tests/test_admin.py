@@ -15,11 +15,11 @@ from django.utils import timezone
 
 from calendars import services as calendar_services
 from calendars.models import FeedToken
-from catalog.admin import MSG_CANCEL_WITH_THE_ACTION
 from catalog.choices import MeetingStatus, SessionStatus
 from catalog.models import Course, Meeting, Session
 from core import refusals as r
 from core.refusals import MSG_ALREADY_VOIDED, MSG_VOID_NEEDS_REASON
+from enrollment.admin.sessions import MSG_CANCEL_WITH_THE_ACTION
 from enrollment.choices import EnrollmentSource, EnrollmentStatus
 from enrollment.models import Attendance, Completion, Enrollment, Evaluation
 from imports.models import ImportRun

@@ -13,8 +13,8 @@ from core import refusals as r
 from core.admin import TIMESTAMPS, KnownKeysAutocompleteMixin, confirm_with_reason
 from core.refusals import Refusal
 
-from . import services
-from .models import Attendance, Completion, Enrollment, Evaluation
+from .. import services
+from ..models import Attendance, Completion, Enrollment, Evaluation
 
 STAFF_SEARCH = ("last_name", "first_name", "preferred_name", "employee_id")
 

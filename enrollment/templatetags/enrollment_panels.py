@@ -1,0 +1,25 @@
+"""What pages outside the enrollment app show of it: the session page's "your place" panel
+(enroll, waitlist, withdraw, evaluation, certificate; roster and assign for those who may)."""
+
+from django import template
+from django.conf import settings
+
+from enrollment.selectors import session_place
+
+register = template.Library()
+
+
+@register.inclusion_tag("enrollment/_session_panel.html", takes_context=True)
+def session_panel(context, session, at):
+    """The user's place in the session as of `at` (the moment the page shows the session at)."""
+    request = context["request"]
+    # Django gives an inclusion tag's template the page's CSRF token.
+    return {
+        "session": session,
+        "request": request,
+        "user": request.user,
+        # The page's roles, from learning's context processor.
+        "roles": context.get("roles", ()),
+        "place": session_place(user=request.user, session=session, at=at),
+        "approval_hold_days": settings.APPROVAL_HOLD_DAYS,
+    }
