@@ -432,6 +432,97 @@ COURSES = (
 
 COURSE_CODES = tuple(course.code for course in COURSES)
 
+# A larger district offers more than the plan's strands. generate_district builds its catalog
+# from the professional learning above (not the task force's committee work) and these;
+# seed_demo shows Birmingham's alone. Each strand and course is written once, here.
+LARGER_DISTRICT_STRANDS = (
+    StrandSpec(
+        "lit", "Literacy", "#00695c",
+        "Reading and writing in every subject: the science of reading, structured literacy and "
+        "support for multilingual learners.",
+    ),
+    StrandSpec(
+        "math", "Mathematics", "#4527a0",
+        "Number sense, productive struggle and intervention, from the first grades to algebra.",
+    ),
+    StrandSpec(
+        "tech", "Technology", "#37474f",
+        "Digital citizenship, accessible materials, student data privacy and blended learning.",
+    ),
+    StrandSpec(
+        "nti", "New Teacher Induction", "#5d4037",
+        "A strong start for teachers new to the district: induction seminars and mentoring.",
+    ),
+)  # fmt: skip
+
+IN_PERSON, VIRTUAL, HYBRID = CourseFormat.IN_PERSON, CourseFormat.VIRTUAL, CourseFormat.HYBRID
+LARGER_DISTRICT_COURSES = (
+    CourseSpec("crt-210", "Culturally Sustaining Texts", "crt", "3",
+               "Choosing and teaching texts in which students see themselves and others.",
+               format=HYBRID),
+    CourseSpec("crt-220", "High Expectations for Every Student", "crt", "3",
+               "Warm demands: feedback, questioning and grouping that expect the most of every "
+               "student."),
+    CourseSpec("rp-210", "Restorative Conferences for Leaders", "rp", "6",
+               "Deciding when a conference fits, and supporting staff through one."),
+    CourseSpec("rp-220", "Alternatives to Exclusion", "rp", "1.5",
+               "What to do instead of suspension: reflection, repair and re-entry.",
+               format=VIRTUAL),
+    CourseSpec("sel-301", "Trauma-Informed Classrooms", "sel", "6",
+               "Routines, regulation and relationships for classrooms where stress runs high.",
+               evaluation_required=True),
+    CourseSpec("ce-210", "Character Across the Curriculum", "ce", "3",
+               "Character traits taught through the content areas, not beside them.",
+               format=HYBRID),
+    CourseSpec("ce-220", "Student Leadership and Voice", "ce", "3",
+               "Student councils, advisory boards and class meetings that students lead."),
+    CourseSpec("ce-301", "Character Education Coordinators' Institute", "ce", "6",
+               "For each building's coordinator: planning the year's character education.",
+               requires_approval=True),
+    CourseSpec("dei-210", "Implicit Bias and Decision Making", "dei", "3",
+               "How bias enters discipline, grading and placement decisions, and how to check it."),
+    CourseSpec("dei-301", "Leading for Equity Institute", "dei", "12",
+               "Two days for leaders: an equity plan for their building, built on its data.",
+               evaluation_required=True, requires_approval=True),
+    CourseSpec("lit-101", "Science of Reading: Foundations", "lit", "6",
+               "How children learn to read, and what that means for the teaching of reading."),
+    CourseSpec("lit-201", "Structured Literacy in Practice", "lit", "6",
+               "Explicit, systematic phonics and language lessons, practised with coaching."),
+    CourseSpec("lit-210", "Writing Across the Curriculum", "lit", "3",
+               "Short, frequent writing that deepens learning in every subject."),
+    CourseSpec("lit-220", "Supporting Multilingual Learners", "lit", "3",
+               "Language objectives, scaffolds and families' languages as assets.",
+               format=HYBRID),
+    CourseSpec("lit-301", "Literacy Coaching", "lit", "8",
+               "For coaches and lead teachers: coaching cycles in literacy."),
+    CourseSpec("math-101", "Number Talks", "math", "1.5",
+               "Short daily discussions that build number sense and flexible strategies."),
+    CourseSpec("math-201", "Productive Struggle in Mathematics", "math", "3",
+               "Tasks and questions that let students wrestle with mathematics and succeed."),
+    CourseSpec("math-210", "Math Intervention Strategies", "math", "3",
+               "Finding and closing gaps with targeted, short-cycle intervention."),
+    CourseSpec("math-220", "Data-Driven Instruction", "math", "3",
+               "Reading assessment data to plan the next lesson.", format=VIRTUAL),
+    CourseSpec("math-301", "Mathematics Leadership Academy", "math", "12",
+               "For teacher leaders: leading a building's mathematics work.",
+               requires_approval=True),
+    CourseSpec("tech-101", "Digital Citizenship and Online Safety", "tech", "1.5",
+               "Teaching safe, kind and critical use of the internet.", format=VIRTUAL),
+    CourseSpec("tech-201", "Accessible Digital Materials", "tech", "1.5",
+               "Documents, slides and videos that every student can use.", format=VIRTUAL),
+    CourseSpec("tech-210", "Learning Management System Essentials", "tech", "1.5",
+               "Courses, assignments and feedback in the district's learning platform.",
+               format=VIRTUAL),
+    CourseSpec("tech-220", "Student Data Privacy", "tech", "1.5",
+               "What student data may be shared, with whom, and how to keep it safe.",
+               format=VIRTUAL),
+    CourseSpec("tech-301", "Blended Learning Design", "tech", "6",
+               "Designing units that mix online and in-person learning.", format=HYBRID),
+    CourseSpec("nti-101", "New Teacher Induction Seminar", "nti", "8",
+               "Four after-school meetings for the new teacher cohort: the district, its students "
+               "and its plan."),
+)  # fmt: skip
+
 
 @dataclass(frozen=True)
 class GroupSpec:

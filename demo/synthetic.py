@@ -3,7 +3,8 @@
 `generate_district` writes into an empty database a district that looks like a real one at the
 scale asked for: positions, buildings (schools and the central office) with their principals,
 staff, a few committees and a new-teacher cohort, a three-year plan with requirements, a catalog
-of about forty courses, sessions with meetings spread around today, about twenty enrollments and
+of about forty courses (the demo's own and those a larger district adds, all from the one table
+in `demo.content`), sessions with meetings spread around today, about twenty enrollments and
 ten completions per person, and everyone's calendar feed token. `write_roster` writes the staff
 roster HR would send for the same district, without a database.
 
@@ -59,7 +60,8 @@ from learning.models import (
     StaffMember,
 )
 
-from .content import FIRST_NAMES, LAST_NAMES, PREFERRED_NAMES
+from . import content
+from .content import FIRST_NAMES, LAST_NAMES, POSITIONS, PREFERRED_NAMES
 from .seed import email_local_part, in_break, plan_years_around
 
 PLAN_SLUG = "synthetic-plan"
@@ -112,30 +114,8 @@ ENROLLMENTS_PER_PERSON = (16, 24)
 # The chance that someone in a requirement's audience takes its course this year.
 REQUIRED_COURSE_TAKEN = 0.7
 
-# (code, name, category)
-POSITIONS = (
-    ("teacher", "Teacher", PositionCategory.TEACHER),
-    ("special-education-teacher", "Special Education Teacher", PositionCategory.TEACHER),
-    ("instructional-coach", "Instructional Coach", PositionCategory.TEACHER),
-    ("counselor", "Counselor", PositionCategory.SUPPORT),
-    ("social-worker", "Social Worker", PositionCategory.SUPPORT),
-    ("school-psychologist", "School Psychologist", PositionCategory.SUPPORT),
-    ("paraprofessional", "Paraprofessional", PositionCategory.SUPPORT),
-    ("secretary", "Secretary", PositionCategory.SUPPORT),
-    ("principal", "Principal", PositionCategory.LEADER),
-    ("assistant-principal", "Assistant Principal", PositionCategory.LEADER),
-    ("superintendent", "Superintendent", PositionCategory.CENTRAL_OFFICE),
-    (
-        "director-professional-learning",
-        "Director of Professional Learning",
-        PositionCategory.CENTRAL_OFFICE,
-    ),
-    ("curriculum-coordinator", "Curriculum Coordinator", PositionCategory.CENTRAL_OFFICE),
-    ("pl-coordinator", "Professional Learning Coordinator", PositionCategory.CENTRAL_OFFICE),
-    ("hr-specialist", "HR Specialist", PositionCategory.CENTRAL_OFFICE),
-)
 CATEGORY_OF = {code: category for code, _, category in POSITIONS}
-FACILITATING = ("instructional-coach", "pl-coordinator", "curriculum-coordinator")
+FACILITATING = ("instructional-coach", "pl-coordinator")
 
 # Who works in a school besides its principals, and in the central office besides its
 # superintendent and director: (position, weight). About 70% of the district teaches.
@@ -154,8 +134,7 @@ OFFICE_STAFFING = (
     ("special-education-teacher", 15),
     ("school-psychologist", 8),
     ("social-worker", 5),
-    ("curriculum-coordinator", 10),
-    ("pl-coordinator", 10),
+    ("pl-coordinator", 20),
     ("hr-specialist", 15),
     ("secretary", 17),
 )
@@ -195,94 +174,30 @@ CITY = "Springfield, MI 49000"
 ROOMS = ("Library", "Media Center", "Room 104", "Room 210", "Auditorium", "Cafeteria",
          "Professional Learning Center", "Board Room", "Gymnasium", "Room 12")  # fmt: skip
 
-# (code, name, colour)
-STRANDS = (
-    ("crt", "Culturally Responsive Teaching", "#1f5f8b"),
-    ("rp", "Restorative Practices", "#2e7d32"),
-    ("sel", "Social Emotional Learning", "#6a1b9a"),
-    ("ce", "Character Education", "#a3461a"),
-    ("dei", "Diversity, Equity and Inclusion", "#ad1457"),
-    ("lit", "Literacy", "#00695c"),
-    ("math", "Mathematics", "#4527a0"),
-    ("tech", "Technology", "#37474f"),
-    ("nti", "New Teacher Induction", "#5d4037"),
-)
-
-
-@dataclass(frozen=True)
-class CourseSpec:
-    code: str
-    title: str
-    strand: str
-    clock_hours: str
-    format: str = CourseFormat.IN_PERSON
-    requires_approval: bool = False
-    evaluation_required: bool = False
-
-
-IN_PERSON, VIRTUAL, HYBRID = CourseFormat.IN_PERSON, CourseFormat.VIRTUAL, CourseFormat.HYBRID
+# The demo's professional learning (not the task force's committee work, which earns no clock
+# hours) and what a larger district offers besides: one table, in demo.content.
 COURSES = (
-    CourseSpec("crt-101", "Culturally Responsive Teaching: Foundations", "crt", "6",
-               evaluation_required=True),
-    CourseSpec("crt-201", "Culturally Responsive Teaching: Classroom Practice", "crt", "8"),
-    CourseSpec("crt-210", "Culturally Sustaining Texts", "crt", "3", HYBRID),
-    CourseSpec("crt-220", "High Expectations for Every Student", "crt", "3"),
-    CourseSpec("crt-301", "Culturally Responsive Lesson Study", "crt", "12",
-               requires_approval=True),
-    CourseSpec("rp-101", "Restorative Practices: Community Circles", "rp", "3"),
-    CourseSpec("rp-201", "Restorative Conversations", "rp", "3"),
-    CourseSpec("rp-210", "Restorative Conferences", "rp", "6"),
-    CourseSpec("rp-220", "Alternatives to Exclusion", "rp", "1.5", VIRTUAL),
-    CourseSpec("rp-301", "Restorative Practices Facilitator Training", "rp", "12",
-               requires_approval=True),
-    CourseSpec("sel-101", "Social Emotional Learning: Foundations", "sel", "3", VIRTUAL),
-    CourseSpec("sel-201", "SEL in the Content Areas", "sel", "3"),
-    CourseSpec("sel-210", "Adult SEL and Educator Well-Being", "sel", "1.5", VIRTUAL),
-    CourseSpec("sel-220", "Reading the Culture and Climate Survey", "sel", "1.5", VIRTUAL),
-    CourseSpec("sel-301", "Trauma-Informed Classrooms", "sel", "6", evaluation_required=True),
-    CourseSpec("ce-101", "Character Education: Foundations", "ce", "1.5", VIRTUAL),
-    CourseSpec("ce-201", "Service Learning Projects", "ce", "3"),
-    CourseSpec("ce-210", "Character Across the Curriculum", "ce", "3", HYBRID),
-    CourseSpec("ce-220", "Student Leadership and Voice", "ce", "3"),
-    CourseSpec("ce-301", "Character Education Coordinators' Institute", "ce", "6",
-               requires_approval=True),
-    CourseSpec("dei-101", "Equity Leadership: Foundations", "dei", "3"),
-    CourseSpec("dei-201", "Responding to Hate and Bias", "dei", "3", HYBRID),
-    CourseSpec("dei-210", "Implicit Bias and Decision Making", "dei", "3"),
-    CourseSpec("dei-220", "Reading the Equity Audit", "dei", "1.5", VIRTUAL),
-    CourseSpec("dei-301", "Leading for Equity Institute", "dei", "12", requires_approval=True,
-               evaluation_required=True),
-    CourseSpec("lit-101", "Science of Reading: Foundations", "lit", "6"),
-    CourseSpec("lit-201", "Structured Literacy in Practice", "lit", "6"),
-    CourseSpec("lit-210", "Writing Across the Curriculum", "lit", "3"),
-    CourseSpec("lit-220", "Supporting Multilingual Learners", "lit", "3", HYBRID),
-    CourseSpec("lit-301", "Literacy Coaching", "lit", "8"),
-    CourseSpec("math-101", "Number Talks", "math", "1.5"),
-    CourseSpec("math-201", "Productive Struggle in Mathematics", "math", "3"),
-    CourseSpec("math-210", "Math Intervention Strategies", "math", "3"),
-    CourseSpec("math-220", "Data-Driven Instruction", "math", "3", VIRTUAL),
-    CourseSpec("math-301", "Mathematics Leadership Academy", "math", "12",
-               requires_approval=True),
-    CourseSpec("tech-101", "Digital Citizenship and Online Safety", "tech", "1.5", VIRTUAL),
-    CourseSpec("tech-201", "Accessible Digital Materials", "tech", "1.5", VIRTUAL),
-    CourseSpec("tech-210", "Learning Management System Essentials", "tech", "1.5", VIRTUAL),
-    CourseSpec("tech-220", "Student Data Privacy", "tech", "1.5", VIRTUAL),
-    CourseSpec("tech-301", "Blended Learning Design", "tech", "6", HYBRID),
-    CourseSpec("nti-101", "New Teacher Induction Seminar", "nti", "8"),
-)  # fmt: skip
+    *(course for course in content.COURSES if Decimal(course.clock_hours)),
+    *content.LARGER_DISTRICT_COURSES,
+)
+STRANDS = tuple(
+    strand
+    for strand in (*content.STRANDS, *content.LARGER_DISTRICT_STRANDS)
+    if any(course.strand == strand.code for course in COURSES)
+)
 INDUCTION = "nti-101"
 
-# (starts, ends) of a meeting; how many meetings a course of so many clock hours has.
-AFTER_SCHOOL = (time(15, 45), time(17, 15))
-AFTER_SCHOOL_LONG = (time(16, 0), time(18, 30))
-VIRTUAL_EVENING = (time(18, 30), time(20, 0))
-PD_DAY = (time(8, 30), time(15, 30))
+# How a course of so many clock hours meets: (meetings, slot). The meetings' hours add up to
+# the course's clock hours; virtual single meetings of an hour and a half may be evenings.
 MEETINGS = {
-    "1.5": (1, AFTER_SCHOOL),
-    "3": (2, AFTER_SCHOOL),
-    "6": (1, PD_DAY),
-    "8": (3, AFTER_SCHOOL_LONG),
-    "12": (2, PD_DAY),
+    "1.5": (1, content.AFTER_SCHOOL),
+    "2": (1, content.AFTER_SCHOOL_LONG),
+    "3": (2, content.AFTER_SCHOOL),
+    "4": (2, content.AFTER_SCHOOL_LONG),
+    "6": (1, content.PD_DAY),
+    "8": (4, content.AFTER_SCHOOL_LONG),
+    "12": (2, content.PD_DAY),
+    "18": (3, content.PD_DAY),
 }
 
 
@@ -357,7 +272,7 @@ REQUIREMENTS = (
     RequirementSpec(1, 2, (3, 31), 70, course="sel-101"),
     RequirementSpec(1, 2, (5, 31), 60, strand="sel", clock_hours="6", categories=SUPPORT),
     RequirementSpec(1, 2, (6, 15), 60, course="tech-101"),
-    RequirementSpec(1, 3, (10, 31), 90, course="dei-101", categories=LEADERSHIP),
+    RequirementSpec(1, 3, (10, 31), 90, course="crl-101", categories=LEADERSHIP),
     RequirementSpec(1, 3, (2, 28), 80, course="dei-201", group="equity-team"),
     RequirementSpec(1, 3, (11, 30), 100, course=INDUCTION, group=NEW_TEACHER_COHORT),
     RequirementSpec(2, 4, (5, 31), 50, course="crt-201", categories=TEACHERS),
@@ -865,8 +780,14 @@ class _DistrictBuilder:
 
     def _write_catalog(self) -> None:
         strands = {
-            code: Strand(code=code, name=name, colour=colour, order=order)
-            for order, (code, name, colour) in enumerate(STRANDS, start=1)
+            spec.code: Strand(
+                code=spec.code,
+                name=spec.name,
+                colour=spec.colour,
+                description=spec.description,
+                order=order,
+            )
+            for order, spec in enumerate(STRANDS, start=1)
         }
         Strand.objects.bulk_create(strands.values())
         self.courses = [
@@ -874,8 +795,7 @@ class _DistrictBuilder:
                 code=spec.code,
                 title=spec.title,
                 strand=strands[spec.strand],
-                summary=f"{spec.title}: {spec.clock_hours} clock hours in "
-                f"{strands[spec.strand].name.lower()}.",
+                summary=spec.summary,
                 clock_hours=Decimal(spec.clock_hours),
                 format=spec.format,
                 evaluation_required=spec.evaluation_required,
@@ -886,6 +806,14 @@ class _DistrictBuilder:
         Course.objects.bulk_create(self.courses)
         self.strands = strands
         self.course_index = {spec.code: i for i, spec in enumerate(COURSES)}
+        Prerequisites = Course.prerequisites.through
+        Prerequisites.objects.bulk_create(
+            Prerequisites(
+                from_course=self.courses[i], to_course=self.courses[self.course_index[code]]
+            )
+            for i, spec in enumerate(COURSES)
+            for code in spec.prerequisites
+        )
         self.counts.update(strands=len(strands), courses=len(self.courses))
 
     def _write_plan(self) -> None:
@@ -996,9 +924,10 @@ class _DistrictBuilder:
         plans = []
         for number, course in enumerate(courses, start=1):
             spec = COURSES[course]
-            count, (starts, ends) = MEETINGS[spec.clock_hours]
-            if spec.format == CourseFormat.VIRTUAL and count == 1:
-                starts, ends = VIRTUAL_EVENING if rng.random() < 0.5 else (starts, ends)
+            count, slot = MEETINGS[spec.clock_hours]
+            if spec.format == CourseFormat.VIRTUAL and count == 1 and slot.hours == Decimal("1.5"):
+                slot = content.VIRTUAL_EVENING if rng.random() < 0.5 else slot
+            starts, ends = slot.starts, slot.ends
             meeting_days = self._series(rng.choice(days), count)
             meetings = [
                 (
