@@ -61,7 +61,7 @@ from learning.models import (
 )
 
 from . import content
-from .content import FIRST_NAMES, LAST_NAMES, POSITIONS, PREFERRED_NAMES
+from .content import FIRST_NAMES, LAST_NAMES, NEW_TEACHER_COHORT, POSITIONS, PREFERRED_NAMES
 from .seed import email_local_part, in_break, plan_years_around
 
 PLAN_SLUG = "synthetic-plan"
@@ -211,7 +211,6 @@ class GroupSpec:
     size: int
 
 
-NEW_TEACHER_COHORT = "new-teacher-cohort"
 GROUPS = (
     GroupSpec(
         "steering-committee", "Professional Learning Steering Committee", GroupKind.COMMITTEE,

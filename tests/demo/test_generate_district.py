@@ -22,7 +22,7 @@ from openpyxl import load_workbook
 from calendars.models import FeedToken, feed_key_digest
 from catalog.choices import SessionStatus
 from catalog.models import Course, Meeting, Session
-from demo import synthetic
+from demo import content, synthetic
 from demo.seed import school_year_start
 from enrollment.choices import (
     LIVE_STATUSES,
@@ -173,8 +173,6 @@ def test_the_counts_it_returns_are_what_the_database_holds(district):
 
 
 def test_its_catalog_is_the_demo_catalog_and_the_larger_district_courses(district):
-    from demo import content
-
     demo_courses = {spec.code: spec for spec in content.COURSES}
     courses = Course.objects.select_related("strand").prefetch_related("prerequisites")
     for course in courses:
