@@ -18,6 +18,7 @@ from __future__ import annotations
 import random
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -84,11 +85,13 @@ from .content import (
     VIRTUAL_URL,
     WED,
     Cadence,
+    CourseSpec,
     DemoRole,
     InPlanYear,
     OnInventedDate,
     OnRealDate,
     SessionSpec,
+    StrandSpec,
 )
 
 
@@ -313,6 +316,42 @@ def plan_years_around(today: date) -> list[tuple[str, date, date]]:
         ends_on = date(starts_on.year + 1, 6, 30)
         years.append((school_year_name(starts_on), starts_on, ends_on))
     return years
+
+
+def write_catalog(
+    strand_specs: Iterable[StrandSpec], course_specs: Iterable[CourseSpec]
+) -> tuple[dict[str, Strand], dict[str, Course]]:
+    """Write strands and courses, with the courses' prerequisites, from the demo's table; each
+    by its code, in the table's order. Both generators write their catalog with it."""
+    strands = {
+        s.code: Strand(
+            code=s.code, name=s.name, colour=s.colour, description=s.description, order=i
+        )
+        for i, s in enumerate(strand_specs, start=1)
+    }
+    Strand.objects.bulk_create(strands.values())
+    course_specs = list(course_specs)
+    courses = {
+        c.code: Course(
+            code=c.code,
+            title=c.title,
+            strand=strands[c.strand],
+            summary=c.summary,
+            clock_hours=Decimal(c.clock_hours),
+            format=c.format,
+            evaluation_required=c.evaluation_required,
+            requires_approval=c.requires_approval,
+        )
+        for c in course_specs
+    }
+    Course.objects.bulk_create(courses.values())
+    Prerequisites = Course.prerequisites.through
+    Prerequisites.objects.bulk_create(
+        Prerequisites(from_course=courses[c.code], to_course=courses[required])
+        for c in course_specs
+        for required in c.prerequisites
+    )
+    return strands, courses
 
 
 def email_local_part(first_name: str, last_name: str) -> str:
@@ -666,33 +705,7 @@ class _DemoBuilder:
     # -- catalog and plan -------------------------------------------------------------------
 
     def _write_catalog(self) -> tuple[dict[str, Strand], dict[str, Course]]:
-        strands = {
-            s.code: Strand(
-                code=s.code, name=s.name, colour=s.colour, description=s.description, order=i
-            )
-            for i, s in enumerate(STRANDS, start=1)
-        }
-        Strand.objects.bulk_create(strands.values())
-        courses = {
-            c.code: Course(
-                code=c.code,
-                title=c.title,
-                strand=strands[c.strand],
-                summary=c.summary,
-                clock_hours=Decimal(c.clock_hours),
-                format=c.format,
-                evaluation_required=c.evaluation_required,
-                requires_approval=c.requires_approval,
-            )
-            for c in COURSES
-        }
-        Course.objects.bulk_create(courses.values())
-        Prerequisites = Course.prerequisites.through
-        Prerequisites.objects.bulk_create(
-            Prerequisites(from_course=courses[c.code], to_course=courses[required])
-            for c in COURSES
-            for required in c.prerequisites
-        )
+        strands, courses = write_catalog(STRANDS, COURSES)
         self.prerequisites = {c.code: c.prerequisites for c in COURSES}
         return strands, courses
 

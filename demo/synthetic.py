@@ -43,7 +43,7 @@ from django.utils.text import slugify
 
 from calendars.models import FeedToken, feed_key_digest, new_feed_key
 from catalog.choices import CourseFormat, SessionStatus
-from catalog.models import Course, Meeting, Session, Strand, new_meeting_uid
+from catalog.models import Meeting, Session, new_meeting_uid
 from core.db import bulk
 from enrollment.choices import CompletionSource, EnrollmentSource, EnrollmentStatus
 from enrollment.models import VERIFICATION_ALPHABET, Completion, Enrollment
@@ -62,7 +62,7 @@ from learning.models import (
 
 from . import content
 from .content import FIRST_NAMES, LAST_NAMES, NEW_TEACHER_COHORT, POSITIONS, PREFERRED_NAMES
-from .seed import email_local_part, in_break, plan_years_around
+from .seed import email_local_part, in_break, plan_years_around, write_catalog
 
 PLAN_SLUG = "synthetic-plan"
 PLAN_NAME = "Learning Together: Professional Learning Plan"
@@ -778,41 +778,10 @@ class _DistrictBuilder:
     # -- catalog and plan --------------------------------------------------------------------
 
     def _write_catalog(self) -> None:
-        strands = {
-            spec.code: Strand(
-                code=spec.code,
-                name=spec.name,
-                colour=spec.colour,
-                description=spec.description,
-                order=order,
-            )
-            for order, spec in enumerate(STRANDS, start=1)
-        }
-        Strand.objects.bulk_create(strands.values())
-        self.courses = [
-            Course(
-                code=spec.code,
-                title=spec.title,
-                strand=strands[spec.strand],
-                summary=spec.summary,
-                clock_hours=Decimal(spec.clock_hours),
-                format=spec.format,
-                evaluation_required=spec.evaluation_required,
-                requires_approval=spec.requires_approval,
-            )
-            for spec in COURSES
-        ]
-        Course.objects.bulk_create(self.courses)
+        strands, courses = write_catalog(STRANDS, COURSES)
         self.strands = strands
+        self.courses = list(courses.values())
         self.course_index = {spec.code: i for i, spec in enumerate(COURSES)}
-        Prerequisites = Course.prerequisites.through
-        Prerequisites.objects.bulk_create(
-            Prerequisites(
-                from_course=self.courses[i], to_course=self.courses[self.course_index[code]]
-            )
-            for i, spec in enumerate(COURSES)
-            for code in spec.prerequisites
-        )
         self.counts.update(strands=len(strands), courses=len(self.courses))
 
     def _write_plan(self) -> None:
