@@ -1,6 +1,7 @@
 """Admin machinery every app's admin shares: autocomplete widgets that survive a value that is
 not a key, id fields with the 64-bit guard, inputs named for screen readers, inlines, and the
-page that asks for a reason before a change that mails people. Imports no app."""
+page that asks for a reason before a change that mails people; and the mail outbox's own
+admin. Imports no app."""
 
 from collections.abc import Callable, Sequence
 
@@ -15,7 +16,9 @@ from django.forms.utils import pretty_name
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
+from . import outbox
 from .ids import IdMultipleChoiceField, beyond_id_range
+from .models import OutboxMessage
 
 TIMESTAMPS = ("created_at", "updated_at")
 
@@ -165,3 +168,64 @@ def confirm_with_reason(
     }
     request.current_app = model_admin.admin_site.name
     return TemplateResponse(request, "admin/confirm_with_reason.html", context)
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """The mail outbox for district PD: what is queued, what was sent, what failed with the mail
+    server's answer, and "retry" for the failed. Messages are a record: nobody edits, adds or
+    deletes one here (old sent ones are pruned on the worker's schedule)."""
+
+    list_display = (
+        "created_at",
+        "recipient",
+        "subject",
+        "kind",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+        "last_error",
+    )
+    list_filter = ("status", "kind")
+    search_fields = ("recipient", "subject", "message_id")
+    date_hierarchy = "created_at"
+    ordering = ("-id",)
+    actions = ("retry",)
+    readonly_fields = (
+        "message_id",
+        "kind",
+        "recipient",
+        "from_email",
+        "to",
+        "subject",
+        "body",
+        "headers",
+        "calendar_method",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "claimed_at",
+        "sent_at",
+        "last_error",
+        "created_at",
+    )
+    exclude = ("alternatives",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Retry the selected failed messages", permissions=["change"])
+    def retry(self, request: HttpRequest, queryset) -> None:
+        count = outbox.retry_failed(queryset.values_list("pk", flat=True))
+        skipped = queryset.count() - count
+        self.message_user(request, f"{count} message(s) queued to be sent again.")
+        if skipped:
+            self.message_user(
+                request,
+                f"{skipped} message(s) left as they were: only failed messages are retried.",
+                level="warning",
+            )

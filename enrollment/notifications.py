@@ -1,5 +1,6 @@
-"""Mail to participants (and to the leaders who approve), sent after the transaction commits so
-nobody hears of a change that was rolled back. Console backend by default, SMTP by settings.
+"""Mail to participants (and to the leaders who approve), written when the change is made and
+recorded in the mail outbox in the same transaction (core/outbox.py): a change that is rolled
+back sends nothing, and the worker delivers the rest, retrying until the mail server takes it.
 
 A person who chose invitations by mail (StaffMember.calendar_delivery) gets one message per
 meeting instead, each an iMIP invitation: multipart/alternative of the text and a text/calendar
@@ -12,13 +13,10 @@ seat, so they are never invited, and a declined or lapsed request gets no CANCEL
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from email.utils import parseaddr
-from functools import partial
 
 from django.conf import settings
-from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.core.mail import EmailMessage
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -28,12 +26,11 @@ from django.utils.formats import date_format
 from catalog import ical
 from catalog.choices import MeetingStatus
 from catalog.models import Meeting
+from core import outbox
 from learning.choices import CalendarDelivery
 
 from .choices import EnrollmentStatus
 from .models import Enrollment, Reminder
-
-logger = logging.getLogger(__name__)
 
 ENROLLED = "enrolled"
 PENDING_APPROVAL = "pending_approval"
@@ -68,7 +65,7 @@ SUBJECTS = {
 
 REQUEST = "REQUEST"
 CANCEL = "CANCEL"
-CALENDAR_TYPE = "text/calendar"
+CALENDAR_TYPE = outbox.CALENDAR_TYPE
 # Kinds whose mail puts the session's meetings in the calendar of someone with a seat, and kinds
 # whose mail takes them out.
 INVITING_KINDS = frozenset({ENROLLED, APPROVED, PROMOTED, SESSION_CHANGED})
@@ -90,16 +87,17 @@ def kind_for_status(status: str) -> str:
     }[status]
 
 
-def after_commit(kind: str, enrollment_ids: list[int], **context) -> None:
-    """Mail the people of these enrollments about `kind` once the transaction commits."""
+def notify(kind: str, enrollment_ids: list[int], **context) -> None:
+    """Record the mail to the people of these enrollments about `kind` in the outbox, in the
+    caller's transaction."""
     if enrollment_ids:
-        transaction.on_commit(partial(send, kind, list(enrollment_ids), context))
+        outbox.record(build(kind, list(enrollment_ids), context), kind=kind)
 
 
-def send_reminders(reminders: list[Reminder], today: dt.date) -> list[Reminder]:
-    """One mail per reminder, each sent on its own over one connection, so one failure loses
-    no other. Their enrollment (with the person) and meeting (with its session, course and
-    building) are already loaded: no query is made. Returns the reminders whose mail failed."""
+def record_reminders(reminders: list[Reminder], today: dt.date) -> None:
+    """One message per reminder, recorded with the reminders. Their enrollment (with the person)
+    and meeting (with its session, course and building) are already loaded: no query is made
+    but the outbox's one insert."""
     messages = []
     for reminder in reminders:
         enrollment, meeting = reminder.enrollment, reminder.meeting
@@ -121,44 +119,12 @@ def send_reminders(reminders: list[Reminder], today: dt.date) -> list[Reminder]:
         )
         body = render_to_string("enrollment/mail/reminder.txt", values)
         messages.append(EmailMessage(subject, body, to=[enrollment.staff.email]))
-    failed = []
-    connection = get_connection()
-    try:
-        connection.open()
-    except Exception:  # noqa: BLE001 - logged; the reminders are due again on the next run
-        logger.exception("Could not connect to send %s reminder(s)", len(reminders))
-        return list(reminders)
-    try:
-        for reminder, message in zip(reminders, messages, strict=True):
-            try:
-                if not connection.send_messages([message]):
-                    failed.append(reminder)
-            except Exception:  # noqa: BLE001 - one failure must not lose the other reminders
-                logger.exception(
-                    "Could not send the reminder for enrollment %s", reminder.enrollment_id
-                )
-                failed.append(reminder)
-    finally:
-        try:
-            connection.close()
-        except Exception:  # noqa: BLE001
-            logger.warning("Could not close the mail connection after reminders", exc_info=True)
-    return failed
+    outbox.record(messages, kind=REMINDER)
 
 
-def _deliver(messages: list[EmailMessage], kind: str, enrollment_ids: list[int]) -> int:
-    if not messages:
-        return 0
-    try:
-        return get_connection().send_messages(messages) or 0
-    except Exception:  # noqa: BLE001 - a mail outage must not turn a done change into an error
-        logger.exception("Could not send %s mail for enrollments %s", kind, enrollment_ids)
-        return 0
-
-
-def send(kind: str, enrollment_ids: list[int], context: dict) -> int:
-    """Build and send the messages; returns how many went out. A mail server failure is logged,
-    never raised: the change itself has already happened."""
+def build(kind: str, enrollment_ids: list[int], context: dict) -> list[EmailMessage]:
+    """The messages about `kind` to the people of these enrollments (or, for an approval
+    request, to the leaders of their building), as the enrollments stand now."""
     enrollments = (
         Enrollment.objects.filter(pk__in=enrollment_ids)
         .select_related("staff", "session__course__strand", "session__building")
@@ -234,7 +200,7 @@ def send(kind: str, enrollment_ids: list[int], context: dict) -> int:
             messages.append(
                 _invitation_message(enrollment, method, invited, numbered, body, recipients)
             )
-    return _deliver(messages, kind, enrollment_ids)
+    return messages
 
 
 def _invitation(
@@ -274,21 +240,8 @@ def _invitation(
     return None
 
 
-class InvitationMessage(EmailMultiAlternatives):
-    """An iMIP message: multipart/alternative of the text and the calendar, with the iTIP method
-    in the calendar part's content type, which is how Outlook recognises a meeting request."""
-
-    def __init__(self, *args, method: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.method = method
-
-    def _create_mime_attachment(self, content, mimetype):
-        part = super()._create_mime_attachment(content, mimetype)
-        if mimetype == CALENDAR_TYPE:
-            part.replace_header(
-                "Content-Type", f"{CALENDAR_TYPE}; method={self.method}; charset=utf-8"
-            )
-        return part
+# An iMIP message (the outbox rebuilds it for every attempt).
+InvitationMessage = outbox.CalendarMessage
 
 
 def _invitation_message(

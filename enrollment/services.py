@@ -15,7 +15,6 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -132,7 +131,7 @@ def _lapse_expired_holds(session: Session, *, now: dt.datetime) -> list[int]:
                 acted_by=None,
                 updated_at=now,
             )
-        notifications.after_commit(notifications.LAPSED, expired)
+        notifications.notify(notifications.LAPSED, expired)
     return expired
 
 
@@ -165,8 +164,8 @@ def _fill_from_waitlist(session: Session, *, now: dt.datetime) -> list[int]:
             heads, ["status", "hold_expires_at", "status_changed_at", "updated_at"]
         )
     promoted = [enrollment.pk for enrollment in heads]
-    notifications.after_commit(notifications.PROMOTED, promoted)
-    notifications.after_commit(
+    notifications.notify(notifications.PROMOTED, promoted)
+    notifications.notify(
         notifications.APPROVAL_REQUESTED,
         [e.pk for e in heads if e.status == EnrollmentStatus.PENDING_APPROVAL],
     )
@@ -391,7 +390,7 @@ def _place(
         kinds.append(notifications.APPROVAL_REQUESTED)
     for kind in kinds:
         if mail is None:
-            notifications.after_commit(kind, [enrollment.pk])
+            notifications.notify(kind, [enrollment.pk])
         else:
             mail.setdefault(kind, []).append(enrollment.pk)
     return Placement(enrollment=enrollment, waitlist_position=waitlist_position(enrollment))
@@ -502,7 +501,7 @@ def enrollments_assign(
         else:
             results.append(AssignmentResult(staff=person, placement=placement))
     for kind, ids in mail.items():
-        notifications.after_commit(kind, ids)
+        notifications.notify(kind, ids)
     return results
 
 
@@ -566,9 +565,7 @@ def enrollment_withdraw(
     previous_status = current.status
     _decide(current, EnrollmentStatus.WITHDRAWN, actor=actor, now=now, reason=reason.strip())
     # Only a place that had been invited (a seat) gets its meetings cancelled by mail.
-    notifications.after_commit(
-        notifications.WITHDRAWN, [current.pk], previous_status=previous_status
-    )
+    notifications.notify(notifications.WITHDRAWN, [current.pk], previous_status=previous_status)
     _refresh_seats(session, now=now)
     return current
 
@@ -609,7 +606,7 @@ def enrollment_approve(
         now=now,
         also=("approved_at", "approved_by"),
     )
-    notifications.after_commit(notifications.APPROVED, [current.pk])
+    notifications.notify(notifications.APPROVED, [current.pk])
     return current
 
 
@@ -639,7 +636,7 @@ def enrollment_decline(
             r.NOT_PENDING, r.MSG_NOT_PENDING.format(status=current.get_status_display().lower())
         )
     _decide(current, EnrollmentStatus.DECLINED, actor=actor, now=now, reason=reason)
-    notifications.after_commit(notifications.DECLINED, [current.pk])
+    notifications.notify(notifications.DECLINED, [current.pk])
     _refresh_seats(session, now=now)
     return current
 
@@ -684,9 +681,7 @@ def session_cancel(
             decision_reason=reason,
             updated_at=now,
         )
-    notifications.after_commit(
-        notifications.SESSION_CANCELLED, affected, reason=reason, invited=invited
-    )
+    notifications.notify(notifications.SESSION_CANCELLED, affected, reason=reason, invited=invited)
     return len(affected)
 
 
@@ -715,7 +710,7 @@ def meeting_cancel(
             "pk", flat=True
         )
     )
-    notifications.after_commit(
+    notifications.notify(
         notifications.MEETING_CANCELLED, participants, reason=reason, meeting=current.pk
     )
     # Credit now needs only the meetings still held: someone who attended all of those is done.
@@ -739,7 +734,7 @@ def session_changed_notify(*, session: Session, what: str) -> None:
             "pk", flat=True
         )
     )
-    notifications.after_commit(notifications.SESSION_CHANGED, participants, reason=what)
+    notifications.notify(notifications.SESSION_CHANGED, participants, reason=what)
 
 
 # Reminders
@@ -759,22 +754,18 @@ def reminders_send(*, now: dt.datetime | None = None) -> int:
     """Mail a reminder 3 days and 1 day before each meeting to everyone with a seat in it (on
     the roster, incomplete included while meetings remain, or waiting for approval with the seat
     still held). Cancelled meetings, cancelled or draft sessions, meetings that have started and
-    people who have left the district get none. Each reminder is recorded and goes out once per
-    enrollment, meeting, kind and start (a meeting moved after its reminder gets a new one), so
-    the daily job may run again at any time. A fixed number of queries however many are due.
-
-    The mail goes after the reminders are committed, one message at a time; the reminders whose
-    message failed are deleted again (in their own transaction), so the next run retries them.
-    Returns how many went out; inside a caller's transaction the mail waits for its commit and
-    the count is of those due."""
+    people who have left the district get none. Each reminder is recorded, with its message in
+    the mail outbox, and goes out once per enrollment, meeting, kind and start (a meeting moved
+    after its reminder gets a new one), so the daily job may run again at any time and does
+    nothing twice. A fixed number of queries however many are due. Returns how many were
+    recorded; the outbox retries any the mail server does not take at once."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    outcome: list[int] = []
     with transaction.atomic():
         due = _reminders_record(now=now, today=today)
         if due:
-            transaction.on_commit(partial(_reminders_deliver, due, today, outcome))
-    return outcome[0] if outcome else len(due)
+            notifications.record_reminders(due, today)
+    return len(due)
 
 
 def _reminders_record(*, now: dt.datetime, today: dt.date) -> list[Reminder]:
@@ -824,15 +815,6 @@ def _reminders_record(*, now: dt.datetime, today: dt.date) -> list[Reminder]:
                 )
     Reminder.objects.bulk_create(due)
     return due
-
-
-def _reminders_deliver(reminders: list[Reminder], today: dt.date, outcome: list[int]) -> None:
-    """Send the committed reminders; forget those whose message failed, so they are due again."""
-    failed = notifications.send_reminders(reminders, today)
-    if failed:
-        with transaction.atomic():
-            Reminder.objects.filter(pk__in=[reminder.pk for reminder in failed]).delete()
-    outcome.append(len(reminders) - len(failed))
 
 
 # Attendance and completion

@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks",
+    "django_tasks_db",
     "core",
     "learning",
     "catalog",
@@ -362,6 +364,30 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", f"Professional Learning <no-reply@{urlsplit(SITE_URL).hostname}>"
 )
+# An answer the mail server has not given in this many seconds is a failed attempt (retried).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
+
+# The mail outbox (core/outbox.py). MAIL_ENABLED=false records no mail at all (a district
+# loading history it must not announce). A failed attempt is retried after
+# MAIL_OUTBOX_RETRY_SECONDS, doubling up to MAIL_OUTBOX_RETRY_MAX_SECONDS, until the message is
+# MAIL_OUTBOX_GIVE_UP_HOURS old; a message a worker claimed MAIL_OUTBOX_CLAIM_SECONDS ago and
+# never finished (the worker died) is sent again, with the same Message-ID.
+MAIL_ENABLED = env_bool("MAIL_ENABLED", default=True)
+MAIL_OUTBOX_BATCH = env_int("MAIL_OUTBOX_BATCH", 100, minimum=1)
+MAIL_OUTBOX_RETRY_SECONDS = env_int("MAIL_OUTBOX_RETRY_SECONDS", 30, minimum=1)
+MAIL_OUTBOX_RETRY_MAX_SECONDS = env_int("MAIL_OUTBOX_RETRY_MAX_SECONDS", 900, minimum=1)
+MAIL_OUTBOX_GIVE_UP_HOURS = env_int("MAIL_OUTBOX_GIVE_UP_HOURS", 72, minimum=1)
+MAIL_OUTBOX_CLAIM_SECONDS = env_int("MAIL_OUTBOX_CLAIM_SECONDS", 900, minimum=60)
+
+# Background work (DESIGN.md): Django's Tasks API with its database backend, run by
+# `manage.py run_worker`. TASKS_BACKEND names another backend (docs/deployment.md: RQ on
+# Redis); "django_tasks.backends.immediate.ImmediateBackend" runs each task in the process
+# that enqueues it, with no worker (the tests do).
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

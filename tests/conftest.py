@@ -19,6 +19,10 @@ def pytest_configure(config):
     # The production hasher spends about half a second per password on purpose; the suite
     # creates hundreds of logins and only needs hashing to work, not to be slow.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Background tasks run where they are enqueued: mail recorded by a change is delivered (to
+    # Django's test outbox) when its transaction commits. The worker's own tests use the
+    # database backend.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 @pytest.fixture
@@ -87,3 +91,46 @@ def admin_user(db):
 @pytest.fixture
 def api_client():
     return APIClient()
+
+
+@pytest.fixture
+def mailed(django_capture_on_commit_callbacks, mailoutbox):
+    """Commit the block as the service would (its mail is recorded in the outbox and delivered
+    on commit), then give the messages delivered. Mail recorded before the block, whose
+    changes the test never committed, is dropped first: in the service it went out already."""
+    from core.models import OutboxMessage
+
+    class Mailed:
+        def __enter__(self):
+            OutboxMessage.objects.all().delete()
+            self.capture = django_capture_on_commit_callbacks(execute=True)
+            self.capture.__enter__()
+            return mailoutbox
+
+        def __exit__(self, *exc):
+            return self.capture.__exit__(*exc)
+
+    return Mailed()
+
+
+@pytest.fixture
+def smtp_sink(settings):
+    """A real SMTP server the service's mail goes to (over Django's SMTP backend), down until
+    the test calls `up()` or uses `smtp_up`."""
+    from tests.smtp import SmtpSink
+
+    sink = SmtpSink()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = sink.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_TIMEOUT = 10
+    yield sink
+    sink.close()
+
+
+@pytest.fixture
+def smtp_up(smtp_sink):
+    smtp_sink.up()
+    return smtp_sink

@@ -600,14 +600,11 @@ def test_approvals_page_empty_and_not_for_teachers(client, leader, teacher):
     assert client.get(reverse("enrollment:approvals")).status_code == 404
 
 
-def test_approve_enrolls_and_mails(
-    client, leader, teacher, approval_session, mailoutbox, django_capture_on_commit_callbacks
-):
+def test_approve_enrolls_and_mails(client, leader, teacher, approval_session, mailed):
     enrollment = request_place(teacher, approval_session)
-    mailoutbox.clear()
     client.force_login(leader.user)
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with mailed as mailoutbox:
         response = client.post(reverse("enrollment:approve", args=[enrollment.pk]), follow=True)
 
     assert response.redirect_chain[-1][0] == reverse("enrollment:approvals")

@@ -3,6 +3,7 @@ start, to people with a seat; the daily job may run again without sending twice,
 that failed is sent on the next run."""
 
 import datetime as dt
+import smtplib
 from io import StringIO
 
 import pytest
@@ -12,6 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from catalog.choices import MeetingStatus, SessionStatus
+from core.models import OutboxMessage, OutboxStatus
+from core.outbox import deliver_due
 from enrollment import services
 from enrollment.choices import EnrollmentStatus, ReminderKind
 from enrollment.models import Reminder
@@ -37,20 +40,6 @@ def meeting(session, days: int, hour: int = 16, **fields):
     return f.MeetingFactory(
         session=session, starts_at=starts_at, ends_at=starts_at + dt.timedelta(hours=2), **fields
     )
-
-
-@pytest.fixture
-def mailed(django_capture_on_commit_callbacks, mailoutbox):
-    class Mailed:
-        def __enter__(self):
-            self.capture = django_capture_on_commit_callbacks(execute=True)
-            self.capture.__enter__()
-            return mailoutbox
-
-        def __exit__(self, *exc):
-            return self.capture.__exit__(*exc)
-
-    return Mailed()
 
 
 def sent(outbox) -> list[tuple[str, str]]:
@@ -177,55 +166,58 @@ def test_a_meeting_moved_after_its_reminder_gets_a_new_one(mailed):
     )
 
 
-def _failing_for(monkeypatch, address: str) -> None:
-    """The mail server refuses any message to `address`."""
+def _refused_for_now(monkeypatch, address: str) -> None:
+    """The mail server answers 450 (try again later) for any message to `address`."""
     from django.core.mail.backends.locmem import EmailBackend
 
     real = EmailBackend.send_messages
 
     def send_messages(self, messages):
         if any(address in message.to for message in messages):
-            raise OSError("550 mailbox unavailable")
+            raise smtplib.SMTPRecipientsRefused({address: (450, b"4.2.1 mailbox busy")})
         return real(self, messages)
 
     monkeypatch.setattr(EmailBackend, "send_messages", send_messages)
 
 
-def test_a_failed_message_loses_no_other_and_is_sent_on_the_next_run(mailed, monkeypatch):
+def test_a_message_refused_for_now_loses_no_other_and_is_sent_on_its_retry(mailed, monkeypatch):
     session = f.SessionFactory()
     coming = meeting(session, 1)
     first, refused, last = f.EnrollmentFactory.create_batch(3, session=session)
-    _failing_for(monkeypatch, refused.staff.email)
+    _refused_for_now(monkeypatch, refused.staff.email)
 
     with mailed as outbox:
-        services.reminders_send(now=morning())
+        assert services.reminders_send(now=morning()) == 3
 
     assert sorted(m.to[0] for m in outbox) == sorted([first.staff.email, last.staff.email])
-    # The failed reminder was forgotten, so it is due again.
-    assert recorded() == {(first.pk, coming.pk, ONE_DAY), (last.pk, coming.pk, ONE_DAY)}
+    # Every reminder is recorded: the refused one waits in the mail outbox, not in a rerun.
+    assert len(recorded()) == 3
+    (waiting,) = OutboxMessage.objects.filter(status=OutboxStatus.QUEUED)
+    assert waiting.to == [refused.staff.email]
+    assert waiting.last_error == f"{refused.staff.email}: 450 4.2.1 mailbox busy"
 
     monkeypatch.undo()
     outbox.clear()
-    with mailed as outbox:
-        assert services.reminders_send(now=morning() + dt.timedelta(hours=1)) == 1
+    assert services.reminders_send(now=morning() + dt.timedelta(hours=1)) == 0
+    deliver_due(now=timezone.now() + dt.timedelta(hours=1))
 
     assert [m.to for m in outbox] == [[refused.staff.email]]
-    assert len(recorded()) == 3
+    assert {(r.enrollment_id, r.meeting_id) for r in Reminder.objects.all()} == {
+        (e.pk, coming.pk) for e in (first, refused, last)
+    }
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_command_reports_only_the_reminders_that_went_out(monkeypatch, mailoutbox):
+def test_the_command_reports_the_reminders_queued_and_a_second_run_adds_none(mailoutbox):
     session = f.SessionFactory()
     meeting(session, 1)
-    seats = f.EnrollmentFactory.create_batch(3, session=session)
-    _failing_for(monkeypatch, seats[1].staff.email)
+    f.EnrollmentFactory.create_batch(3, session=session)
     out = StringIO()
 
     call_command("send_reminders", stdout=out)
-    monkeypatch.undo()
     call_command("send_reminders", stdout=out)
 
-    assert out.getvalue().splitlines() == ["2 reminder(s) sent.", "1 reminder(s) sent."]
+    assert out.getvalue().splitlines() == ["3 reminder(s) queued.", "0 reminder(s) queued."]
     assert len(mailoutbox) == 3
     assert Reminder.objects.count() == 3
 
@@ -333,5 +325,5 @@ def test_the_command_prints_how_many_were_sent(mailed):
         call_command("send_reminders", stdout=out)
         call_command("send_reminders", stdout=out)
 
-    assert out.getvalue().splitlines() == ["3 reminder(s) sent.", "0 reminder(s) sent."]
+    assert out.getvalue().splitlines() == ["3 reminder(s) queued.", "0 reminder(s) queued."]
     assert len(outbox) == 3

@@ -89,22 +89,6 @@ def snapshot() -> dict:
     }
 
 
-@pytest.fixture
-def mailed(django_capture_on_commit_callbacks, mailoutbox):
-    """Run the mail callbacks of the block as a commit would, then give the messages."""
-
-    class Mailed:
-        def __enter__(self):
-            self.capture = django_capture_on_commit_callbacks(execute=True)
-            self.capture.__enter__()
-            return mailoutbox
-
-        def __exit__(self, *exc):
-            return self.capture.__exit__(*exc)
-
-    return Mailed()
-
-
 # Capacity and the waitlist
 
 

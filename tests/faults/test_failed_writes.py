@@ -1,7 +1,8 @@
 """Writes that fail half-way leave nothing half-done. Each service runs again and again with its
 first database write failing (as a lost connection or a full disk fails it), then its second,
 and so on until it runs through: after every failure the whole database is exactly as before
-and nobody was mailed (mail goes out on commit). Imports also record the run as failed.
+and nobody was mailed (mail is recorded in the outbox in the service's transaction, and
+delivered by the worker after it commits). Imports also record the run as failed.
 
 Refusals writing nothing are tested with each service (tests/enrollment/test_services.py,
 tests/imports/); here the failures come from the database, after earlier writes went through."""
@@ -11,11 +12,13 @@ import datetime as dt
 import pytest
 from django.apps import apps
 from django.db import OperationalError, connection
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
 from catalog.choices import SessionStatus
 from catalog.models import Meeting, Session
+from core import outbox
 from enrollment import services
 from enrollment.choices import EnrollmentStatus
 from enrollment.models import Attendance, Completion, Enrollment
@@ -30,9 +33,13 @@ from tests.imports.conftest import csv_bytes
 
 from .outages import WriteFailure, queries_fail
 
-# Real transactions: a failure rolls back the service's own transaction, and mail is sent by
-# real commits, as in a request.
+# Real transactions: a failure rolls back the service's own transaction, and mail is recorded
+# by real commits, as in a request.
 pytestmark = pytest.mark.django_db(transaction=True)
+
+# The worker's part (delivering the outbox) is left out of the failing call: the queue keeps
+# the job, and the test delivers once the call has gone through.
+QUEUE_ONLY = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 
 ENROLLED = EnrollmentStatus.ENROLLED
 WAITLISTED = EnrollmentStatus.WAITLISTED
@@ -56,15 +63,19 @@ def fail_at_each_write(call, mailoutbox, *, leaving_out=(), after_failure=None) 
     at = 1
     while True:
         failure = WriteFailure(at)
-        with connection.execute_wrapper(failure):
+        with override_settings(TASKS=QUEUE_ONLY), connection.execute_wrapper(failure):
             try:
                 call()
             except OperationalError:
                 assert failure.failed
+                went_through = False
             else:
                 # The service must not swallow a failed write and carry on.
                 assert not failure.failed, f"write {at} failed, yet the call succeeded"
-                return failure
+                went_through = True
+        if went_through:
+            outbox.deliver_due()
+            return failure
         assert database_state(leaving_out=leaving_out) == before, f"after write {at} failed"
         assert mailoutbox == [], f"mail sent after write {at} failed"
         if after_failure is not None:

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 
 from enrollment import services
 
-SENT = "{count} reminder(s) sent."
+QUEUED = "{count} reminder(s) queued."
 
 
 class Command(BaseCommand):
@@ -12,11 +12,12 @@ class Command(BaseCommand):
         "Mail a reminder 3 days and 1 day before each meeting to everyone with a seat in it "
         "(on the roster, or waiting for approval with the seat held); cancelled meetings and "
         "sessions get none. Each reminder goes out once, so the command is safe to run again; a "
-        "run that was missed is made up the next day, and a message that failed is sent on the "
-        "next run. Prints how many went out. Run it daily from cron, e.g. "
+        "run that was missed is made up the next day. The messages go to the mail outbox, which "
+        "the worker delivers and retries. Prints how many were queued. The worker runs it each "
+        "morning (REMINDERS_AT); without a worker, run it daily from cron, e.g. "
         "`0 6 * * * cd /srv/pl && .venv/bin/python manage.py send_reminders`."
     )
 
     def handle(self, *args, **options):
         count = services.reminders_send()
-        self.stdout.write(SENT.format(count=count))
+        self.stdout.write(QUEUED.format(count=count))
