@@ -42,7 +42,12 @@ run: seed
 	@echo "  catalog   http://$(HOST):$(PORT)/catalog/"
 	@echo "  admin     http://$(HOST):$(PORT)/admin/"
 	@echo "  API docs  http://$(HOST):$(PORT)/api/docs/"
+	@echo "  the worker (mail, schedule, long jobs) runs beside it; Ctrl-C stops both"
 	@echo ""
+	@# The worker gets a session of its own, so that Ctrl-C reaches the web server only and the
+	@# worker is stopped once, with SIGTERM: it finishes the task in hand, then exits.
+	@setsid $(PY) manage.py run_worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # Production serving (docs/deployment.md): gunicorn (deploy/gunicorn.conf.py; workers from the

@@ -60,6 +60,11 @@ LEFT_OUT = {
     "learning.passwordresetrequest": (
         "the password reset throttle's last hour of requests, pruned as it goes; not data"
     ),
+    "core.outboxmessage": (
+        "mail sent or on its way when the export ran; a restored service must not mail anyone again"
+    ),
+    "worker.heartbeat": "which workers were running; each says so again when it starts",
+    "worker.scheduledrun": "which scheduled jobs ran; their work is in the data itself",
 }
 LEFT_OUT_FRAMEWORK = {
     "contenttypes.contenttype": "made by migrate; rows refer to content types by natural key",

@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "plan",
     "demo",
     "backups",
+    "worker",
 ]
 
 MIDDLEWARE = [
@@ -377,7 +378,7 @@ MAIL_OUTBOX_BATCH = env_int("MAIL_OUTBOX_BATCH", 100, minimum=1)
 MAIL_OUTBOX_RETRY_SECONDS = env_int("MAIL_OUTBOX_RETRY_SECONDS", 30, minimum=1)
 MAIL_OUTBOX_RETRY_MAX_SECONDS = env_int("MAIL_OUTBOX_RETRY_MAX_SECONDS", 900, minimum=1)
 MAIL_OUTBOX_GIVE_UP_HOURS = env_int("MAIL_OUTBOX_GIVE_UP_HOURS", 72, minimum=1)
-MAIL_OUTBOX_CLAIM_SECONDS = env_int("MAIL_OUTBOX_CLAIM_SECONDS", 900, minimum=60)
+MAIL_OUTBOX_CLAIM_SECONDS = env_int("MAIL_OUTBOX_CLAIM_SECONDS", 900, minimum=1)
 
 # Background work (DESIGN.md): Django's Tasks API with its database backend, run by
 # `manage.py run_worker`. TASKS_BACKEND names another backend (docs/deployment.md: RQ on
@@ -388,6 +389,26 @@ TASKS = {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+if TASKS["default"]["BACKEND"].startswith("django_tasks_rq."):
+    # RQ on Redis (docs/deployment.md): RQ_URL, else the cache's Redis; `rqworker default` runs
+    # the tasks.
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": os.environ.get("RQ_URL", "").strip() or CACHE_URL}}
+# The worker says it is alive every WORKER_HEARTBEAT_SECONDS; one not heard from in
+# WORKER_LOST_SECONDS is taken for dead (its tasks run again; readiness says so).
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 10, minimum=1)
+WORKER_LOST_SECONDS = env_int("WORKER_LOST_SECONDS", 120, minimum=2)
+# The worker's schedule (worker/schedule.py), in TIME_ZONE: reminders and report subscriptions
+# go out each morning.
+REMINDERS_AT = os.environ.get("REMINDERS_AT", "06:00")
+REPORTS_AT = os.environ.get("REPORTS_AT", "06:30")
+# Sent mail and finished tasks are kept this many days, then pruned by the worker.
+MAIL_OUTBOX_KEEP_DAYS = env_int("MAIL_OUTBOX_KEEP_DAYS", 90, minimum=1)
+TASKS_KEEP_DAYS = env_int("TASKS_KEEP_DAYS", 30, minimum=1)
+# Readiness (/health/ready, check_health) reports "degraded" when the oldest task waiting to run
+# or the oldest mail due has waited longer than these.
+HEALTH_QUEUE_MAX_AGE_SECONDS = env_int("HEALTH_QUEUE_MAX_AGE_SECONDS", 300, minimum=1)
+HEALTH_OUTBOX_MAX_AGE_SECONDS = env_int("HEALTH_OUTBOX_MAX_AGE_SECONDS", 900, minimum=1)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -25,6 +25,7 @@ urlpatterns = [
         name="api-docs",
     ),
     path("admin/", admin.site.urls),
+    path("health/", include("worker.urls")),
 ]
 
 # Under /api/, a URL that names nothing answers JSON like the API's other 404s.

@@ -6,6 +6,7 @@ import datetime as dt
 
 from learning.access import AnyUser, report_building_ids
 
+from .models import ReportSubscription
 from .progress import Filters, ProgressReport, Scope, progress_report
 
 
@@ -21,3 +22,8 @@ def progress_for(
     people for a building leader. Callers check access.may_see_reports first. people=False: the
     numbers alone (plan.progress.progress_totals), for what names no one."""
     return progress_report(scope=report_scope(user), filters=filters, as_of=as_of, people=people)
+
+
+def report_subscriptions_of(user: AnyUser):
+    """A person's active report subscriptions, oldest first."""
+    return ReportSubscription.objects.filter(user=user, active=True).order_by("created_at", "pk")

@@ -1,16 +1,21 @@
 """Writes to the plan: its years, goals and requirements, managed by district PD in the plan
-pages. The models are the district's (learning)."""
+pages (the models are the district's, in learning); and leaders' report subscriptions."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from catalog.models import Course, Strand
+from core import outbox
+from learning import access
 from learning.choices import RequirementKind
 from learning.models import (
     Building,
@@ -21,6 +26,9 @@ from learning.models import (
     Requirement,
     StaffGroup,
 )
+
+from . import report_mail
+from .models import Frequency, ReportSubscription
 
 # The plan's years, goals and requirements, managed by district PD in pages of their own. Each
 # save checks the rules that tie the levels together (a year inside its plan, a due date inside
@@ -282,3 +290,102 @@ def plan_year_date_errors(year: PlanYear) -> dict[str, list[str]]:
 def requirement_delete(*, requirement: Requirement) -> None:
     """Delete a requirement; its audience links go with it, nobody's completions do."""
     requirement.delete()
+
+
+# Report subscriptions
+
+
+@dataclass(frozen=True)
+class SubscriptionsSent:
+    sent: int
+    paused: int
+
+
+def report_subscription_create(
+    *, user: User, frequency: str, query: str, now: dt.datetime | None = None
+) -> ReportSubscription:
+    """Subscribe a building leader or district PD to the completion report with these filters.
+    The first report comes at the start of the next week or month. Asking again for the same
+    report gives the one already there."""
+    if not access.may_see_reports(user):
+        raise ValidationError("Only building leaders and district PD receive completion reports.")
+    if frequency not in Frequency.values:
+        raise ValidationError({"frequency": "Choose weekly or monthly."})
+    filterset = report_mail.filterset_for(user, query)
+    if not filterset.is_valid():
+        raise ValidationError(
+            {name: [str(m) for m in messages] for name, messages in filterset.form.errors.items()}
+        )
+    now = now or timezone.now()
+    with transaction.atomic():
+        existing = ReportSubscription.objects.filter(
+            user=user, frequency=frequency, query=query, active=True
+        ).first()
+        if existing is not None:
+            return existing
+        return ReportSubscription.objects.create(
+            user=user,
+            frequency=frequency,
+            query=query,
+            last_period=report_mail.period_of(frequency, timezone.localdate(now)),
+            created_at=now,
+        )
+
+
+@transaction.atomic
+def report_subscription_stop(
+    *, subscription: ReportSubscription, now: dt.datetime | None = None
+) -> bool:
+    """Stop a subscription; returns False when it was already stopped."""
+    if not subscription.active:
+        return False
+    subscription.active = False
+    subscription.stopped_at = now or timezone.now()
+    subscription.save(update_fields=["active", "stopped_at"])
+    return True
+
+
+def report_subscriptions_send(*, now: dt.datetime | None = None) -> SubscriptionsSent:
+    """Mail each active subscription whose week or month has begun and has had no report yet:
+    its report as its owner may see it today, recorded in the outbox with the period in one
+    transaction, so that running this twice sends nothing twice. A subscription whose scope or
+    filters are no longer its owner's sends nothing and keeps the reason for its settings page;
+    it resumes by itself if the access comes back."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    sent = paused = 0
+    for pk, frequency, last_period in ReportSubscription.objects.filter(active=True).values_list(
+        "pk", "frequency", "last_period"
+    ):
+        period = report_mail.period_of(frequency, today)
+        if last_period == period:
+            continue
+        with transaction.atomic():
+            subscription = (
+                ReportSubscription.objects.select_for_update()
+                .select_related("user__staff_member")
+                .filter(pk=pk, active=True)
+                .exclude(last_period=period)
+                .first()
+            )
+            if subscription is None:
+                continue
+            prepared = report_mail.prepare(subscription, as_of=today)
+            subscription.last_period = period
+            if prepared.report is None:
+                subscription.paused_reason = prepared.reason
+                subscription.save(update_fields=["last_period", "paused_reason"])
+                paused += 1
+                continue
+            message = report_mail.message_for(
+                subscription, prepared.report, to=report_mail.address_of(subscription.user)
+            )
+            outbox.record([message], kind=report_mail.REPORT_SUBSCRIPTION)
+            subscription.last_numbers = report_mail.numbers_of(prepared.report)
+            subscription.last_sent_at = now
+            subscription.paused_reason = ""
+            subscription.save(
+                update_fields=["last_period", "last_numbers", "last_sent_at", "paused_reason"]
+            )
+            sent += 1
+    return SubscriptionsSent(sent=sent, paused=paused)

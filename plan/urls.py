@@ -4,7 +4,7 @@ each number, who still needs what, the workbook and CSV downloads, and the plan'
 
 from django.urls import path
 
-from plan.views import downloads, plan, reports
+from plan.views import downloads, plan, reports, subscriptions
 
 app_name = "leaders"
 
@@ -14,6 +14,13 @@ urlpatterns = [
     path("outstanding/", reports.outstanding, name="outstanding"),
     path("completions.xlsx", downloads.workbook, name="workbook"),
     path("outstanding.csv", downloads.outstanding_csv, name="outstanding-csv"),
+    path("subscriptions/", subscriptions.subscriptions, name="subscriptions"),
+    path("subscriptions/<int:pk>/stop/", subscriptions.subscription_stop, name="subscription-stop"),
+    path(
+        "subscriptions/stop/<str:token>/",
+        subscriptions.unsubscribe,
+        name="subscription-unsubscribe",
+    ),
     path("plan/", plan.plan, name="plan"),
     path("plan/years/new/", plan.year_edit, name="year-new"),
     path("plan/years/<int:pk>/edit/", plan.year_edit, name="year-edit"),

@@ -20,6 +20,7 @@ APPS = (
     "plan",
     "demo",
     "backups",
+    "worker",
 )
 # The project package's wiring may import every app: its URLs and settings are the roof.
 WIRING = {"learning/urls.py", "learning/settings.py", "learning/api/urls.py"}

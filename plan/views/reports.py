@@ -114,6 +114,10 @@ class _Links:
     def url_outstanding_csv(self) -> str:
         return self.url("leaders:outstanding-csv")
 
+    @property
+    def url_subscribe(self) -> str:
+        return self.url("leaders:subscriptions", as_of=None)
+
     def hidden_inputs(self) -> list[tuple[str, str]]:
         return [(key, value) for key, values in self.params.lists() for value in values]
 

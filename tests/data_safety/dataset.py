@@ -17,6 +17,7 @@ from enrollment.models import Reminder
 from imports.choices import ImportOutcome
 from learning.choices import GroupKind, RequirementKind, StaffStatus
 from learning.models import StaffAssignment
+from plan.models import Frequency, ReportSubscription
 from tests.factories import (
     DISTRICT_PD_GROUP,
     AttendanceFactory,
@@ -226,6 +227,14 @@ def seed_district() -> dict:
         errors=[{"row": 3, "column": "Email", "message": "Ni una dirección ✗"}],
         message="Committed",
         committed_at=stamp,
+    )
+    ReportSubscription.objects.create(
+        user=planner,
+        frequency=Frequency.WEEKLY,
+        query=f"strand={strand.code}",
+        last_period="2026-W49",
+        last_numbers={str(course_requirement.pk): [3, 7]},
+        paused_reason="Pas envoyé — ✗",
     )
     LogEntry.objects.create(
         user=admin,

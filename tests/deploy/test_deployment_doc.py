@@ -29,6 +29,7 @@ from tests.deploy import servers
 
 DOC = servers.CHECKOUT / "docs" / "deployment.md"
 UNIT = servers.CHECKOUT / "deploy" / "professional-learning.service"
+WORKER_UNIT = servers.CHECKOUT / "deploy" / "professional-learning-worker.service"
 CRON = servers.CHECKOUT / "deploy" / "professional-learning.cron"
 # What the deployment files call the checkout and the environment file.
 INSTALLED_CHECKOUT = "/srv/professional-learning"
@@ -78,9 +79,35 @@ service_stop() {
   echo "systemctl (test): gunicorn $pid did not stop" >&2
   return 1
 }
+worker_start() {
+  ( set -a; . "$SERVICE_ENV_FILE"; set +a; cd "$SERVICE_DIR"; exec $WORKER_EXEC_START ) \
+    </dev/null >>"$WORKER_LOG" 2>&1 &
+  echo $! >"$WORKER_PID_FILE"
+}
+worker_stop() {
+  local pid
+  [ -f "$WORKER_PID_FILE" ] || return 0
+  pid=$(cat "$WORKER_PID_FILE")
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 450); do
+    service_alive "$pid" || return 0
+    sleep 0.1
+  done
+  echo "systemctl (test): worker $pid did not stop" >&2
+  return 1
+}
 systemctl() {
   local action="$1" unit="${2%.service}"
   case "$action" in daemon-reload|enable) return 0 ;; esac
+  if [ "$unit" = professional-learning-worker ]; then
+    case "$action" in
+      start) worker_start ;;
+      stop) worker_stop ;;
+      restart) worker_stop && worker_start ;;
+      *) echo "systemctl (test): $action is not simulated" >&2; return 1 ;;
+    esac
+    return
+  fi
   if [ "$unit" != professional-learning ]; then
     echo "systemctl (test): no unit $unit" >&2
     return 1
@@ -100,9 +127,9 @@ def checked_blocks() -> dict[str, str]:
     return dict(CHECKED_BLOCK.findall(DOC.read_text()))
 
 
-def unit_settings() -> dict[str, str]:
+def unit_settings(unit: Path = UNIT) -> dict[str, str]:
     values = {}
-    for line in UNIT.read_text().splitlines():
+    for line in unit.read_text().splitlines():
         name, separator, value = line.partition("=")
         if separator and not line.startswith("#"):
             values[name.strip()] = value.strip()
@@ -198,6 +225,7 @@ class Deployment:
         self.db_password = secrets.token_urlsafe(18)
         self.pid_file = self.run_dir / "gunicorn.pid"
         self.service_log = self.run_dir / "service.log"
+        self.worker_log = self.run_dir / "worker.log"
         self.outputs: dict[str, str] = {}
 
     def installed(self, text: str) -> str:
@@ -230,6 +258,9 @@ BACKUP_DIR={backup_dir}
     def environment(self) -> dict[str, str]:
         unit = unit_settings()
         assert unit["User"] == "pl" and unit["Type"] == "notify"
+        worker = unit_settings(WORKER_UNIT)
+        assert worker["User"] == "pl"
+        assert worker["WorkingDirectory"] == unit["WorkingDirectory"]
         return servers.production_environment(
             PGHOST=self.postgresql.host,
             PGPORT=str(self.postgresql.port),
@@ -246,6 +277,9 @@ BACKUP_DIR={backup_dir}
             SERVICE_EXEC_RELOAD=unit["ExecReload"],
             SERVICE_PID_FILE=str(self.pid_file),
             SERVICE_LOG=str(self.service_log),
+            WORKER_EXEC_START=self.installed(worker["ExecStart"]),
+            WORKER_PID_FILE=str(self.run_dir / "worker.pid"),
+            WORKER_LOG=str(self.worker_log),
         )
 
     def bash(self, script: str, *, name: str) -> str:
@@ -290,6 +324,17 @@ BACKUP_DIR={backup_dir}
             time.sleep(0.1)
         servers.wait_until_answering(self.port, "/catalog/", host=SERVER_NAME, log=self.service_log)
 
+    def wait_until_worker_ready(self) -> None:
+        """Readiness through the proxy says a worker is running (its first heartbeat)."""
+        deadline = time.monotonic() + servers.START_TIMEOUT
+        while time.monotonic() < deadline:
+            ready = self.get("/health/ready")
+            if ready.status == 200 and ready.json()["checks"]["worker"]["status"] == "ok":
+                return
+            time.sleep(0.2)
+        log = self.worker_log.read_text() if self.worker_log.exists() else "(no log)"
+        raise AssertionError(f"no worker is ready: {ready.body[:500]!r}\n{log}")
+
     def master_pid(self) -> int:
         return int(self.pid_file.read_text().strip())
 
@@ -301,9 +346,13 @@ BACKUP_DIR={backup_dir}
             )
 
     def stop_service(self) -> None:
-        if not self.pid_file.exists():
-            return
-        pid = self.master_pid()
+        worker_pid_file = self.run_dir / "worker.pid"
+        if worker_pid_file.exists():
+            self._stop(int(worker_pid_file.read_text().strip()))
+        if self.pid_file.exists():
+            self._stop(self.master_pid())
+
+    def _stop(self, pid: int) -> None:
         try:
             os.kill(pid, 15)
         except ProcessLookupError:
@@ -385,16 +434,19 @@ def test_the_deployment_guide_as_written(deployment):
     assert (deployment.app_dir / "var" / "static" / "staticfiles.json").exists()
     deployment.step("demo")
 
-    # The unit, as systemd would start it (and as systemd reads it, where systemd is).
+    # The units, as systemd would start them (and as systemd reads them, where systemd is).
     if shutil.which("systemd-analyze"):
-        unit = deployment.run_dir / UNIT.name
-        unit.write_text(deployment.installed(UNIT.read_text()))
-        verified = subprocess.run(
-            ["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, timeout=60
-        )
-        assert (verified.returncode, verified.stdout + verified.stderr) == (0, "")
+        for source in (UNIT, WORKER_UNIT):
+            unit = deployment.run_dir / source.name
+            unit.write_text(deployment.installed(source.read_text()))
+            verified = subprocess.run(
+                ["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, timeout=60
+            )
+            assert (verified.returncode, verified.stdout + verified.stderr) == (0, "")
     deployment.bash("systemctl start professional-learning", name="start")
+    deployment.bash("systemctl start professional-learning-worker", name="start worker")
     deployment.wait_until_serving()
+    deployment.wait_until_worker_ready()
 
     # What a visitor gets through the proxy.
     page = assert_serving_the_district(deployment)

@@ -1,0 +1,39 @@
+"""The worker's own upkeep, daily on its schedule."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.utils import timezone
+from django_tasks import task
+
+from core.models import OutboxMessage, OutboxStatus
+
+from .models import Heartbeat, ScheduledRun
+
+
+@task()
+def housekeeping() -> dict:
+    """Forget what no one needs any more: sent mail after MAIL_OUTBOX_KEEP_DAYS (failed mail
+    stays until someone retries it), finished tasks and schedule runs after TASKS_KEEP_DAYS,
+    workers gone for a day."""
+    now = timezone.now()
+    mail_before = now - dt.timedelta(days=settings.MAIL_OUTBOX_KEEP_DAYS)
+    tasks_before = now - dt.timedelta(days=settings.TASKS_KEEP_DAYS)
+    mail, _ = OutboxMessage.objects.filter(
+        status=OutboxStatus.SENT, sent_at__lt=mail_before
+    ).delete()
+    runs, _ = ScheduledRun.objects.filter(enqueued_at__lt=tasks_before).delete()
+    workers, _ = Heartbeat.objects.filter(seen_at__lt=now - dt.timedelta(days=1)).delete()
+    results = 0
+    if _database_backend():
+        from django_tasks_db.models import DBTaskResult
+
+        results, _ = DBTaskResult.objects.finished().filter(finished_at__lt=tasks_before).delete()
+    return {"mail": mail, "schedule_runs": runs, "workers": workers, "task_results": results}
+
+
+def _database_backend() -> bool:
+    from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+    from django_tasks_db import DatabaseBackend
+
+    return isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend)
