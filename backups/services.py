@@ -65,6 +65,10 @@ LEFT_OUT = {
     ),
     "worker.heartbeat": "which workers were running; each says so again when it starts",
     "worker.scheduledrun": "which scheduled jobs ran; their work is in the data itself",
+    "worker.job": (
+        "long jobs in flight and the files they made (an import preview's result is its import "
+        "run, which is exported)"
+    ),
 }
 LEFT_OUT_FRAMEWORK = {
     "contenttypes.contenttype": "made by migrate; rows refer to content types by natural key",
@@ -342,10 +346,15 @@ class ExportResult:
 
 
 def export_all(
-    *, out: Path, force: bool = False, report: Callable[[str], None] | None = None
+    *,
+    out: Path,
+    force: bool = False,
+    report: Callable[[str], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ExportResult:
     """Write every table to `out` (see the module's docstring); the manifest goes last, so a
-    directory without one is an export that did not finish."""
+    directory without one is an export that did not finish. `progress(done, total)` counts the
+    tables, and the workbooks as one more step."""
     from .workbooks import write_workbooks
 
     out = Path(out)
@@ -355,11 +364,17 @@ def export_all(
     with _consistent_snapshot():
         migrations = applied_migrations()
         tables = []
-        for model in exported_models():
+        models_to_write = exported_models()
+        steps = len(models_to_write) + 1
+        progress = progress or (lambda done, total: None)
+        for done, model in enumerate(models_to_write):
+            progress(done, steps)
             rows = _write_table(model, out / table_file(model))
             tables.append(TableResult(model._meta.label_lower, rows))
             report(f"{model._meta.label_lower}: {rows} rows")
+        progress(len(models_to_write), steps)
         workbooks = write_workbooks(out / XLSX_DIR)
+        progress(steps, steps)
         for file_name, sheets in workbooks.items():
             shown = ", ".join(f"{title} {rows}" for title, rows in sheets.items())
             report(f"{XLSX_DIR}/{file_name}: {shown}")

@@ -176,17 +176,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     server's answer, and "retry" for the failed. Messages are a record: nobody edits, adds or
     deletes one here (old sent ones are pruned on the worker's schedule)."""
 
-    list_display = (
-        "created_at",
-        "recipient",
-        "subject",
-        "kind",
-        "status",
-        "attempts",
-        "next_attempt_at",
-        "sent_at",
-        "last_error",
-    )
+    list_display = ("created_at", "recipient", "subject", "status", "attempts", "last_error")
     list_filter = ("status", "kind")
     search_fields = ("recipient", "subject", "message_id")
     date_hierarchy = "created_at"

@@ -5,7 +5,8 @@ class CoreConfig(AppConfig):
     """Shared machinery that imports no app of the project (core/README.md)."""
 
     name = "core"
-    verbose_name = "Core"
+    # Its one model in the admin is the mail outbox.
+    verbose_name = "Mail"
 
     def ready(self) -> None:
         # Registers the OpenAPI schema extensions before any schema is generated.

@@ -51,6 +51,8 @@ from learning.models import (
     StaffGroup,
     StaffMember,
 )
+from plan.models import Frequency, ReportSubscription
+from plan.report_mail import period_of
 
 from .content import (
     ADMINISTRATORS,
@@ -427,6 +429,7 @@ class _DemoBuilder:
         self.groups = self._write_groups()
         self.strands, self.courses = self._write_catalog()
         self._write_plan()
+        self._write_report_subscription()
         planned = self._write_sessions()
         for plan in sorted(planned, key=lambda p: (p.first_start, p.session.pk)):
             self._take_part(plan)
@@ -435,6 +438,16 @@ class _DemoBuilder:
         Attendance.objects.bulk_create(self.attendance)
         Evaluation.objects.bulk_create(self.evaluations)
         Completion.objects.bulk_create(self.completions)
+
+    def _write_report_subscription(self) -> None:
+        """The demo leader gets the weekly completion report (the first next Monday), so their
+        report-by-mail page has one to show and stop."""
+        ReportSubscription.objects.create(
+            user=self.users[DemoRole.LEADER],
+            frequency=Frequency.WEEKLY,
+            last_period=period_of(Frequency.WEEKLY, timezone.localdate(self.now)),
+            created_at=self.now,
+        )
 
     # -- people ----------------------------------------------------------------------------
 

@@ -15,8 +15,9 @@ from rest_framework.response import Response
 from core.api.exceptions import refusal_body, refusal_responses
 from core.api.serializers import InputSerializer
 from learning import access
+from worker.api import JobSerializer
 
-from . import selectors, services
+from . import jobs, selectors, services
 from .choices import ImportKind
 from .forms import parse_mapping
 from .models import ImportRun
@@ -157,10 +158,16 @@ class ImportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         description=(
             "HR and administrators. Reads the file, checks every row and answers with the "
             "preview (counts, changes, errors); nothing else is written. A file that cannot be "
-            "used answers 400 with `code` and `message`."
+            "used answers 400 with `code` and `message`. With the header "
+            "`Prefer: respond-async`, the worker previews the file: the answer is 202 with the "
+            "job (its `url`, also in `Location`) to poll until it is finished."
         ),
         request={"multipart/form-data": ImportUploadSerializer},
-        responses={201: ImportRunSerializer, **refusal_responses(400, 403)},
+        responses={
+            201: ImportRunSerializer,
+            202: JobSerializer,
+            **refusal_responses(400, 403),
+        },
     )
     def create(self, request) -> Response:
         if not access.is_hr(request.user):
@@ -168,6 +175,9 @@ class ImportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         body = ImportUploadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
+        if _asks_async(request):
+            job = jobs.start_preview(user=request.user, upload=data["file"], data=data)
+            return _accepted(request, job)
         try:
             preview = services.import_preview(
                 kind=data["kind"],
@@ -191,16 +201,24 @@ class ImportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         description=(
             "Applies exactly the previewed change set in one transaction. Refusals answer 409 "
             "with `code`: has_errors, stale (preview again), needs_confirmation, "
-            "already_committed, sync_rows_without_id, not_previewed."
+            "already_committed, sync_rows_without_id, not_previewed. With the header "
+            "`Prefer: respond-async`, the worker commits it: 202 with the job to poll."
         ),
         request=ImportCommitSerializer,
-        responses={200: ImportRunSerializer, **refusal_responses(404, 409)},
+        responses={200: ImportRunSerializer, 202: JobSerializer, **refusal_responses(404, 409)},
     )
     @action(detail=True, methods=["post"])
     def commit(self, request, pk=None) -> Response:
         run = self.get_object()
         body = ImportCommitSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        if _asks_async(request):
+            job = jobs.start_commit(
+                user=request.user,
+                run=run,
+                confirm_large_deactivation=body.validated_data["confirm_large_deactivation"],
+            )
+            return _accepted(request, job)
         try:
             services.import_commit(
                 run=run,
@@ -213,3 +231,14 @@ class ImportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
                 status=status.HTTP_409_CONFLICT,
             )
         return Response(ImportRunSerializer(self.get_queryset().get(pk=run.pk)).data)
+
+
+def _asks_async(request) -> bool:
+    """RFC 7240: the client would rather have 202 and a job to poll than wait."""
+    preferences = request.headers.get("Prefer", "")
+    return any(part.strip() == "respond-async" for part in preferences.split(","))
+
+
+def _accepted(request, job) -> Response:
+    body = JobSerializer(job, context={"request": request}).data
+    return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})

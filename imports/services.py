@@ -797,6 +797,7 @@ def import_preview(
     create_missing: bool = False,
     skip_invalid: bool = False,
     actor: AnyUser | None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> RosterPreview | CompletionsPreview:
     """roster_preview or completions_preview, by kind (sync and create_missing are the
     roster's)."""
@@ -807,6 +808,7 @@ def import_preview(
             mapping=mapping,
             skip_invalid=skip_invalid,
             actor=actor,
+            progress=progress,
         )
     return roster_preview(
         source=source,
@@ -816,6 +818,7 @@ def import_preview(
         create_missing=create_missing,
         skip_invalid=skip_invalid,
         actor=actor,
+        progress=progress,
     )
 
 

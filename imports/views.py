@@ -14,7 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from learning import access
 
-from . import selectors, services
+from . import jobs, selectors, services
+from .choices import ImportOutcome
 from .exporters import RowErrorsExporter
 from .forms import ImportUploadForm
 from .readers import UnreadableFile
@@ -40,6 +41,9 @@ def index(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         upload = data["file"]
+        if jobs.in_background(upload.size):
+            job = jobs.start_preview(user=request.user, upload=upload, data=data)
+            return redirect("jobs:job", pk=job.pk)
         try:
             preview = services.import_preview(
                 kind=data["kind"],
@@ -103,6 +107,9 @@ def commit(request: HttpRequest, pk: int) -> HttpResponse:
     _require_hr(request)
     run = get_object_or_404(selectors.import_runs(request.user), pk=pk)
     confirm = request.POST.get("confirm_large_deactivation") == "on"
+    if run.outcome != ImportOutcome.COMMITTED and jobs.commit_in_background(run):
+        job = jobs.start_commit(user=request.user, run=run, confirm_large_deactivation=confirm)
+        return redirect("jobs:job", pk=job.pk)
     try:
         run = services.import_commit(
             run=run, actor=request.user, confirm_large_deactivation=confirm

@@ -355,6 +355,14 @@ IMPORT_READER_SECONDS = int(os.environ.get("IMPORT_READER_SECONDS", "90"))
 IMPORT_MAX_SHEET_ROWS = int(os.environ.get("IMPORT_MAX_SHEET_ROWS", str(2 * IMPORT_MAX_ROWS)))
 IMPORT_MAX_SHEET_COLUMNS = int(os.environ.get("IMPORT_MAX_SHEET_COLUMNS", "500"))
 IMPORT_MAX_SHEET_CELLS = int(os.environ.get("IMPORT_MAX_SHEET_CELLS", "10000000"))
+# Large imports run in the worker, with a progress page (and mail when done): files from
+# IMPORT_BACKGROUND_MIN_BYTES (about 10,000 roster rows) are previewed there, and commits of
+# IMPORT_BACKGROUND_MIN_CHANGES changes or more. Smaller ones take a second in the request.
+IMPORT_BACKGROUND_MIN_BYTES = env_int("IMPORT_BACKGROUND_MIN_BYTES", 1024 * 1024)
+IMPORT_BACKGROUND_MIN_CHANGES = env_int("IMPORT_BACKGROUND_MIN_CHANGES", 5000)
+# A completions workbook of this many people-requirement rows or more (a district of about
+# 5,000 staff with four requirements) is written by the worker, with a progress page.
+WORKBOOK_BACKGROUND_MIN_ROWS = env_int("WORKBOOK_BACKGROUND_MIN_ROWS", 20000)
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

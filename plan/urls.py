@@ -13,6 +13,7 @@ urlpatterns = [
     path("people/", reports.people, name="people"),
     path("outstanding/", reports.outstanding, name="outstanding"),
     path("completions.xlsx", downloads.workbook, name="workbook"),
+    path("completions.xlsx/prepare/", downloads.workbook_prepare, name="workbook-prepare"),
     path("outstanding.csv", downloads.outstanding_csv, name="outstanding-csv"),
     path("subscriptions/", subscriptions.subscriptions, name="subscriptions"),
     path("subscriptions/<int:pk>/stop/", subscriptions.subscription_stop, name="subscription-stop"),

@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class Heartbeat(models.Model):
@@ -32,3 +34,52 @@ class ScheduledRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} {self.slot}"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting to start"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class Job(models.Model):
+    """A long piece of work someone asked for (a large import's preview or commit, the district
+    workbook), run by the worker while its page shows how far it has got. Its input file is kept
+    here until it has been read; a file it makes is kept for its owner to download."""
+
+    kind = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs"
+    )
+    status = models.CharField(max_length=8, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    params = models.JSONField(default=dict, blank=True)
+    stage = models.CharField(max_length=200, blank=True)
+    done = models.PositiveBigIntegerField(default=0)
+    total = models.PositiveBigIntegerField(default=0)
+    payload = models.BinaryField(null=True, blank=True)
+    payload_name = models.CharField(max_length=255, blank=True)
+    result = models.BinaryField(null=True, blank=True)
+    result_name = models.CharField(max_length=255, blank=True)
+    result_type = models.CharField(max_length=100, blank=True)
+    # Where the outcome is seen (an import run's page), once done.
+    result_url = models.CharField(max_length=500, blank=True)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.get_status_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (JobStatus.DONE, JobStatus.FAILED)
+
+    @property
+    def percent(self) -> int | None:
+        return min(100, self.done * 100 // self.total) if self.total else None

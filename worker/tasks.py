@@ -37,3 +37,11 @@ def _database_backend() -> bool:
     from django_tasks_db import DatabaseBackend
 
     return isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend)
+
+
+@task()
+def run_job(job_id: int) -> str:
+    """A long job someone started from a page or the API (worker/jobs.py)."""
+    from . import jobs
+
+    return jobs.run(job_id)

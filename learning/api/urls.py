@@ -9,7 +9,7 @@ from rest_framework.routers import APIRootView
 from rest_framework.urlpatterns import format_suffix_patterns
 
 # The apps with a part in the API, in the order the index lists their resources.
-API_APPS = ("catalog", "enrollment", "imports", "plan")
+API_APPS = ("catalog", "enrollment", "imports", "plan", "worker")
 
 
 class PublicAPIRootView(APIRootView):

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.views.decorators.http import require_safe
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST, require_safe
 
 from core.exporters import ExportFile
+from plan import jobs, report_mail
 from plan.progress import next_sessions
 from plan.views.common import filter_errors, filtered_report, require_reports
 from plan.workbooks import CompletionsWorkbook, OutstandingExporter
@@ -28,6 +30,19 @@ def workbook(request: HttpRequest) -> HttpResponse:
         return HttpResponseBadRequest(filter_errors(filterset), content_type="text/plain")
     sessions = next_sessions(item.requirement for item in report.requirements)
     return _attachment(CompletionsWorkbook(report, sessions=sessions).xlsx())
+
+
+@login_required
+@require_POST
+def workbook_prepare(request: HttpRequest) -> HttpResponse:
+    """A large district's workbook, written by the worker: to the job's page."""
+    require_reports(request)
+    job = jobs.start(
+        user=request.user,
+        query=report_mail.query_from(request.POST),
+        as_of=request.POST.get("as_of", "").strip(),
+    )
+    return redirect("jobs:job", pk=job.pk)
 
 
 @login_required

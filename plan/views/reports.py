@@ -19,6 +19,7 @@ from core.filters import without_blank_values
 from learning import access
 from learning.choices import RequirementKind
 from plan import charts
+from plan import jobs as plan_jobs
 from plan.filters import ProgressFilterSet
 from plan.progress import (
     DEFINITIONS,
@@ -365,6 +366,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "charts": _charts(report, chart_item) if chart_item is not None else None,
             "total_url": links.people(),
             "definitions": DEFINITIONS,
+            "workbook_in_background": plan_jobs.in_background(report),
         }
     )
     return _page(request, "dashboard.html", context)

@@ -21,6 +21,7 @@ from plan.views.common import require_reports
 MSG_SUBSCRIBED = "Subscribed: the {frequency} report comes {when}, to {email}."
 MSG_STOPPED = "Stopped the {frequency} report."
 WHEN = {Frequency.WEEKLY: "each Monday morning", Frequency.MONTHLY: "on the first of each month"}
+FIRST = {Frequency.WEEKLY: "next Monday morning", Frequency.MONTHLY: "on the first of next month"}
 
 
 class SubscriptionForm(forms.Form):
@@ -75,7 +76,7 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
             {
                 "subscription": subscription,
                 "filters": report_mail.describe_query(subscription.query),
-                "when": WHEN[subscription.frequency],
+                "first": FIRST[subscription.frequency],
             }
             for subscription in selectors.report_subscriptions_of(request.user)
         ],

@@ -68,34 +68,25 @@ service_start() {
     </dev/null >>"$SERVICE_LOG" 2>&1 &
   echo $! >"$SERVICE_PID_FILE"
 }
-service_stop() {
+stop_pid_file() {
   local pid
-  pid=$(cat "$SERVICE_PID_FILE")
+  [ -f "$1" ] || return 0
+  pid=$(cat "$1")
   kill -TERM "$pid" 2>/dev/null || return 0
   for _ in $(seq 450); do
     service_alive "$pid" || return 0
     sleep 0.1
   done
-  echo "systemctl (test): gunicorn $pid did not stop" >&2
+  echo "systemctl (test): $2 $pid did not stop" >&2
   return 1
 }
+service_stop() { stop_pid_file "$SERVICE_PID_FILE" gunicorn; }
 worker_start() {
   ( set -a; . "$SERVICE_ENV_FILE"; set +a; cd "$SERVICE_DIR"; exec $WORKER_EXEC_START ) \
     </dev/null >>"$WORKER_LOG" 2>&1 &
   echo $! >"$WORKER_PID_FILE"
 }
-worker_stop() {
-  local pid
-  [ -f "$WORKER_PID_FILE" ] || return 0
-  pid=$(cat "$WORKER_PID_FILE")
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for _ in $(seq 450); do
-    service_alive "$pid" || return 0
-    sleep 0.1
-  done
-  echo "systemctl (test): worker $pid did not stop" >&2
-  return 1
-}
+worker_stop() { stop_pid_file "$WORKER_PID_FILE" worker; }
 systemctl() {
   local action="$1" unit="${2%.service}"
   case "$action" in daemon-reload|enable) return 0 ;; esac

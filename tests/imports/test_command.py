@@ -295,11 +295,22 @@ def test_a_large_deactivation_needs_confirmation(district, tmp_path):
     assert StaffMember.objects.filter(status=StaffStatus.SEPARATED).count() == 10
 
 
-def test_progress_on_a_terminal_rewrites_one_line(district):
+def test_progress_on_a_terminal_is_a_bar_on_one_line(district):
     output = run(DATA / "roster.csv", stdout=TerminalOutput())
 
-    assert "\rChecking rows: 8 of 8\n" in output
+    bar = output.split("Reading roster.csv\n")[1].split("Import run #")[0]
+    assert "Checking rows: 100%|" in bar
+    assert "| 8/8 [" in bar
+    # Redrawn in place: one line on the terminal.
+    assert bar.startswith("\r") and bar.count("\n") == 1
     assert "Checked 8 rows" not in output
+
+
+def test_progress_in_a_file_is_one_line_at_the_end(district):
+    output = run(DATA / "roster.csv")
+
+    assert "Checked 8 rows\n" in output
+    assert "|" not in output.split("Import run #")[0]
 
 
 def test_a_failed_commit_exits_1_with_the_recorded_message(district, monkeypatch):

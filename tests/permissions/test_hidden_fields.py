@@ -91,6 +91,7 @@ KNOWN: dict[str, RowsOf] = {
     "/api/v1/completions/": by_row_id,
     "/api/v1/evaluations/": by_row_id,
     "/api/v1/imports/": by_row_id,
+    "/api/v1/jobs/": by_row_id,
     "/api/v1/progress/people/": by_staff_id,
     "/api/v1/progress/": no_rows,
     "/api/v1/progress/completions.xlsx": no_rows,

@@ -34,6 +34,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from plan import report_mail
 from tests.factories import PASSWORD
 
 from .world import (
@@ -252,6 +253,17 @@ REPORTS = [
     Row("leaders:workbook",       get=(LOGIN, 404,   404,   200,   200,   404,   200)),
     Row("leaders:outstanding-csv", get=(LOGIN, 404,  404,   200,   200,   404,   200)),
     Row("leaders:plan",           get=(LOGIN, 404,   404,   200,   200,   404,   200)),
+    Row("leaders:subscriptions",  get=(LOGIN, 404,   404,   200,   200,   404,   200),
+                                  post=(LOGIN, 404,   404,   302,   302,   404,   302),
+        data=lambda w, role: {"frequency": "monthly", "query": ""}),
+    Row("leaders:subscription-stop", get=(LOGIN, 405, 405,   405,   405,   405,   405),
+                                  post=(LOGIN, 404,   404,   302,   404,   404,   404),
+        args=lambda w: [w.o.leader_subscription.pk]),
+    # The signed link in the mail: it is the credential, with or without a sign-in.
+    Row("leaders:subscription-unsubscribe",
+                                  get=(200,   200,   200,   200,   200,   200,   200),
+                                  post=(200,   200,   200,   200,   200,   200,   200),
+        args=lambda w: [report_mail.unsubscribe_token(w.o.leader_subscription)]),
     Row("leaders:year-new",       get=(LOGIN, 404,   404,   404,   200,   404,   200),
                                   post=(LOGIN, 404,   404,   404,   302,   404,   302),
         query=lambda w: f"plan={w.o.plan.pk}", data=lambda w, role: _next_year(w)),
@@ -319,6 +331,14 @@ IMPORTS_AUDIT = [
         args=_o("run_ok")),
     Row("imports:errors",         get=(LOGIN, 404,   404,   404,   404,   200,   200),
         args=lambda w: [w.o.run_errors.pk, "csv"]),
+    Row("jobs:job",               get=(LOGIN, 404,   404,   404,   404,   200,   404),
+        args=_o("hr_job")),
+    Row("jobs:state",             get=(LOGIN, 404,   404,   404,   404,   200,   404),
+        args=_o("hr_job")),
+    Row("jobs:file",              get=(LOGIN, 404,   404,   404,   404,   200,   404),
+        args=_o("hr_job")),
+    Row("health:live",            get=(200,   200,   200,   200,   200,   200,   200)),
+    Row("health:ready",           get=(200,   200,   200,   200,   200,   200,   200)),
     Row("audit:staff-history",    get=(LOGIN, 404,   404,   404,   200,   404,   200),
         args=_o("teacher")),
 ]
@@ -403,6 +423,9 @@ API = [
         args=_o("run_ok")),
     Row("import-run-commit",      post=(403,   404,   404,   404,   404,   200,   200),
         args=_o("run_ok")),
+    Row("job-list",               get=(403,   200,   200,   200,   200,   200,   200)),
+    Row("job-detail",             get=(403,   404,   404,   404,   404,   200,   404),
+        args=_o("hr_job")),
 ]
 
 # The admin, as a group: its index and a few changelists, django-axes' among them, and one

@@ -23,7 +23,9 @@ from enrollment.choices import EnrollmentStatus
 from imports import services as import_services
 from learning.access import DISTRICT_PD_GROUP, HR_GROUP
 from learning.choices import CalendarDelivery
+from plan.models import Frequency, ReportSubscription
 from tests import factories as f
+from worker.models import Job, JobStatus
 
 # The roles of DESIGN.md's Roles section, in the order of the matrix's columns. "admin" is a
 # superuser without a staff record.
@@ -44,6 +46,9 @@ FINGERPRINTED_APPS = (
     "calendars",
     "imports",
     "audit",
+    "plan",
+    "core",
+    "worker",
 )
 
 
@@ -185,6 +190,19 @@ def build_world() -> World:
         file_name="errors.csv",
         actor=hr_user,
     ).run
+    o.hr_job = Job.objects.create(
+        kind="import_preview",
+        title="The roster preview of roster.csv",
+        created_by=hr_user,
+        status=JobStatus.DONE,
+        result=b"made",
+        result_name="made.txt",
+        result_type="text/plain",
+        result_url=f"/hr/imports/{o.run_ok.pk}/",
+    )
+    o.leader_subscription = ReportSubscription.objects.create(
+        user=w.users["leader"], frequency=Frequency.WEEKLY
+    )
     o.teacher_feed_key = FeedToken.objects.get(staff=o.teacher).key
     o.peer_feed_key = FeedToken.objects.get(staff=o.peer).key
     return w

@@ -64,7 +64,7 @@ def test_a_leader_subscribes_from_the_report_with_its_filters(client, leader, pl
     page = text_of(client.get(SUBSCRIPTIONS))
     strand = plan["first"].course.strand
     assert f"Weekly (Monday morning) : strand: {strand}." in page
-    assert "The first comes each Monday morning" in page
+    assert "The first comes next Monday morning" in page
     # Asking again for the same report keeps one subscription.
     client.post(SUBSCRIPTIONS, {"frequency": "weekly", "query": subscription.query})
     assert ReportSubscription.objects.filter(user=leader.user, active=True).count() == 1

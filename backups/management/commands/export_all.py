@@ -8,6 +8,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from backups.services import BackupError, export_all
+from core import progress
 
 
 class Command(BaseCommand):
@@ -34,7 +35,14 @@ class Command(BaseCommand):
         out = Path(options["out"])
         report = self.stdout.write if options["verbosity"] > 1 else None
         try:
-            result = export_all(out=out, force=options["force"], report=report)
+            result = export_all(
+                out=out,
+                force=options["force"],
+                report=report,
+                progress=progress.bar(
+                    self.stdout, description="Exporting", unit="table", finished=""
+                ),
+            )
         except BackupError as error:
             raise CommandError(str(error)) from error
         rows = sum(table.rows for table in result.tables)

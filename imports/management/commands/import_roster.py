@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
+from core import progress
 from imports import services
 from imports.exporters import RowErrorsExporter
 from imports.readers import FORMAT_NAMES, UnreadableFile
@@ -119,7 +120,7 @@ class Command(BaseCommand):
             raise CommandError(MSG_NO_FILE.format(path=path), returncode=UNUSABLE_INPUT)
         mapping = self._mapping(options["mapping"])
         actor = self._actor(options["user"])
-        self.tty = self.stdout.isatty()
+        self.bar = None
         self.stdout.write(f"Reading {path.name}")
         try:
             preview = self._preview(path, mapping=mapping, actor=actor, options=options)
@@ -202,13 +203,14 @@ class Command(BaseCommand):
     # Output
 
     def _progress(self, done: int, total: int) -> None:
-        if self.tty:
-            self.stdout.write(f"\rChecking rows: {done:,} of {total:,}", ending="")
-            if done == total:
-                self.stdout.write("")
-            self.stdout.flush()
-        elif done == total:
-            self.stdout.write(f"Checked {total:,} rows")
+        if self.bar is None:
+            self.bar = progress.Bar(
+                self.stdout,
+                description="Checking rows",
+                unit="row",
+                finished="Checked {total:,} rows",
+            )
+        self.bar.update(done, total)
 
     def _write_preview(self, preview: RosterPreview) -> None:
         run = preview.run
