@@ -12,7 +12,7 @@ PORT ?= 8000
 # SECRET_KEY.
 export DEBUG ?= true
 
-.PHONY: run serve test bench install install-dev lint format migrate seed clean
+.PHONY: run serve worker test bench install install-dev lint format migrate seed clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,12 @@ serve: install
 	DEBUG=false $(PY) manage.py collectstatic --noinput -v 0
 	DEBUG=false $(PY) manage.py check --deploy
 	DEBUG=false exec $(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py --bind $(HOST):$(PORT)
+
+# The background worker from a shell, as deployed (DEBUG off, the environment's settings);
+# deploy/professional-learning-worker.service is the way to run it on a server.
+worker: install
+	@DEBUG=false $(PY) manage.py migrate --check >/dev/null || { echo "make worker: the database is not migrated (or not reachable). Migrate it first: make migrate (docs/deployment.md)." >&2; exit 2; }
+	DEBUG=false exec $(PY) manage.py run_worker
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -398,8 +398,8 @@ TASKS = {
     }
 }
 if TASKS["default"]["BACKEND"].startswith("django_tasks_rq."):
-    # RQ on Redis (docs/deployment.md): RQ_URL, else the cache's Redis; `rqworker default` runs
-    # the tasks.
+    # RQ on Redis (docs/deployment.md): RQ_URL, else the cache's Redis; `rqworker --job-class
+    # django_tasks_rq.backend.Job default` runs the tasks.
     INSTALLED_APPS.append("django_rq")
     RQ_QUEUES = {"default": {"URL": os.environ.get("RQ_URL", "").strip() or CACHE_URL}}
 # The worker says it is alive every WORKER_HEARTBEAT_SECONDS; one not heard from in
@@ -413,6 +413,8 @@ REPORTS_AT = os.environ.get("REPORTS_AT", "06:30")
 # Sent mail and finished tasks are kept this many days, then pruned by the worker.
 MAIL_OUTBOX_KEEP_DAYS = env_int("MAIL_OUTBOX_KEEP_DAYS", 90, minimum=1)
 TASKS_KEEP_DAYS = env_int("TASKS_KEEP_DAYS", 30, minimum=1)
+# Files long jobs made (workbooks, full exports) are deleted after this many hours.
+JOB_FILES_KEEP_HOURS = env_int("JOB_FILES_KEEP_HOURS", 24, minimum=1)
 # Readiness (/health/ready, check_health) reports "degraded" when the oldest task waiting to run
 # or the oldest mail due has waited longer than these.
 HEALTH_QUEUE_MAX_AGE_SECONDS = env_int("HEALTH_QUEUE_MAX_AGE_SECONDS", 300, minimum=1)

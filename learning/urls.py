@@ -27,6 +27,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/", include("worker.urls")),
     path("jobs/", include("worker.urls_jobs")),
+    path("backups/", include("backups.urls")),
 ]
 
 # Under /api/, a URL that names nothing answers JSON like the API's other 404s.

@@ -362,7 +362,7 @@ def report_subscriptions_send(*, now: dt.datetime | None = None) -> Subscription
             continue
         with transaction.atomic():
             subscription = (
-                ReportSubscription.objects.select_for_update()
+                ReportSubscription.objects.select_for_update(of=("self",))
                 .select_related("user__staff_member")
                 .filter(pk=pk, active=True)
                 .exclude(last_period=period)

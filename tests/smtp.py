@@ -6,6 +6,7 @@ recipients, answer "try later", or wait before answering."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import threading
 from dataclasses import dataclass
@@ -69,6 +70,8 @@ class _BoundController(Controller):
 
 class SmtpSink:
     def __init__(self) -> None:
+        # aiosmtpd logs every command at INFO: a line per message part, in the tests' output.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
         self.handler = SinkHandler()
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.bind(("127.0.0.1", 0))
@@ -90,3 +93,26 @@ class SmtpSink:
             self._controller.stop()
             self._controller = None
         self._sock.close()
+
+
+def serve() -> None:
+    """`python -m tests.smtp`: a sink in a process of its own (the benchmark's server, so that
+    it shares no interpreter lock with the sender). Prints its port; on SIGTERM prints how many
+    messages it took and exits."""
+    import signal
+    import sys
+    import threading
+
+    sink = SmtpSink()
+    sink.up()
+    print(sink.port, flush=True)
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    stopped.wait()
+    print(len(sink.received), flush=True)
+    sink.close()
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    serve()

@@ -30,6 +30,7 @@ JOB_RUNNERS = {
     "import_preview": "imports.jobs.preview",
     "import_commit": "imports.jobs.commit",
     "workbook": "plan.jobs.workbook",
+    "export_all": "backups.jobs.export",
 }
 JOB_FINISHED = "job_finished"
 # Progress is written at most this often: a job reporting every row would spend its time on it.

@@ -19,6 +19,22 @@ def _job_of(request: HttpRequest, pk: int) -> Job:
     return job
 
 
+# What the link to a finished job's outcome says.
+RESULT_LABELS = {
+    "import_preview": "See the preview",
+    "import_commit": "See the import run",
+    "workbook": "Back to the report",
+    "export_all": "See the result",
+}
+FAILED_LABEL = "See what happened"
+
+
+def result_label(job: Job) -> str:
+    if job.status == JobStatus.FAILED:
+        return FAILED_LABEL
+    return RESULT_LABELS.get(job.kind, "See the result")
+
+
 def state_of(job: Job, *, file_url: str = "") -> dict:
     return {
         "id": job.pk,
@@ -31,6 +47,7 @@ def state_of(job: Job, *, file_url: str = "") -> dict:
         "percent": job.percent,
         "message": job.message,
         "result_url": job.result_url,
+        "result_label": result_label(job),
         "file_url": file_url,
         "finished": job.finished,
     }
@@ -49,7 +66,7 @@ def job(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "worker/job.html",
-        {"job": job, "file_url": _file_url(job), "failed": job.status == JobStatus.FAILED},
+        {"job": job, "file_url": _file_url(job), "result_label": result_label(job)},
     )
 
 

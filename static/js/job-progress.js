@@ -14,9 +14,9 @@
   var links = root.querySelector("[data-job-links]");
   var leave = root.querySelector("[data-job-leave]");
 
-  function link(href, text, download) {
+  function link(href, text, className, download) {
     var a = document.createElement("a");
-    a.className = "button";
+    a.className = className;
     a.href = href;
     a.textContent = text;
     if (download) {
@@ -42,13 +42,11 @@
     }
     status.textContent = state.status_label + "." + (state.message ? " " + state.message : "");
     links.textContent = "";
-    if (state.result_url) {
-      links.appendChild(
-        link(state.result_url, state.status === "failed" ? "See what happened" : "See the result")
-      );
-    }
     if (state.file_url) {
-      links.appendChild(link(state.file_url, "Download the file", true));
+      links.appendChild(link(state.file_url, "Download the file", "button", true));
+    }
+    if (state.result_url) {
+      links.appendChild(link(state.result_url, state.result_label, "button button--secondary"));
     }
     return true;
   }

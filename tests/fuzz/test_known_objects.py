@@ -35,6 +35,7 @@ TEACHER_READS = {
     "GET /api/v1/enrollments/{id}/": {200, 404},
     "GET /api/v1/completions/{id}/": {200, 404},
     "GET /api/v1/imports/{id}/": {404},
+    "GET /api/v1/jobs/{id}/": {404},
     "GET /api/v1/sessions/{id}/evaluation-summary/": {404},
 }
 

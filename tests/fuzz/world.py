@@ -35,6 +35,7 @@ from tests.factories import (
     StrandFactory,
     login_for,
 )
+from worker.models import Job
 
 
 @dataclass
@@ -163,6 +164,9 @@ def build_world() -> World:
     )
 
     import_run = ImportRunFactory(created_by=hr_user)
+    job = Job.objects.create(
+        kind="workbook", title="The completions workbook", created_by=pd_user, status="done"
+    )
 
     return World(
         district_pd_token=Token.objects.create(user=pd_user).key,
@@ -177,6 +181,7 @@ def build_world() -> World:
             "completions": [completion.pk for completion in completions],
             "evaluations": [evaluation.pk],
             "imports": [import_run.pk],
+            "jobs": [job.pk],
             "staff": [teacher.pk, colleague.pk, oak_teacher.pk, leader.pk, pd.pk, hr.pk],
             "plan_years": [plan_year.pk],
             "requirements": [requirement.pk],

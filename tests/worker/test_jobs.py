@@ -65,7 +65,7 @@ def test_a_large_roster_is_previewed_and_committed_by_the_worker(
     assert (job.done, job.total) == (8, 8)
     page = text_of(client.get(response["Location"]))
     assert "Done. The preview is ready: read it, then commit it from its page." in page
-    assert "See the result" in page
+    assert "See the preview" in page
     (mail,) = outbox
     assert mail.to == [hr.email]
     assert mail.subject == "Ready: The roster preview of roster.csv"

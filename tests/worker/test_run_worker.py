@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -130,3 +131,75 @@ def test_a_worker_killed_after_the_server_took_a_message_leaves_it_to_the_next(s
     assert first_copy.message_id == second_copy.message_id == row.message_id
     assert len(smtp_up.received) == 2
     assert "Running again 1 task(s) of workers that stopped answering" in log.read_text()
+
+
+def test_batch_runs_what_is_queued_and_exits(mailoutbox):
+    from django.core.management import call_command
+
+    (row,) = record("ann@example.org")
+    with override_settings(TASKS=DATABASE_QUEUE):
+        call_command("run_worker", "--batch", "--interval", "0")
+
+    assert [m.to for m in mailoutbox] == [["ann@example.org"]]
+    assert OutboxMessage.objects.get().status == OutboxStatus.SENT
+    # It ran the schedule's due jobs too, and signed off.
+    assert not DBTaskResult.objects.exclude(status="SUCCESSFUL").exists()
+    assert not Heartbeat.objects.exists()
+
+
+def test_with_another_queue_the_worker_only_runs_the_schedule(settings):
+    from django.core.management import CommandError, call_command
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    with pytest.raises(CommandError, match="run them, and this command with --schedule-only"):
+        call_command("run_worker", "--batch")
+    call_command("run_worker", "--batch", "--schedule-only")
+    from worker.models import ScheduledRun
+
+    assert ScheduledRun.objects.filter(job="approval-hold-lapses").exists()
+
+
+def test_the_database_going_away_under_a_worker_is_survived(smtp_up, tmp_path):
+    """PostgreSQL restarting drops every connection: here the worker's are ended by the server
+    (pg_terminate_backend). SQLite has no server to restart; what it has is the database locked
+    by another writer for a while: here an exclusive lock held for three seconds."""
+    import threading
+
+    log = tmp_path / "worker.log"
+    worker = start_worker(smtp_up, log)
+    try:
+        wait_for(lambda: Heartbeat.objects.exists(), "the worker's first heartbeat", log)
+        record("ann@example.org")
+        wait_for(lambda: len(smtp_up.received) == 1, "the first message", log)
+
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+        else:
+            locked = threading.Event()
+
+            def hold() -> None:
+                locker = sqlite3.connect(connection.settings_dict["NAME"], timeout=20)
+                locker.execute("BEGIN EXCLUSIVE")
+                locked.set()
+                time.sleep(3)
+                locker.rollback()
+                locker.close()
+
+            holding = threading.Thread(target=hold)
+            holding.start()
+            assert locked.wait(20)
+
+        # On SQLite this waits for the lock, as the worker's queries do meanwhile.
+        record("bo@example.org")
+        if connection.vendor != "postgresql":
+            holding.join()
+        wait_for(lambda: len(smtp_up.received) == 2, "the message after the outage", log)
+        assert worker.poll() is None, log.read_text()
+    finally:
+        stop(worker)
+
+    assert [r.rcpt_tos for r in smtp_up.received] == [["ann@example.org"], ["bo@example.org"]]

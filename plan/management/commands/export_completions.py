@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core import progress
 from core.ids import id_from_text
 from learning.models import Building, PlanYear, Requirement
 from plan.progress import (
@@ -87,12 +88,18 @@ class Command(BaseCommand):
             building_ids=frozenset(b.pk for b in self._buildings(options["building"])),
             requirement_id=requirement.pk if requirement is not None else None,
         )
+        # Three steps, each long for a large district: a bar on a terminal, nothing in a file.
+        steps = progress.bar(self.stdout, description="Exporting", unit="step", finished="")
+        steps(0, 3)
         report = progress_report(scope=DISTRICT, filters=filters, as_of=as_of)
+        steps(1, 3)
         sessions = next_sessions(item.requirement for item in report.requirements)
+        steps(2, 3)
         if suffix == ".xlsx":
             export = CompletionsWorkbook(report, sessions=sessions).xlsx()
         else:
             export = OutstandingExporter(report, sessions=sessions).csv()
+        steps(3, 3)
         try:
             out.write_bytes(export.content)
         except OSError as error:
