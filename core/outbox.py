@@ -2,21 +2,22 @@
 rolled-back change sends nothing) and delivered by the worker, never inside a request.
 
 Delivery (`deliver_due`) claims due messages in batches (`SKIP LOCKED` on PostgreSQL, so
-several workers share the work), sends each over one SMTP connection, and marks each sent as
-soon as the server accepts it. A message keeps its Message-ID and Date from the moment it was
-recorded, so a worker that dies between the server's "250" and marking it sent leaves a message
-that is sent again, identical: at least once, and once for any receiver that keys on the
-Message-ID. A temporary failure (the server unreachable, a 4xx answer) is retried with backoff;
-a permanent refusal (a 5xx for the recipient or the message) fails that message with the
-server's answer and the batch goes on. Messages to one person go out in the order they were
-recorded: while an earlier one waits for a retry, the later ones wait behind it (an invitation's
-REQUEST before its CANCEL)."""
+several workers share the work), sends each over one SMTP connection, and marks them sent in
+groups of up to ten as the server accepts them. A message keeps its Message-ID and Date from the
+moment it was recorded, so a worker that dies between the server's "250" and marking it sent
+leaves a message that is sent again, identical: at least once, and once for any receiver that
+keys on the Message-ID. A temporary failure (the server unreachable, a 4xx answer) is retried
+with backoff; a permanent refusal (a 5xx for the recipient or the message) fails that message
+with the server's answer and the batch goes on. Messages to one person go out in the order they
+were recorded: while an earlier one waits for a retry, the later ones wait behind it (an
+invitation's REQUEST before its CANCEL)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import smtplib
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from email.utils import formatdate, make_msgid
@@ -25,7 +26,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from .models import OutboxMessage, OutboxStatus
@@ -66,7 +67,16 @@ def record(messages: Iterable[EmailMessage], *, kind: str = "") -> list[OutboxMe
     if not rows:
         return []
     OutboxMessage.objects.bulk_create(rows)
-    transaction.on_commit(request_delivery)
+    if _queue_is_this_database():
+        from .tasks import deliver_outbox
+
+        # The task row commits with the messages, or not at all (a failed write fails the
+        # change, as any other): one commit, and no moment between the two when a crash could
+        # leave the messages without their delivery.
+        deliver_outbox.enqueue()
+    else:
+        # Another queue (the tests' immediate one, RQ) could run it before the messages commit.
+        transaction.on_commit(request_delivery)
     return rows
 
 
@@ -96,6 +106,13 @@ def _row(message: EmailMessage, kind: str) -> OutboxMessage:
     )
 
 
+def _queue_is_this_database() -> bool:
+    from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+    from django_tasks_db import DatabaseBackend
+
+    return isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend)
+
+
 def message_id_domain() -> str:
     """The site's own host name: Django's default (the machine's FQDN) can take seconds to
     look up and says nothing about who sent the message."""
@@ -103,8 +120,8 @@ def message_id_domain() -> str:
 
 
 def request_delivery() -> None:
-    """Ask the worker to deliver now. If the queue cannot take the job, the worker's schedule
-    sweeps the outbox within a minute anyway: nothing recorded is lost."""
+    """Ask the worker to deliver now. If the queue cannot take the job, the worker's sweep finds
+    the mail due within WORKER_HEARTBEAT_SECONDS anyway: nothing recorded is lost."""
     from .tasks import deliver_outbox
 
     try:
@@ -210,6 +227,35 @@ def _claim(now: dt.datetime, batch_size: int) -> list[OutboxMessage]:
     return batch
 
 
+# Messages are marked sent in groups of at most MARK_EVERY, or after MARK_SECONDS: a round trip
+# to the database for each one cost about as much as sending it. A worker that dies re-sends at
+# most that many, each with its Message-ID.
+MARK_EVERY = 10
+MARK_SECONDS = 0.25
+
+
+class _Sent:
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+        self.since = time.monotonic()
+
+    def add(self, row: OutboxMessage) -> None:
+        self.ids.append(row.pk)
+        if len(self.ids) >= MARK_EVERY or time.monotonic() - self.since >= MARK_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.ids:
+            OutboxMessage.objects.filter(pk__in=self.ids).update(
+                status=OutboxStatus.SENT,
+                sent_at=timezone.now(),
+                attempts=F("attempts") + 1,
+                claimed_at=None,
+            )
+        self.ids = []
+        self.since = time.monotonic()
+
+
 def _send(batch: list[OutboxMessage], now: dt.datetime) -> Delivery:
     outcome = Delivery()
     mail = get_connection(fail_silently=False)
@@ -223,6 +269,7 @@ def _send(batch: list[OutboxMessage], now: dt.datetime) -> Delivery:
         logger.warning("Could not reach the mail server: %s", answer(exc))
         return outcome
     held: set[str] = set()
+    sent = _Sent()
     try:
         for index, row in enumerate(batch):
             if row.recipient in held:
@@ -231,6 +278,7 @@ def _send(batch: list[OutboxMessage], now: dt.datetime) -> Delivery:
             try:
                 mail.send_messages([as_email(row)])
             except Exception as exc:  # noqa: BLE001 - sorted into permanent and temporary
+                sent.flush()
                 if is_permanent(exc):
                     _fail(row, answer(exc))
                     outcome.failed += 1
@@ -245,13 +293,9 @@ def _send(batch: list[OutboxMessage], now: dt.datetime) -> Delivery:
                 outcome.stopped = True
                 break
             else:
-                OutboxMessage.objects.filter(pk=row.pk).update(
-                    status=OutboxStatus.SENT,
-                    sent_at=timezone.now(),
-                    attempts=row.attempts + 1,
-                    claimed_at=None,
-                )
+                sent.add(row)
                 outcome.sent += 1
+        sent.flush()
     finally:
         try:
             mail.close()
