@@ -13,6 +13,7 @@ from pathlib import Path
 from django.utils import timezone
 
 from worker.jobs import JobFailed, Outcome, Progress
+from worker.jobs import start as start_job
 from worker.models import Job
 
 from .services import BackupError, export_all
@@ -26,9 +27,7 @@ MSG_READY = (
 
 
 def start(*, user) -> Job:
-    from worker import jobs
-
-    return jobs.start(kind=EXPORT, title="A full export of the database", user=user)
+    return start_job(kind=EXPORT, title="A full export of the database", user=user)
 
 
 def export(job: Job, progress: Progress) -> Outcome:

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from worker.jobs import JobFailed, Outcome, Progress
+from worker.jobs import start as start_job
 from worker.models import Job
 
 from . import services
@@ -45,10 +46,8 @@ def start_preview(*, user, upload, data: dict) -> Job:
 
 
 def _start_preview(*, user, content: bytes, file_name: str, **options) -> Job:
-    from worker import jobs
-
     noun = "roster" if options["kind"] == "roster" else "completions"
-    return jobs.start(
+    return start_job(
         kind=PREVIEW,
         title=f"The {noun} preview of {file_name}",
         user=user,
@@ -59,9 +58,7 @@ def _start_preview(*, user, content: bytes, file_name: str, **options) -> Job:
 
 
 def start_commit(*, user, run: ImportRun, confirm_large_deactivation: bool) -> Job:
-    from worker import jobs
-
-    return jobs.start(
+    return start_job(
         kind=COMMIT,
         title=f"The commit of {run.file_name}",
         user=user,

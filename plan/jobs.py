@@ -7,7 +7,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.urls import reverse
 
+from learning import access
 from worker.jobs import JobFailed, Outcome, Progress
+from worker.jobs import start as start_job
 from worker.models import Job
 
 from . import report_mail, selectors
@@ -26,9 +28,7 @@ def in_background(report: ProgressReport) -> bool:
 
 
 def start(*, user, query: str, as_of: str = "") -> Job:
-    from worker import jobs
-
-    return jobs.start(
+    return start_job(
         kind=WORKBOOK,
         title="The completions workbook",
         user=user,
@@ -37,8 +37,6 @@ def start(*, user, query: str, as_of: str = "") -> Job:
 
 
 def workbook(job: Job, progress: Progress) -> Outcome:
-    from learning import access
-
     user = job.created_by
     if not access.may_see_reports(user):
         raise JobFailed(report_mail.MSG_NO_REPORTS.replace("no report was sent", "no workbook"))

@@ -18,10 +18,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import date_format
 
+from catalog.models import Strand
 from learning import access
-from learning.models import Building
+from learning.models import Building, PlanYear, Position, Requirement
 
-from . import selectors
+from . import selectors, workbooks
 from .filters import ProgressFilterSet, scoped_buildings
 from .models import Frequency, ReportSubscription
 from .progress import ProgressReport, progress_totals
@@ -128,15 +129,6 @@ def _change(now: tuple[int, int], before: list[int] | None) -> str:
     return ", ".join(parts)
 
 
-def scope_label(subscription: ReportSubscription, report: ProgressReport) -> str:
-    if report.scope.district:
-        return settings.DISTRICT_NAME
-    names = sorted(
-        report.buildings[pk].name for pk in report.scope.building_ids if pk in report.buildings
-    )
-    return ", ".join(names) or "your buildings"
-
-
 def message_for(
     subscription: ReportSubscription, report: ProgressReport, *, to: str
 ) -> EmailMessage:
@@ -160,7 +152,8 @@ def message_for(
     query = subscription.query
     dashboard = settings.SITE_URL + reverse("leaders:dashboard") + (f"?{query}" if query else "")
     workbook = settings.SITE_URL + reverse("leaders:workbook") + (f"?{query}" if query else "")
-    scope = scope_label(subscription, report)
+    narrowed = report.filters.building_ids or report.scope.building_ids
+    scope = workbooks.scope_label(report) if narrowed else settings.DISTRICT_NAME
     as_of = date_format(report.as_of, "M j, Y")
     values = {
         "subscription": subscription,
@@ -199,9 +192,6 @@ def message_for(
 def describe_query(query: str) -> str:
     """A report's filters in words ("strand: Restorative Practices; building: Maple
     Elementary"), or "" for the whole report in its scope."""
-    from catalog.models import Strand
-    from learning.models import PlanYear, Position, Requirement
-
     data = QueryDict(query)
     named = {
         "plan_year": ("plan year", PlanYear, "pk"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from .models import Job, JobStatus
@@ -54,8 +55,6 @@ def state_of(job: Job, *, file_url: str = "") -> dict:
 
 
 def _file_url(job: Job) -> str:
-    from django.urls import reverse
-
     return reverse("jobs:file", args=[job.pk]) if job.result_name else ""
 
 
