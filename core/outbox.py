@@ -30,6 +30,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from .models import OutboxMessage, OutboxStatus
+from .queue import database_queue
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def record(messages: Iterable[EmailMessage], *, kind: str = "") -> list[OutboxMe
     if not rows:
         return []
     OutboxMessage.objects.bulk_create(rows)
-    if _queue_is_this_database():
+    if database_queue():
         from .tasks import deliver_outbox
 
         # The task row commits with the messages, or not at all (a failed write fails the
@@ -104,13 +105,6 @@ def _row(message: EmailMessage, kind: str) -> OutboxMessage:
         next_attempt_at=now,
         created_at=now,
     )
-
-
-def _queue_is_this_database() -> bool:
-    from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
-    from django_tasks_db import DatabaseBackend
-
-    return isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend)
 
 
 def message_id_domain() -> str:

@@ -9,6 +9,12 @@ from django.contrib.auth.models import User
 from .choices import StaffStatus
 
 
+def mail_address(user: User) -> str:
+    """Where the service mails a login: its staff record's address, else the login's own."""
+    staff = getattr(user, "staff_member", None)
+    return (staff.email if staff is not None and staff.email else "") or user.email
+
+
 def normalized_email(email: str) -> str:
     """An address as a password reset matches logins (ignoring case, as Unicode compares text),
     so "Tess@Example.org" and "tess@example.org" are one address, to the throttle too."""

@@ -75,5 +75,12 @@ class ProgressFilterSet(BlankMeansAnyFilterSet):
             requirement_id=requirement.pk if requirement else None,
         )
 
+    def errors_in_words(self) -> str:
+        """The filters' problems in one line, each named by its parameter (after is_valid())."""
+        return "; ".join(
+            f"{name}: {' '.join(str(message) for message in messages)}"
+            for name, messages in self.form.errors.items()
+        )
+
     def as_of_date(self) -> dt.date | None:
         return self.form.cleaned_data.get("as_of")

@@ -45,11 +45,9 @@ def workbook(job: Job, progress: Progress) -> Outcome:
         query = f"{query}&as_of={job.params['as_of']}" if query else f"as_of={job.params['as_of']}"
     filterset = report_mail.filterset_for(user, query)
     if not filterset.is_valid():
-        errors = "; ".join(
-            f"{name}: {' '.join(str(m) for m in messages)}"
-            for name, messages in filterset.form.errors.items()
+        raise JobFailed(
+            f"The filters no longer fit what you may see: {filterset.errors_in_words()}"
         )
-        raise JobFailed(f"The filters no longer fit what you may see: {errors}")
     progress(0, 3, "Counting the plan's requirements")
     report = selectors.progress_for(
         user=user, filters=filterset.report_filters(), as_of=filterset.as_of_date()

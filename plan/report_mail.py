@@ -87,11 +87,7 @@ def prepare(subscription: ReportSubscription, *, as_of: dt.date) -> Prepared:
         if gone:
             names = ", ".join(building.name for building in gone)
             return Prepared(None, MSG_BUILDINGS_GONE.format(names=names))
-        errors = "; ".join(
-            f"{name}: {' '.join(str(m) for m in messages)}"
-            for name, messages in filterset.form.errors.items()
-        )
-        return Prepared(None, MSG_FILTERS.format(errors=errors))
+        return Prepared(None, MSG_FILTERS.format(errors=filterset.errors_in_words()))
     report = progress_totals(
         scope=selectors.report_scope(user), filters=filterset.report_filters(), as_of=as_of
     )
@@ -213,11 +209,6 @@ def describe_query(query: str) -> str:
             }
         parts.append(f"{label}: {', '.join(found.get(value, value) for value in values)}")
     return "; ".join(parts)
-
-
-def address_of(user) -> str:
-    staff = getattr(user, "staff_member", None)
-    return (staff.email if staff is not None and staff.email else "") or user.email
 
 
 def query_from(data: QueryDict) -> str:

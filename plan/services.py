@@ -26,6 +26,7 @@ from learning.models import (
     Requirement,
     StaffGroup,
 )
+from learning.selectors import mail_address
 
 from . import report_mail
 from .models import Frequency, ReportSubscription
@@ -378,7 +379,7 @@ def report_subscriptions_send(*, now: dt.datetime | None = None) -> Subscription
                 paused += 1
                 continue
             message = report_mail.message_for(
-                subscription, prepared.report, to=report_mail.address_of(subscription.user)
+                subscription, prepared.report, to=mail_address(subscription.user)
             )
             outbox.record([message], kind=report_mail.REPORT_SUBSCRIPTION)
             subscription.last_numbers = report_mail.numbers_of(prepared.report)

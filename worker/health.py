@@ -20,6 +20,7 @@ from django.db.models import Max, Min
 from django.utils import timezone
 
 from core.models import OutboxMessage, OutboxStatus
+from core.queue import database_queue
 
 from .models import Heartbeat
 
@@ -104,11 +105,9 @@ def _background(report: Readiness, now: dt.datetime) -> None:
 def _queue(now: dt.datetime) -> tuple[int, int | None]:
     """The tasks ready to run, and how long the oldest has waited (database backend only; other
     backends report their queue in their own tools)."""
-    from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
-    from django_tasks_db import DatabaseBackend
     from django_tasks_db.models import DBTaskResult
 
-    if not isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend):
+    if not database_queue():
         return 0, None
     ready = DBTaskResult.objects.ready()
     depth = ready.count()

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from core import outbox
+from learning.selectors import mail_address
 
 from .models import Job, JobStatus
 
@@ -149,8 +150,7 @@ def _finish(job: Job, status: str, outcome: Outcome) -> None:
 
 
 def _mail_owner(job: Job) -> None:
-    staff = getattr(job.created_by, "staff_member", None)
-    address = (staff.email if staff is not None and staff.email else "") or job.created_by.email
+    address = mail_address(job.created_by)
     if not address:
         return
     values = {

@@ -16,6 +16,7 @@ from django.db import DatabaseError, close_old_connections, connection
 from django.utils import timezone
 
 from core.models import OutboxMessage, OutboxStatus
+from core.queue import database_queue
 
 from . import schedule
 from .models import Heartbeat
@@ -88,13 +89,11 @@ def sweep_outbox(*, now: dt.datetime | None = None) -> bool:
 def _delivery_waiting() -> bool:
     """Whether a delivery is queued already (known of the database queue only: on another,
     a delivery is asked for at each beat while mail is due, and finds little to do)."""
-    from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
-    from django_tasks_db import DatabaseBackend
     from django_tasks_db.models import DBTaskResult
 
     from core.tasks import deliver_outbox
 
-    if not isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend):
+    if not database_queue():
         return False
     return DBTaskResult.objects.ready().filter(task_path=deliver_outbox.module_path).exists()
 

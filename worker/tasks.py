@@ -7,6 +7,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from core.models import OutboxMessage, OutboxStatus
+from core.queue import database_queue
 
 from .models import Heartbeat, Job, ScheduledRun
 
@@ -30,7 +31,7 @@ def housekeeping() -> dict:
         .update(result=None, result_name="", result_type="")
     )
     results = 0
-    if _database_backend():
+    if database_queue():
         from django_tasks_db.models import DBTaskResult
 
         results, _ = DBTaskResult.objects.finished().filter(finished_at__lt=tasks_before).delete()
@@ -41,13 +42,6 @@ def housekeeping() -> dict:
         "task_results": results,
         "job_files": files,
     }
-
-
-def _database_backend() -> bool:
-    from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
-    from django_tasks_db import DatabaseBackend
-
-    return isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend)
 
 
 @task()

@@ -31,7 +31,4 @@ def filtered_report(request: HttpRequest) -> tuple[ProgressFilterSet, ProgressRe
 
 def filter_errors(filterset: ProgressFilterSet) -> str:
     """The filters' problems in one line, each named by its parameter."""
-    return "; ".join(
-        f"{name}: {' '.join(str(message) for message in messages)}"
-        for name, messages in filterset.form.errors.items()
-    )
+    return filterset.errors_in_words()

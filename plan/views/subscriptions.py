@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from learning.selectors import mail_address
 from plan import report_mail, selectors, services
 from plan.models import Frequency, ReportSubscription
 from plan.views.common import require_reports
@@ -59,7 +60,7 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
                     MSG_SUBSCRIBED.format(
                         frequency=subscription.frequency,
                         when=WHEN[subscription.frequency],
-                        email=report_mail.address_of(request.user),
+                        email=mail_address(request.user),
                     ),
                 )
                 return redirect("leaders:subscriptions")
@@ -80,7 +81,7 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
             }
             for subscription in selectors.report_subscriptions_of(request.user)
         ],
-        "email": report_mail.address_of(request.user),
+        "email": mail_address(request.user),
     }
     return render(request, "plan/subscriptions.html", context, status=status)
 

@@ -11,9 +11,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, close_old_connections, connections
 from django.utils.crypto import get_random_string
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, DEFAULT_TASK_QUEUE_NAME, task_backends
-from django_tasks_db import DatabaseBackend
 from django_tasks_db.management.commands.db_worker import Worker
 
+from core.queue import database_queue
 from worker.runtime import Housekeeper, release_own_tasks
 
 logger = logging.getLogger("worker")
@@ -46,7 +46,7 @@ class Command(BaseCommand):
     def handle(self, *args, interval, schedule_only, batch, worker_id, **options):
         worker_id = worker_id or get_random_string(32)
         backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
-        if not schedule_only and not isinstance(backend, DatabaseBackend):
+        if not schedule_only and not database_queue():
             raise CommandError(
                 f"TASKS_BACKEND is {type(backend).__module__}.{type(backend).__name__}, whose "
                 "own workers run the tasks: run them, and this command with --schedule-only "
