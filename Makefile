@@ -12,7 +12,7 @@ PORT ?= 8000
 # SECRET_KEY.
 export DEBUG ?= true
 
-.PHONY: run serve worker test bench install install-dev lint format migrate seed clean
+.PHONY: run run-sso serve worker test bench install install-dev lint format migrate seed clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ migrate: install
 seed: migrate
 	$(PY) manage.py seed_demo
 
+# The demo's administrator, HR and district PD logins sign in with the published password and
+# no second factor; `make run SECOND_FACTOR_REQUIRED=true` asks them to set one up, as a
+# deployment does (docs/sign-in.md).
+run run-sso: export SECOND_FACTOR_REQUIRED ?= false
+
 run: seed
 	@echo ""
 	@echo "Serving the demo at http://$(HOST):$(PORT)/"
@@ -48,6 +53,22 @@ run: seed
 	@# worker is stopped once, with SIGTERM: it finishes the task in hand, then exits.
 	@setsid $(PY) manage.py run_worker & worker=$$!; \
 	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; \
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# The demo with single sign-on through a local OpenID Connect provider (demo/idp/, Node.js and
+# npm needed) at http://127.0.0.1:$(SSO_DEMO_PORT): docs/sign-in.md, "Trying it locally".
+SSO_DEMO_PORT ?= 8001
+run-sso: seed
+	@echo ""
+	@echo "Serving the demo at http://$(HOST):$(PORT)/ with single sign-on through"
+	@echo "  the demo's identity provider at http://127.0.0.1:$(SSO_DEMO_PORT)/ (sign in with a demo"
+	@echo "  staff member's address); the worker beside them; Ctrl-C stops all three"
+	@echo ""
+	@setsid $(PY) manage.py demo_identity_provider --port $(SSO_DEMO_PORT) --service http://$(HOST):$(PORT) & idp=$$!; \
+	setsid $(PY) manage.py run_worker & worker=$$!; \
+	trap 'kill -TERM $$worker $$idp 2>/dev/null; wait $$worker $$idp' EXIT; \
+	SSO_OIDC_ISSUER=http://127.0.0.1:$(SSO_DEMO_PORT) SSO_OIDC_CLIENT_ID=professional-learning-demo \
+	SSO_OIDC_CLIENT_SECRET=demo-client-secret SSO_OIDC_NAME="the demo district account" \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # Production serving (docs/deployment.md): gunicorn (deploy/gunicorn.conf.py; workers from the

@@ -5,6 +5,8 @@ class AuditAction(models.TextChoices):
     CREATED = "created", "Created"
     CHANGED = "changed", "Changed"
     DELETED = "deleted", "Deleted"
+    # A sign-in the roster refused (accounts.services): no row changed.
+    REFUSED = "refused", "Refused"
 
 
 class AuditSource(models.TextChoices):

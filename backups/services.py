@@ -74,6 +74,15 @@ LEFT_OUT_FRAMEWORK = {
     "contenttypes.contenttype": "made by migrate; rows refer to content types by natural key",
     "auth.permission": "made by migrate; rows refer to permissions by natural key",
     "sessions.session": "sign-ins; a restored service asks everyone to sign in again",
+    "usersessions.usersession": "which browsers are signed in; a restored service has none",
+    "socialaccount.socialaccount": (
+        "which identity provider account opened which login; linked again through the roster at "
+        "each person's next sign-in"
+    ),
+    "mfa.authenticator": (
+        "second factors, which hold secrets; after a restore each administrator, HR and district "
+        "PD login sets one up again at its next sign-in"
+    ),
 }
 # Tables a migrated database already holds rows of: the role groups come from a data
 # migration. They are matched by name (natural key) and updated in place.

@@ -1080,6 +1080,18 @@ def create_entries(change_set: dict) -> list[dict]:
     return entries
 
 
+def separating_ids(change_set: dict) -> list[int]:
+    """The people a change set separates: those a sync deactivates and those whose row says
+    they are separated now."""
+    ids = [entry["id"] for entry in change_set.get("deactivate", [])]
+    ids += [
+        entry["id"]
+        for entry in change_set.get("update", [])
+        if entry["changes"].get("status", [None, None])[1] == StaffStatus.SEPARATED
+    ]
+    return ids
+
+
 def deactivation_needs_confirmation(counts: dict, *, cap_percent: int | None = None) -> bool:
     """True when a sync would deactivate more than IMPORT_SYNC_DEACTIVATE_CAP_PERCENT of the
     staff who were active (or on leave) at preview."""

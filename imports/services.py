@@ -43,6 +43,7 @@ from enrollment.models import Completion
 from learning import access, changes
 from learning.choices import StaffStatus
 from learning.models import Building, Position, StaffMember
+from learning.selectors import active_logins_among
 from learning.services import staff_assignments_record, staff_placements
 
 from . import completions, roster
@@ -236,6 +237,10 @@ def roster_preview(
         create_missing=create_missing,
         today=timezone.localdate(),
         progress=progress,
+    )
+    # Whose sign-in the commit ends (accounts.services.access_end), for HR to see first.
+    comparison.counts["losing_access"] = active_logins_among(
+        roster.separating_ids(comparison.change_set)
     )
     run = _previewed_run(ImportKind.ROSTER, table, comparison, actor=actor, options=options)
     return RosterPreview(run)

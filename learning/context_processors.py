@@ -14,4 +14,5 @@ def navigation(request: HttpRequest) -> dict:
         "roles": SimpleLazyObject(lambda: access.roles_of(request.user)),
         "district_name": settings.DISTRICT_NAME,
         "password_reset_enabled": settings.PASSWORD_RESET_ENABLED,
+        "sign_in_code_minutes": settings.ACCOUNT_LOGIN_BY_CODE_TIMEOUT // 60,
     }

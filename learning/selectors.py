@@ -1,4 +1,5 @@
-"""Reads of the district for pages: the logins a password reset may mail."""
+"""Reads of the district for pages: the logins a password reset may mail, and those a
+separation would end."""
 
 from __future__ import annotations
 
@@ -13,6 +14,13 @@ def mail_address(user: User) -> str:
     """Where the service mails a login: its staff record's address, else the login's own."""
     staff = getattr(user, "staff_member", None)
     return (staff.email if staff is not None and staff.email else "") or user.email
+
+
+def active_logins_among(staff_ids: list[int]) -> int:
+    """How many of these people have a login that can sign in now (one query)."""
+    if not staff_ids:
+        return 0
+    return User.objects.filter(staff_member__in=staff_ids, is_active=True).count()
 
 
 def normalized_email(email: str) -> str:

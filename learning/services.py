@@ -23,6 +23,7 @@ from .models import (
     StaffMember,
 )
 from .selectors import normalized_email
+from .signals import staff_separated
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +61,8 @@ def staff_assignments_record(*, before: dict[int, Placement], on: dt.date | None
     """Record, for every person in `before` whose building, position or status now differs, the
     stretch that ended and the one that began. The first change of a person also records the
     stretch before it (from their hire date), so a report can place them on any earlier date.
-    A fixed number of queries whatever the number of people; returns how many people changed."""
+    A fixed number of queries whatever the number of people; returns how many people changed.
+    Those the change separated lose their access in the same transaction (staff_separated)."""
     today = on or timezone.localdate()
     people = {
         staff.pk: staff
@@ -128,6 +130,13 @@ def staff_assignments_record(*, before: dict[int, Placement], on: dt.date | None
     if to_close:
         StaffAssignment.objects.bulk_update(to_close, ["ends_on", "updated_at"], batch_size=1000)
     StaffAssignment.objects.bulk_create(to_create, batch_size=1000)
+    separated = [
+        pk
+        for pk, staff in changed.items()
+        if staff.status == StaffStatus.SEPARATED and before[pk][2] != StaffStatus.SEPARATED
+    ]
+    if separated:
+        staff_separated.send(sender=StaffMember, staff_ids=separated)
     return len(changed)
 
 

@@ -9,6 +9,8 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from accounts import sso_providers
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -76,6 +78,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # allauth's second-factor and sessions pages say "2 hours ago".
+    "django.contrib.humanize",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "axes",
@@ -98,6 +102,15 @@ INSTALLED_APPS = [
     "demo",
     "backups",
     "worker",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.saml",
+    "allauth.mfa",
+    "allauth.usersessions",
+    # After allauth's: its admin is replaced by accounts/admin.py.
+    "accounts",
+    "accounts.providers.district_oidc",
 ]
 
 MIDDLEWARE = [
@@ -108,11 +121,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     # Answers for a signed-in person are "private, no-store" unless the view chose a policy.
     "core.private_responses.PrivateResponsesMiddleware",
     # Names the request's user and source (page, admin, API) on the changes it makes.
     "audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Power roles signed in with a password or a code set up a second factor before anything else.
+    "accounts.middleware.SecondFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A database outage in a view answers 503 with Retry-After, not a server error.
     "core.unavailable.DatabaseUnavailableMiddleware",
@@ -194,7 +210,8 @@ CONTENT_SECURITY_POLICY = {
 # a successful sign-in clears the count. The lockout page (core/lockout.py) answers 429.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # django-allauth's: a username and password, a sign-in code by mail, a provider's sign-in.
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
@@ -303,6 +320,132 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+
+# --- Sign-in (docs/sign-in.md) --------------------------------------------------------------------
+# Every login comes from the roster (accounts/): a person signs in through the district's
+# identity provider, or with a code mailed to their roster address, and is matched to their
+# staff record; nobody makes accounts by hand.
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+ACCOUNT_FORMS = {
+    "login": "accounts.forms.SignInForm",
+    "request_login_code": "accounts.forms.RosterLoginCodeForm",
+}
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_USER_DISPLAY = "accounts.selectors.display_name"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_QUERY_EMAIL = True
+# Who signs in with a password: "everyone" (the demo, a district without single sign-on) or
+# "administrators" (superusers only, as break-glass accounts, once everyone else signs in through
+# the district's provider or with a code).
+PASSWORD_SIGN_IN = os.environ.get("PASSWORD_SIGN_IN", "everyone").strip().lower()
+if PASSWORD_SIGN_IN not in {"everyone", "administrators"}:
+    raise ImproperlyConfigured(
+        f'PASSWORD_SIGN_IN must be "everyone" or "administrators", not {PASSWORD_SIGN_IN!r}.'
+    )
+# A code mailed to the person's roster address, valid for SIGN_IN_CODE_MINUTES and for
+# SIGN_IN_CODE_ATTEMPTS tries; at most SIGN_IN_CODE_EMAIL_LIMIT codes to one address and
+# SIGN_IN_CODE_CLIENT_LIMIT requests from one client address an hour, and
+# SIGN_IN_CLIENT_LIMIT_PER_MINUTE sign-ins of any kind from one client address a minute (counted
+# in the cache: use Redis with more than one app server).
+EMAIL_CODE_SIGN_IN = env_bool("EMAIL_CODE_SIGN_IN", default=True)
+ACCOUNT_LOGIN_BY_CODE_ENABLED = EMAIL_CODE_SIGN_IN
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 60 * env_int("SIGN_IN_CODE_MINUTES", 15, minimum=1)
+ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = env_int("SIGN_IN_CODE_ATTEMPTS", 3, minimum=1)
+SIGN_IN_CODE_EMAIL_LIMIT = env_int("SIGN_IN_CODE_EMAIL_LIMIT", 5, minimum=1)
+# A school's staff often reach the service from one address (the building's network): the
+# limits per client address are sized for a building signing in at the start of a PD day.
+SIGN_IN_CODE_CLIENT_LIMIT = env_int("SIGN_IN_CODE_CLIENT_LIMIT", 300, minimum=1)
+SIGN_IN_CLIENT_LIMIT_PER_MINUTE = env_int("SIGN_IN_CLIENT_LIMIT_PER_MINUTE", 300, minimum=1)
+ACCOUNT_RATE_LIMITS = {
+    "request_login_code": (f"{SIGN_IN_CODE_CLIENT_LIMIT}/h/ip,{SIGN_IN_CODE_EMAIL_LIMIT}/h/key"),
+    "login": f"{SIGN_IN_CLIENT_LIMIT_PER_MINUTE}/m/ip",
+    "login_failed": False,  # django-axes counts failed passwords (AXES_* above)
+}
+# Administrators, HR and district PD who sign in with a password or a code must use a second
+# factor (an authenticator app's codes, recovery codes, or a passkey); single sign-on relies on
+# the provider's.
+SECOND_FACTOR_REQUIRED = env_bool("SECOND_FACTOR_REQUIRED", default=True)
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", f"{DISTRICT_NAME} Professional Learning")
+# Passkeys over plain http work only on localhost (the development server).
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+USERSESSIONS_TRACK_ACTIVITY = False
+# Whom a person is told to contact when the roster does not let them in.
+SIGN_IN_HELP_CONTACT = os.environ.get(
+    "SIGN_IN_HELP_CONTACT", "Human Resources, who keep the staff roster"
+)
+# Addresses a provider's sign-in may come from (comma-separated domains; empty: any).
+SSO_ALLOWED_EMAIL_DOMAINS = [d.lower().lstrip("@") for d in env_list("SSO_ALLOWED_EMAIL_DOMAINS")]
+# The claim (or SAML attribute) that carries HR's employee id, matched before the email.
+SSO_EMPLOYEE_ID_CLAIM = os.environ.get("SSO_EMPLOYEE_ID_CLAIM", "employee_id").strip()
+# Roles from the provider's group claim: "provider group=HR;other group=District PD". Off
+# (empty) by default: an administrator grants roles in /admin/.
+SSO_GROUP_CLAIM = os.environ.get("SSO_GROUP_CLAIM", "groups").strip()
+SSO_GROUP_ROLES: dict[str, str] = {}
+for _pair in (item for item in os.environ.get("SSO_GROUP_ROLES", "").split(";") if item.strip()):
+    _claimed, _sep, _role = _pair.partition("=")
+    if not _sep or not _claimed.strip() or _role.strip() not in {"HR", "District PD"}:
+        raise ImproperlyConfigured(
+            'SSO_GROUP_ROLES must read "provider group=HR;provider group=District PD", '
+            f"not {_pair!r}."
+        )
+    SSO_GROUP_ROLES[_claimed.strip()] = _role.strip()
+# OpenID Connect (Google Workspace, Microsoft Entra ID, any certified provider): the issuer, and
+# the client registered there. Authorization code with PKCE, a nonce, and the ID token's
+# signature, issuer and audience always checked.
+SSO_OIDC_ISSUER = os.environ.get("SSO_OIDC_ISSUER", "").strip().rstrip("/")
+SSO_OIDC_CLIENT_ID = os.environ.get("SSO_OIDC_CLIENT_ID", "").strip()
+SSO_OIDC_CLIENT_SECRET = os.environ.get("SSO_OIDC_CLIENT_SECRET", "").strip()
+SSO_OIDC_NAME = os.environ.get("SSO_OIDC_NAME", "your district account").strip()
+# Microsoft Entra ID sends no email_verified claim: a district whose tenant owns its addresses
+# (and lists its domains in SSO_ALLOWED_EMAIL_DOMAINS) takes the provider's address as verified.
+SSO_OIDC_TRUST_EMAIL = env_bool("SSO_OIDC_TRUST_EMAIL", default=False)
+# SAML 2.0 (ClassLink, ADFS, Shibboleth): the identity provider's metadata URL and entity id.
+SSO_SAML_METADATA_URL = os.environ.get("SSO_SAML_METADATA_URL", "").strip()
+SSO_SAML_ENTITY_ID = os.environ.get("SSO_SAML_ENTITY_ID", "").strip()
+SSO_SAML_NAME = os.environ.get("SSO_SAML_NAME", "your district account (SAML)").strip()
+SSO_SAML_ORGANIZATION = os.environ.get("SSO_SAML_ORGANIZATION", "district").strip()
+SOCIALACCOUNT_PROVIDERS: dict[str, dict] = {}
+if SSO_OIDC_ISSUER:
+    if not (SSO_OIDC_CLIENT_ID and SSO_OIDC_CLIENT_SECRET):
+        raise ImproperlyConfigured(
+            "SSO_OIDC_ISSUER is set: set SSO_OIDC_CLIENT_ID and SSO_OIDC_CLIENT_SECRET to the "
+            "client registered with the provider."
+        )
+    SOCIALACCOUNT_PROVIDERS.update(
+        sso_providers.openid_connect(
+            issuer=SSO_OIDC_ISSUER,
+            client_id=SSO_OIDC_CLIENT_ID,
+            secret=SSO_OIDC_CLIENT_SECRET,
+            name=SSO_OIDC_NAME,
+        )
+    )
+if SSO_SAML_METADATA_URL:
+    if not SSO_SAML_ENTITY_ID:
+        raise ImproperlyConfigured(
+            "SSO_SAML_METADATA_URL is set: set SSO_SAML_ENTITY_ID to the identity provider's "
+            "entity id (its metadata's entityID)."
+        )
+    SOCIALACCOUNT_PROVIDERS.update(
+        sso_providers.saml(
+            metadata_url=SSO_SAML_METADATA_URL,
+            entity_id=SSO_SAML_ENTITY_ID,
+            name=SSO_SAML_NAME,
+            organization=SSO_SAML_ORGANIZATION,
+            site_url=SITE_URL,
+        )
+    )
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "America/Detroit")

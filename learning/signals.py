@@ -9,3 +9,6 @@ from django.dispatch import Signal
 building_changed = Signal()
 # Sent with staff= (the saved StaffMember) and changed_fields=.
 staff_changed = Signal()
+# Sent with staff_ids= (the people whose records a change has just separated), in the change's
+# transaction: their access ends with it (accounts/receivers.py).
+staff_separated = Signal()

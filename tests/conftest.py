@@ -23,6 +23,17 @@ def pytest_configure(config):
     # Django's test outbox) when its transaction commits. The worker's own tests use the
     # database backend.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # The roles' logins sign in with a password all over the suite; the second factor they
+    # would then set up is tested where it is the subject (tests/accounts/test_second_factor.py).
+    settings.SECOND_FACTOR_REQUIRED = False
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Sign-in's rate limits are counted in the cache: each test starts with none spent."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture

@@ -21,9 +21,15 @@ APPS = (
     "demo",
     "backups",
     "worker",
+    "accounts",
 )
 # The project package's wiring may import every app: its URLs and settings are the roof.
-WIRING = {"learning/urls.py", "learning/settings.py", "learning/api/urls.py"}
+WIRING = {
+    "learning/urls.py",
+    "learning/urls_accounts.py",
+    "learning/settings.py",
+    "learning/api/urls.py",
+}
 
 
 def imported_apps(path: Path) -> set[str]:

@@ -184,19 +184,21 @@ def submit(
     return Step(name or f"{path} (submitted: errors shown)", open_page, statuses, not name)
 
 
-def error_page(status: int) -> Step:
+def error_page(status: int, template: str = "", context: dict | None = None) -> Step:
+    template = template or f"{status}.html"
+
     def open_page(page: Page) -> int:
         # No request can make the live server fail on purpose; the browser is handed the
         # template as the server renders it, at a path of the site, so its styles load.
         path = ERROR_PAGE_PATH.format(status=status)
-        body = render_to_string(f"{status}.html")
+        body = render_to_string(template, context or {})
         page.route(
             f"**{path}",
             lambda route: route.fulfill(status=status, body=body, content_type="text/html"),
         )
         return page.goto(path).status
 
-    return Step(f"{status}.html", open_page, (status,))
+    return Step(template, open_page, (status,))
 
 
 def api_docs_opened() -> Step:
@@ -371,6 +373,25 @@ def pages_by_role(tmp_path: Path) -> dict[str, list[Step]]:
             ),
             failed_sign_ins("nobody-in-particular"),
             no_csrf_token("/accounts/login/", "main form"),
+            visit("/accounts/login/code/"),
+            submit("/accounts/login/code/", "main form"),
+            submit(
+                "/accounts/login/code/",
+                "main form",
+                fill=lambda page: page.get_by_label("Email").fill(teacher.email),
+                statuses=(200,),
+                name="/accounts/login/code/confirm/ (a code was mailed)",
+            ),
+            error_page(
+                403,
+                "accounts/refused.html",
+                {
+                    "message": "Nobody on the district's staff roster has the address "
+                    "someone@example.org, so no account was made.",
+                    "refusal": "not_on_roster",
+                    "contact": "Human Resources",
+                },
+            ),
             visit("/accounts/password_reset/"),
             submit("/accounts/password_reset/", "main form"),
             submit(
@@ -397,6 +418,8 @@ def pages_by_role(tmp_path: Path) -> dict[str, list[Step]]:
             visit(f"/catalog/sessions/{open_session.pk}/"),
             visit(f"/catalog/sessions/{enrolled.session_id}/"),
             visit("/me/"),
+            visit("/accounts/2fa/"),
+            visit("/accounts/sessions/"),
             visit("/me/transcript/"),
             visit(f"/me/enrollments/{unevaluated.pk}/evaluation/"),
             submit(f"/me/enrollments/{unevaluated.pk}/evaluation/", "form.evaluation__form"),
@@ -448,6 +471,8 @@ def pages_by_role(tmp_path: Path) -> dict[str, list[Step]]:
             visit(history, ready=".history__entry"),
         ],
         "hr": [
+            # Signed in a moment ago: an authenticator app is set up without a password again.
+            visit("/accounts/2fa/totp/activate/"),
             visit("/hr/imports/"),
             submit(
                 "/hr/imports/",
@@ -561,15 +586,6 @@ def autocomplete_opened(path: str, field: str) -> Step:
     return Step(f"{path} ({field}'s autocomplete open)", open_page)
 
 
-def admin_sign_in_refused() -> Step:
-    def fill(page: Page) -> None:
-        page.locator("#id_username").fill("nobody-in-the-admin")
-        page.locator("#id_password").fill("not-the-password")
-
-    step = submit("/admin/login/", "#login-form", fill=fill, statuses=(200,))
-    return replace(step, error_summary=ADMIN_ERRORS)
-
-
 def admin_changelists(username: str) -> list[Step]:
     """The changelist of every model registered in the admin that the login may view."""
     user = User.objects.get(username=username)
@@ -619,7 +635,8 @@ def admin_pages_by_role() -> dict[str, list[Step]]:
     )
     searched_staff = f"{staff}?q={teacher.last_name}&building__id__exact={teacher.building_id}"
     return {
-        ANONYMOUS: [visit("/admin/login/"), admin_sign_in_refused()],
+        # The admin's sign-in is the site's: its page, as the admin's address leads there.
+        ANONYMOUS: [visit("/admin/login/")],
         "districtpd": [
             visit("/admin/"),
             *admin_changelists("districtpd"),

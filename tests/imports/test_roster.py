@@ -110,6 +110,7 @@ def test_a_preview_writes_nothing_but_its_import_run(district):
         "positions_created": 0,
         "active_staff": 0,
         "rows_without_employee_id": 0,
+        "losing_access": 0,
     }
     assert result.errors == []
 

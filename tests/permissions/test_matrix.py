@@ -15,6 +15,7 @@ Expectations:
 - LOGIN / ADMIN_LOGIN: a redirect to the site's (the admin's) login page; nothing written.
 - KEPT: a redirect back with a message saying why not (e.g. a login with no staff record);
   nothing written.
+- CODE_SENT: on to the page that takes a sign-in code, the mail with the code written.
 - SAME: a redirect whose effect is on the session or outside the data (sign out; a password
   reset's mail and its throttle row); the database is not compared.
 """
@@ -64,6 +65,9 @@ LOGIN = Expect(302, login="site", writes=False, label="LOGIN")
 ADMIN_LOGIN = Expect(302, login="admin", writes=False, label="ADMIN_LOGIN")
 KEPT = Expect(302, writes=False, label="KEPT")
 SAME = Expect(302, writes=None, label="SAME")
+# A sign-in code mailed: on to the page that takes it, the code's mail (and the login the roster
+# gives, if it had none) written.
+CODE_SENT = Expect(302, login="site", writes=True, label="CODE_SENT")
 
 
 def expect(value: int | Expect, *, write: bool) -> Expect:
@@ -166,9 +170,12 @@ NEW_PASSWORD = "another-long-passphrase-42"
 #                                      anon   teach. facil. leader distPD hr     admin
 ACCOUNTS = [
     Row("home",                   get=(302,   302,   302,   302,   302,   302,   302)),
-    Row("login",                  get=(200,   200,   200,   200,   200,   200,   200)),
-    Row("logout",                 get=(405,   405,   405,   405,   405,   405,   405),
+    # Signed in, the sign-in page leads home; signing out asks first (a GET changes nothing).
+    Row("login",                  get=(200,   302,   302,   302,   302,   302,   302)),
+    Row("account_login",          get=(200,   302,   302,   302,   302,   302,   302)),
+    Row("logout",                 get=(302,   200,   200,   200,   200,   200,   200),
                                   post=(SAME,  SAME,  SAME,  SAME,  SAME,  SAME,  SAME)),
+    Row("account_logout",         get=(302,   200,   200,   200,   200,   200,   200)),
     Row("password_change",        get=(LOGIN, 200,   200,   200,   200,   200,   200),
                                   post=(LOGIN, 302,   302,   302,   302,   302,   302),
         data=lambda w, role: {"old_password": PASSWORD, "new_password1": NEW_PASSWORD,
@@ -181,6 +188,56 @@ ACCOUNTS = [
     Row("password_reset_confirm", get=(200,   200,   200,   200,   200,   200,   200),
         args=lambda w: ["MQ", "set-password"]),
     Row("password_reset_complete", get=(200,  200,   200,   200,   200,   200,   200)),
+    # allauth's names for pages the site keeps under its own: each leads there.
+    Row("account_signup",         get=(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)),
+    Row("account_email",          get=(302,   302,   302,   302,   302,   302,   302)),
+    Row("socialaccount_connections", get=(302, 302,  302,   302,   302,   302,   302)),
+    Row("account_reset_password", get=(302,   302,   302,   302,   302,   302,   302)),
+    Row("account_change_password", get=(302,  302,   302,   302,   302,   302,   302)),
+    # Sign-in by code, a locked login, confirming who one is (allauth's pages).
+    Row("account_inactive",       get=(200,   200,   200,   200,   200,   200,   200)),
+    Row("account_request_login_code", get=(200, 302, 302,   302,   302,   302,   302),
+                                  post=(CODE_SENT, KEPT, KEPT, KEPT,  KEPT,  KEPT,  KEPT),
+        data=lambda w, role: {"email": w.o.teacher.email}),
+    Row("account_confirm_login_code", get=(LOGIN, 302, 302, 302,   302,   302,   302)),
+    Row("account_reauthenticate", get=(LOGIN, 200,   200,   200,   200,   200,   200)),
+    Row("account_request_reauthentication_code", get=(LOGIN, 302, 302, 302, 302, 302, 302)),
+    Row("account_confirm_reauthentication_code", get=(LOGIN, 302, 302, 302, 302, 302, 302)),
+    # A second factor: one's own only.
+    Row("mfa_index",              get=(LOGIN, 200,   200,   200,   200,   200,   200)),
+    Row("mfa_authenticate",       get=(LOGIN, 302,   302,   302,   302,   302,   302)),
+    Row("mfa_reauthenticate",     get=(LOGIN, 302,   302,   302,   302,   302,   302)),
+    Row("mfa_activate_totp",      get=(LOGIN, 302,   302,   302,   302,   302,   302)),
+    Row("mfa_deactivate_totp",    get=(LOGIN, 404,   404,   404,   404,   404,   404)),
+    Row("mfa_view_recovery_codes", get=(LOGIN, 404,  404,   404,   404,   404,   404)),
+    Row("mfa_generate_recovery_codes", get=(LOGIN, 302, 302, 302,   302,   302,   302)),
+    Row("mfa_download_recovery_codes", get=(LOGIN, 404, 404, 404,   404,   404,   404)),
+    Row("mfa_list_webauthn",      get=(LOGIN, 200,   200,   200,   200,   200,   200)),
+    Row("mfa_add_webauthn",       get=(LOGIN, 302,   302,   302,   302,   302,   302)),
+    Row("mfa_reauthenticate_webauthn", get=(LOGIN, 302, 302, 302,   302,   302,   302)),
+    Row("mfa_remove_webauthn",    get=(LOGIN, 302,   302,   302,   302,   302,   302),
+        args=lambda w: [999999]),
+    Row("mfa_edit_webauthn",      get=(LOGIN, 302,   302,   302,   302,   302,   302),
+        args=lambda w: [999999]),
+    # One's own sessions.
+    Row("usersessions_list",      get=(LOGIN, 200,   200,   200,   200,   200,   200)),
+    # The identity providers' ends: with none configured, nothing answers.
+    Row("socialaccount_login_cancelled", get=(200, 200, 200,   200,   200,   200,   200)),
+    Row("socialaccount_login_error", get=(401, 401,  401,   401,   401,   401,   401)),
+    Row("saml_login",             get=(404,   404,   404,   404,   404,   404,   404),
+        args=lambda w: ["district"]),
+    Row("saml_acs",               get=(302,   302,   302,   302,   302,   302,   302),
+        args=lambda w: ["district"]),
+    Row("saml_finish_acs",        get=(404,   404,   404,   404,   404,   404,   404),
+        args=lambda w: ["district"]),
+    Row("saml_metadata",          get=(404,   404,   404,   404,   404,   404,   404),
+        args=lambda w: ["district"]),
+    Row("saml_sls",               get=(404,   404,   404,   404,   404,   404,   404),
+        args=lambda w: ["district"]),
+    Row("district_oidc_login",    get=(404,   404,   404,   404,   404,   404,   404),
+        args=lambda w: ["district"]),
+    Row("district_oidc_callback", get=(404,   404,   404,   404,   404,   404,   404),
+        args=lambda w: ["district"]),
 ]
 
 # The catalog is public; a draft is a 404 to all but district PD (and its facilitators).

@@ -49,12 +49,12 @@ def test_the_scan_finds_the_templates_and_their_post_forms():
 
     assert {
         "templates/base.html",
-        "templates/registration/login.html",
+        "templates/account/login.html",
         "core/templates/admin/confirm_with_reason.html",
     } <= names
     assert {
         "templates/base.html",
-        "templates/registration/login.html",
+        "templates/account/login.html",
         "enrollment/templates/enrollment/attendance.html",
         "imports/templates/imports/index.html",
         "plan/templates/plan/goal_form.html",

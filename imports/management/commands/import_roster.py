@@ -39,6 +39,7 @@ SUMMARY = (
     ("updated", "to update"),
     ("reactivated", "to reactivate"),
     ("deactivated", "to deactivate"),
+    ("losing_access", "to lose access"),
     ("unchanged", "unchanged"),
     ("invalid_rows", "rows with errors"),
     ("buildings_created", "new buildings"),

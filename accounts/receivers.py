@@ -1,0 +1,12 @@
+"""Sign-in keeps in step with the roster: a person the roster separates loses access at once."""
+
+from django.dispatch import receiver
+
+from learning.signals import staff_separated
+
+from . import services
+
+
+@receiver(staff_separated)
+def end_access_of_separated(sender, *, staff_ids, **kwargs) -> None:
+    services.access_end(staff_ids=staff_ids)
