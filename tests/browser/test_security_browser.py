@@ -68,13 +68,15 @@ def test_pages_work_under_the_policy_without_a_violation(live_server, page: Page
 
 
 def test_a_form_sent_after_signing_in_again_elsewhere_shows_the_sites_page(live_server, page: Page):
-    """A page left open while the person signed in again in another tab (which renews the CSRF
-    token): its form is refused with the site's own page, under the policy, saying to reload."""
+    """A page left open while the person signed out and in again in another tab (which renews
+    the CSRF token): its form is refused with the site's own page, under the policy, saying to reload."""
     call_command("seed_demo", allow_without_debug=True, verbosity=0)
     violations = record_violations(page)
     sign_in(page, live_server.url, "teacher")
     page.goto(f"{live_server.url}/me/")
     other_tab = page.context.new_page()
+    other_tab.goto(f"{live_server.url}/catalog/")
+    other_tab.get_by_role("button", name="Sign out").click()
     sign_in(other_tab, live_server.url, "teacher")
     other_tab.close()
 
