@@ -336,7 +336,8 @@ ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_GET = False
-ACCOUNT_SESSION_REMEMBER = None
+# Signed in for the session cookie's life (two weeks), as before; no "Remember me" box.
+ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_USER_DISPLAY = "accounts.selectors.display_name"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 SOCIALACCOUNT_AUTO_SIGNUP = True

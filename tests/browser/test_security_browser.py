@@ -69,7 +69,8 @@ def test_pages_work_under_the_policy_without_a_violation(live_server, page: Page
 
 def test_a_form_sent_after_signing_in_again_elsewhere_shows_the_sites_page(live_server, page: Page):
     """A page left open while the person signed out and in again in another tab (which renews
-    the CSRF token): its form is refused with the site's own page, under the policy, saying to reload."""
+    the CSRF token): its form is refused with the site's own page, under the policy, saying to
+    reload."""
     call_command("seed_demo", allow_without_debug=True, verbosity=0)
     violations = record_violations(page)
     sign_in(page, live_server.url, "teacher")
