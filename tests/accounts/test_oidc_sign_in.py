@@ -343,3 +343,27 @@ def test_cancelling_at_the_provider_signs_nobody_in(client, sso, roster):
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
     assert not User.objects.exists()
+
+
+def test_a_power_role_signed_in_through_the_provider_relies_on_its_second_factor(
+    client, settings, sso, roster
+):
+    settings.SECOND_FACTOR_REQUIRED = True
+    oidc.sign_in(client, "tess")
+    User.objects.get().groups.add(Group.objects.get(name=HR_GROUP))
+    client.post(reverse("logout"))
+
+    oidc.sign_in(client, "tess")
+
+    assert client.get(reverse("imports:index")).status_code == 200
+
+
+def test_the_sign_in_page_lets_its_buttons_lead_to_the_provider(client, sso, provider):
+    """Browsers hold a form's redirects to the page's form-action policy: the provider's own
+    address is named there, or the button would do nothing."""
+    response = client.get(reverse("login"))
+
+    policy = response["Content-Security-Policy"]
+    form_action = next(part for part in policy.split(";") if "form-action" in part)
+    assert provider.issuer in form_action and "'self'" in form_action
+    assert f"Sign in with {oidc.PROVIDER_NAME}" in response.content.decode()

@@ -113,3 +113,49 @@ def test_a_person_on_the_roster_signs_in_with_saml(live_server, page: Page, saml
     expect(page.get_by_role("banner")).to_contain_text("Signed in as Tess Teacher")
     tess.refresh_from_db()
     assert tess.user is not None
+
+
+def test_an_administrator_adds_a_passkey_and_signs_in_with_it(
+    live_server, page: Page, settings, admin_user
+):
+    """A passkey (WebAuthn) as the second factor, made and used by Chromium's virtual
+    authenticator: the browser's own WebAuthn, not a stand-in."""
+    # Passkeys need a secure origin; the test server is plain http on localhost.
+    settings.MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
+    settings.SECOND_FACTOR_REQUIRED = True
+    devtools = page.context.new_cdp_session(page)
+    devtools.send("WebAuthn.enable")
+    devtools.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+            }
+        },
+    )
+
+    def password_sign_in() -> None:
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Username").fill(admin_user.username)
+        page.get_by_label("Password").fill(f.PASSWORD)
+        page.get_by_role("button", name=re.compile("^Sign in$")).click()
+
+    password_sign_in()
+    page.goto(f"{live_server.url}/accounts/2fa/webauthn/add/")
+    page.get_by_label("Name").fill("Office laptop")
+    page.get_by_role("button", name="Add").click()
+    expect(page.locator("main")).to_contain_text("Security key added.")
+    assert admin_user.authenticator_set.filter(type="webauthn").exists()
+    page.get_by_role("button", name="Sign out").click()
+
+    password_sign_in()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Two-Factor Authentication")
+    page.get_by_role("button", name="Use a security key").click()
+
+    expect(page.get_by_role("banner")).to_contain_text("Signed in as")
+    page.goto(f"{live_server.url}/admin/")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()

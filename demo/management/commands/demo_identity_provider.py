@@ -95,7 +95,13 @@ class Command(BaseCommand):
         with tempfile.TemporaryDirectory(prefix="demo-idp-") as workdir:
             config_path = Path(workdir) / "config.json"
             config_path.write_text(json.dumps(config))
-            shown = sorted(email for email in people if email not in {STRANGER, UNVERIFIED})[:3]
+            # The people behind the demo's logins first: their pages have the most to show.
+            shown = list(
+                StaffMember.objects.filter(is_demo=True, user__isnull=False)
+                .exclude(status=StaffStatus.SEPARATED)
+                .order_by("user__username")
+                .values_list("email", flat=True)[:3]
+            )
             self.stdout.write(
                 f"The demo's identity provider serves http://127.0.0.1:{port} with "
                 f"{len(people) - 2} demo staff accounts. Sign in there with an address on the "
