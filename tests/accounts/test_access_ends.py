@@ -122,7 +122,7 @@ def test_the_preview_page_shows_who_will_lose_access(client, people, hr):
 
     page = client.get(reverse("imports:run", args=[preview.run.pk])).content.decode()
 
-    assert "Will lose access (their sign-in ends)" in page
+    assert "<dt>To lose access</dt><dd>1</dd>" in page
 
 
 def test_an_edit_that_separates_a_person_ends_their_access(people):

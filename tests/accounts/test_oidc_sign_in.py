@@ -14,15 +14,18 @@ import requests
 from allauth.socialaccount.models import SocialAccount
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.contrib.auth.models import Group, User
+from django.test import Client
 from django.urls import reverse
 from freezegun import freeze_time
 
 from audit.models import AuditEntry
+from imports import services as imports
 from learning.access import HR_GROUP
 from learning.choices import StaffStatus
 from tests import factories as f
 from tests.accounts import oidc
 from tests.accounts.conftest import tools_present
+from tests.imports.conftest import csv_bytes, person_row
 from tests.sso.providers import post_form, start_oidc_provider
 from tests.sso.tamper import TokenEndpointProxy
 
@@ -55,6 +58,11 @@ ACCOUNTS = {
     "unverified": {"email": "una.verified@bps.example", "email_verified": False},
     "gone": {"email": "gone.away@bps.example", "email_verified": True},
     "outsider": {"email": "otto.outsider@elsewhere.example", "email_verified": True},
+    # People a roster import adds (tests.imports.conftest.person_row, numbered 1 to 3).
+    **{
+        f"imported{number}": {"email": f"person{number}@bps.example", "email_verified": True}
+        for number in (1, 2, 3)
+    },
 }
 
 
@@ -367,3 +375,20 @@ def test_the_sign_in_page_lets_its_buttons_lead_to_the_provider(client, sso, pro
     form_action = next(part for part in policy.split(";") if "form-action" in part)
     assert provider.issuer in form_action and "'self'" in form_action
     assert f"Sign in with {oidc.PROVIDER_NAME}" in response.content.decode()
+
+
+def test_everyone_a_roster_import_adds_signs_in_with_no_account_made_by_hand(sso, district):
+    rows = [person_row(number, email=f"person{number}@bps.example") for number in (1, 2, 3)]
+    preview = imports.roster_preview(source=csv_bytes(rows), file_name="roster.csv", actor=None)
+    imports.roster_commit(run=preview.run, actor=None)
+    assert not User.objects.exists()
+
+    for number in (1, 2, 3):
+        browser = Client()
+        assert oidc.sign_in(browser, f"imported{number}").status_code == 302
+        me = browser.get(reverse("enrollment:me"))
+        assert me.status_code == 200
+        assert f"First{number} Last{number}" in me.content.decode()
+
+    assert User.objects.count() == 3
+    assert all(user.staff_member.employee_id.startswith("9") for user in User.objects.all())
