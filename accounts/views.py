@@ -33,8 +33,7 @@ def provider_origins() -> list[str]:
         # Identity providers serve their metadata and their sign-in from one host (ClassLink,
         # ADFS, Shibboleth, Entra ID).
         origins.add(_origin(idp.get("metadata_url", "")))
-        if idp.get("sso_url"):
-            origins.add(_origin(idp["sso_url"]))
+        origins.add(_origin(settings.SSO_SAML_SIGN_IN_URL))
     return sorted(origin for origin in origins if origin)
 
 

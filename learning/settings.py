@@ -417,6 +417,9 @@ SSO_SAML_METADATA_URL = os.environ.get("SSO_SAML_METADATA_URL", "").strip()
 SSO_SAML_ENTITY_ID = os.environ.get("SSO_SAML_ENTITY_ID", "").strip()
 SSO_SAML_NAME = os.environ.get("SSO_SAML_NAME", "your district account (SAML)").strip()
 SSO_SAML_ORGANIZATION = os.environ.get("SSO_SAML_ORGANIZATION", "district").strip()
+# The identity provider's sign-in address, when it is on another host than its metadata (the
+# sign-in page's Content-Security-Policy lets its button lead there).
+SSO_SAML_SIGN_IN_URL = os.environ.get("SSO_SAML_SIGN_IN_URL", "").strip()
 SOCIALACCOUNT_PROVIDERS: dict[str, dict] = {}
 if SSO_OIDC_ISSUER:
     if not (SSO_OIDC_CLIENT_ID and SSO_OIDC_CLIENT_SECRET):

@@ -185,3 +185,13 @@ def test_an_unsolicited_response_is_refused(client, sso, tess):
 
     assert_refused(response, "answers no sign-in started in this browser")
     assert refusal_reasons() == ["provider_error"]
+
+
+def test_the_sign_in_page_lets_its_button_lead_to_the_identity_provider(client, settings, sso):
+    settings.SSO_SAML_SIGN_IN_URL = "https://sso.elsewhere.example/saml2/idp/SSOService"
+
+    policy = client.get(reverse("login"))["Content-Security-Policy"]
+
+    form_action = next(part for part in policy.split(";") if "form-action" in part)
+    assert sso.base_url in form_action
+    assert "https://sso.elsewhere.example" in form_action
