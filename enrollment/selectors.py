@@ -88,6 +88,33 @@ def waitlist_position(enrollment: Enrollment) -> int | None:
     )
 
 
+@dataclass(frozen=True)
+class WithdrawalLoss:
+    """What withdrawing gives up, for the page that asks first: a seat (and how many wait for
+    one), a waitlist place (and how far back joining again would put the person) or a request
+    waiting for approval."""
+
+    status: str
+    waitlist_position: int | None
+    waiting: int
+
+    @property
+    def rejoin_position(self) -> int:
+        """Where joining the waitlist again would put the person: behind everyone waiting."""
+        return self.waiting if self.status == EnrollmentStatus.WAITLISTED else self.waiting + 1
+
+
+def withdrawal_loss(enrollment: Enrollment) -> WithdrawalLoss:
+    """Two queries: the person's place on the waitlist, and how many wait in all."""
+    return WithdrawalLoss(
+        status=enrollment.status,
+        waitlist_position=waitlist_position(enrollment),
+        waiting=Enrollment.objects.filter(
+            session_id=enrollment.session_id, status=EnrollmentStatus.WAITLISTED
+        ).count(),
+    )
+
+
 def with_waitlist_position(enrollments: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
     """Annotate waitlist_position (1 = next to get a seat) on waitlisted enrollments; None on
     the others. First come first served: by requested_at, then id."""

@@ -95,14 +95,28 @@ def enroll(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("catalog:session", pk=session.pk)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks first, saying what withdrawing gives up (a seat, a waitlist place, a request);
+    POST withdraws."""
     if not request.user.is_authenticated:
         return redirect_to_login(reverse("enrollment:me"))
     try:
         enrollment = selectors.own_enrollment(user=request.user, pk=pk)
     except Enrollment.DoesNotExist:
         raise Http404("No such enrollment of yours.") from None
+    back = safe_next(request) or _session_url(enrollment.session_id)
+    if request.method == "GET":
+        return render(
+            request,
+            "enrollment/withdraw_confirm.html",
+            {
+                "enrollment": enrollment,
+                "session": enrollment.session,
+                "loss": selectors.withdrawal_loss(enrollment),
+                "back": back,
+            },
+        )
     was = enrollment.status
     name = enrollment.session.display_title
     try:
@@ -115,7 +129,7 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
             EnrollmentStatus.PENDING_APPROVAL: MSG_REQUEST_WITHDRAWN,
         }.get(was, MSG_WITHDRAWN)
         messages.success(request, template.format(session=name))
-    return redirect(safe_next(request) or _session_url(enrollment.session_id))
+    return redirect(back)
 
 
 # My learning and the transcript

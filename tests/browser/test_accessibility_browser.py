@@ -422,6 +422,8 @@ def pages_by_role(tmp_path: Path) -> dict[str, list[Step]]:
             visit("/accounts/sessions/"),
             visit("/me/transcript/"),
             visit(f"/me/enrollments/{unevaluated.pk}/evaluation/"),
+            # Withdrawing asks first, saying what is given up.
+            visit(f"/enrollments/{enrolled.pk}/withdraw/?next=/me/"),
             submit(f"/me/enrollments/{unevaluated.pk}/evaluation/", "form.evaluation__form"),
             visit(f"/completions/{completion.pk}/certificate/"),
             visit("/calendars/subscription/rotate/"),

@@ -59,7 +59,10 @@ def test_last_seat_taken_then_released_to_the_waitlist(live_server, page: Page, 
 
     page.reload()
     expect(page.get_by_text(re.compile(r"waitlist of 1"))).to_be_visible()
-    page.get_by_role("button", name="Withdraw").click()
+    page.get_by_role("link", name="Withdraw…").click()
+    expect(page.get_by_role("main")).to_contain_text("You give up your seat")
+    expect(page.get_by_role("main")).to_contain_text("first of the 1 people on the waitlist")
+    page.get_by_role("button", name="Yes, withdraw").click()
     expect(page.get_by_role("status")).to_contain_text("withdrawn")
     expect(page.get_by_role("button", name="Join the waitlist")).to_be_visible()
 

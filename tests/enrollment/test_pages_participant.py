@@ -127,7 +127,7 @@ def test_enrolling_with_a_free_seat_enrolls_and_updates_the_seat_count(signed_in
     page = text(response)
     assert "You are enrolled." in page
     assert "1 of 2 seats left" in page
-    assert ">Withdraw</button>" in response.content.decode()
+    assert f'href="{withdraw_url(enrollment)}">Withdraw…</a>' in response.content.decode()
 
 
 def test_enrolling_in_a_full_session_joins_the_waitlist_with_the_position(signed_in, teacher):
@@ -266,7 +266,7 @@ def test_session_page_shows_what_is_missing_and_links_the_due_evaluation(signed_
     assert "Still needed for credit: evaluation due." in text(response)
     assert f'href="{evaluation_url(enrollment)}"' in response.content.decode()
     # Withdrawing now would only throw away the attendance waiting for credit.
-    assert ">Withdraw</button>" not in response.content.decode()
+    assert ">Withdraw…</a>" not in response.content.decode()
 
 
 def test_completed_session_links_its_certificate_and_offers_no_withdraw(signed_in, teacher):
@@ -280,7 +280,7 @@ def test_completed_session_links_its_certificate_and_offers_no_withdraw(signed_i
 
     assert "You completed this session." in text(response)
     assert f'href="{certificate_url(completion)}"' in response.content.decode()
-    assert ">Withdraw</button>" not in response.content.decode()
+    assert ">Withdraw…</a>" not in response.content.decode()
 
 
 def test_roster_and_assign_links_only_for_those_allowed(client, teacher, leader, facilitator):
@@ -389,10 +389,67 @@ def test_someone_elses_enrollment_is_404_to_withdraw_and_to_evaluate(client, lea
     assert not Evaluation.objects.exists()
 
 
-def test_withdraw_takes_only_a_post(signed_in, teacher):
+def test_withdraw_asks_first_and_a_get_changes_nothing(signed_in, teacher):
     enrollment = EnrollmentFactory(staff=teacher, session=session_meeting_on(7))
 
-    assert signed_in.get(withdraw_url(enrollment)).status_code == 405
+    page = signed_in.get(withdraw_url(enrollment))
+
+    assert page.status_code == 200
+    body = text(page)
+    assert f"Withdraw from {enrollment.session.display_title}?" in body
+    assert "You give up your seat" in body
+    assert f'action="{withdraw_url(enrollment)}"' in page.content.decode()
+    enrollment.refresh_from_db()
+    assert enrollment.status == EnrollmentStatus.ENROLLED
+
+
+def test_withdrawing_a_seat_says_who_waits_for_it(signed_in, teacher, colleague):
+    session = session_meeting_on(7, capacity=1)
+    mine = EnrollmentFactory(staff=teacher, session=session)
+    EnrollmentFactory(staff=colleague, session=session, status=EnrollmentStatus.WAITLISTED)
+
+    body = text(signed_in.get(withdraw_url(mine)))
+
+    assert "it goes at once to the first of the 1 people on the waitlist" in body
+    assert "puts you at the end of the waitlist (number 2 as it stands now)" in body
+
+
+def test_leaving_the_waitlist_says_which_place_is_given_up(signed_in, teacher, building):
+    session = session_meeting_on(7, capacity=1)
+    EnrollmentFactory(session=session)
+    ahead = [
+        EnrollmentFactory(
+            staff=StaffMemberFactory(building=building),
+            session=session,
+            status=EnrollmentStatus.WAITLISTED,
+        )
+        for _ in range(2)
+    ]
+    mine = EnrollmentFactory(staff=teacher, session=session, status=EnrollmentStatus.WAITLISTED)
+    behind = EnrollmentFactory(
+        staff=StaffMemberFactory(building=building),
+        session=session,
+        status=EnrollmentStatus.WAITLISTED,
+    )
+    assert ahead and behind
+
+    page = signed_in.get(f"{withdraw_url(mine)}?next={ME}")
+
+    body = text(page)
+    assert "You are number 3 on the waitlist, of 4 waiting." in body
+    assert "joining again later puts you at the end of the waitlist (number 4" in body
+    assert "No, keep my place" in body
+    assert f'href="{ME}"' in page.content.decode()
+    assert 'name="next" value="/me/"' in page.content.decode()
+
+
+def test_the_confirmation_never_leads_elsewhere(signed_in, teacher):
+    enrollment = EnrollmentFactory(staff=teacher, session=session_meeting_on(7))
+
+    page = signed_in.get(f"{withdraw_url(enrollment)}?next=https://evil.example/")
+
+    assert "evil.example" not in page.content.decode()
+    assert f'href="{session_url(enrollment.session)}"' in page.content.decode()
 
 
 # My learning
@@ -463,9 +520,9 @@ def test_me_sorts_places_into_sections(signed_in, teacher, colleague):
     assert "Circles Done" in sections["Completed this school year"]
     assert f"Clock hours in {this_year_name()}: 12.5" in page
     for enrollment in (upcoming, pending, waitlisted):
-        assert f'action="{withdraw_url(enrollment)}"' in response.content.decode()
+        assert f'href="{withdraw_url(enrollment)}?next=/me/"' in response.content.decode()
         assert f'href="{session_url(enrollment.session)}"' in response.content.decode()
-    assert f'action="{withdraw_url(due)}"' not in response.content.decode()
+    assert f'href="{withdraw_url(due)}' not in response.content.decode()
     assert f'href="{TRANSCRIPT}"' in response.content.decode()
 
 

@@ -262,7 +262,8 @@ PARTICIPANT = [
     Row("enrollment:enroll",      get=(405,   405,   405,   405,   405,   405,   405),
                                   post=(LOGIN, 302,   302,   302,   302,   302,   KEPT),
         args=_o("s_enroll")),
-    Row("enrollment:withdraw",    get=(405,   405,   405,   405,   405,   405,   405),
+    # GET asks first (what withdrawing gives up); POST withdraws.
+    Row("enrollment:withdraw",    get=(LOGIN, 200,   404,   404,   404,   404,   404),
                                   post=(LOGIN, 302,   404,   404,   404,   404,   404),
         args=_o("e_withdraw")),
     Row("enrollment:certificate", get=(LOGIN, 200,   404,   200,   200,   200,   200),
