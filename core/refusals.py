@@ -91,10 +91,13 @@ MSG_REGISTRATION_NOT_OPEN = "Registration opens {when}."
 MSG_REGISTRATION_CLOSED = "Registration closed {when}."
 MSG_STAFF_SEPARATED = "{name} no longer works for the district."
 MSG_ALREADY_ENROLLED = "{name} already has a place in this session ({status})."
+# The same refusals, said to the person who asked for the place themselves.
+MSG_ALREADY_ENROLLED_OWN = "You already have a place in this session ({status})."
 MSG_NOT_IN_AUDIENCE = "This session is only for members of {group}."
 MSG_PREREQUISITES_MISSING = "Complete the prerequisite first: {courses}."
 MSG_PREREQUISITES_MISSING_MANY = "Complete the prerequisites first: {courses}."
 MSG_SCHEDULE_CONFLICT = "This clashes with {session} on {when}, where {name} is {status}."
+MSG_SCHEDULE_CONFLICT_OWN = "This clashes with {session} on {when}, where you are {status}."
 MSG_NOT_WITHDRAWABLE = "This enrollment is {status}; it can no longer be withdrawn."
 MSG_SESSION_OVER_NOT_WITHDRAWABLE = (
     "The session is over: its attendance decides the credit, so the place can no longer be "

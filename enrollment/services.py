@@ -259,14 +259,17 @@ def _check_session_open(session: Session, *, now: dt.datetime, override_window: 
         )
 
 
-def _check_not_enrolled(staff: StaffMember, session: Session) -> None:
+def _check_not_enrolled(staff: StaffMember, session: Session, *, personal: bool = False) -> None:
+    """`personal`: the person asked for the place themselves, and is told in the second
+    person."""
     live = Enrollment.objects.filter(staff=staff, session=session, status__in=LIVE_STATUSES).first()
     if live is not None:
+        status = live.get_status_display().lower()
         raise Refusal(
             r.ALREADY_ENROLLED,
-            r.MSG_ALREADY_ENROLLED.format(
-                name=staff.display_name, status=live.get_status_display().lower()
-            ),
+            r.MSG_ALREADY_ENROLLED_OWN.format(status=status)
+            if personal
+            else r.MSG_ALREADY_ENROLLED.format(name=staff.display_name, status=status),
             details={"enrollment": live.pk, "status": live.status},
         )
 
@@ -299,7 +302,7 @@ def _check_prerequisites(staff: StaffMember, course: Course) -> None:
         )
 
 
-def _check_schedule(staff: StaffMember, session: Session) -> None:
+def _check_schedule(staff: StaffMember, session: Session, *, personal: bool = False) -> None:
     """No meeting of the session may overlap a meeting of another session the person has a live
     enrollment in. Cancelled meetings and sessions clash with nothing."""
     own = Meeting.objects.filter(session=session).exclude(status=MeetingStatus.CANCELLED)
@@ -326,14 +329,13 @@ def _check_schedule(staff: StaffMember, session: Session) -> None:
     other = Enrollment.objects.filter(
         staff=staff, session=clash.session, status__in=LIVE_STATUSES
     ).first()
+    status = other.get_status_display().lower() if other else "enrolled"
+    where = {"session": clash.session.display_title, "when": moment(clash.starts_at)}
     raise Refusal(
         r.SCHEDULE_CONFLICT,
-        r.MSG_SCHEDULE_CONFLICT.format(
-            session=clash.session.display_title,
-            when=moment(clash.starts_at),
-            name=staff.display_name,
-            status=other.get_status_display().lower() if other else "enrolled",
-        ),
+        r.MSG_SCHEDULE_CONFLICT_OWN.format(**where, status=status)
+        if personal
+        else r.MSG_SCHEDULE_CONFLICT.format(**where, name=staff.display_name, status=status),
         details={"session": clash.session_id, "meeting": clash.pk},
     )
 
@@ -352,11 +354,12 @@ def _place(
     send is collected in `mail` (kind -> enrollment ids) when given, else sent after commit."""
     if staff.status == StaffStatus.SEPARATED:
         raise Refusal(r.STAFF_SEPARATED, r.MSG_STAFF_SEPARATED.format(name=staff.display_name))
+    personal = source == EnrollmentSource.SELF
     _check_session_open(session, now=now, override_window=override_window)
-    _check_not_enrolled(staff, session)
+    _check_not_enrolled(staff, session, personal=personal)
     _check_audience(staff, session)
     _check_prerequisites(staff, session.course)
-    _check_schedule(staff, session)
+    _check_schedule(staff, session, personal=personal)
     _refresh_seats(session, now=now)
 
     pre_approved = _may_approve(actor, staff)
@@ -383,7 +386,7 @@ def _place(
             enrollment.save()
     except IntegrityError:
         # Another request placed the same person first (the one-live-enrollment constraint).
-        _check_not_enrolled(staff, session)
+        _check_not_enrolled(staff, session, personal=personal)
         raise
     kinds = [notifications.kind_for_status(enrollment.status)]
     if enrollment.status == EnrollmentStatus.PENDING_APPROVAL:

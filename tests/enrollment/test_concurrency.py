@@ -166,9 +166,7 @@ def test_the_same_person_clicking_twice_at_once_gets_one_place():
     assert len(errors) == 1
     assert isinstance(errors[0], Refusal)
     assert errors[0].code == r.ALREADY_ENROLLED
-    assert errors[0].message == r.MSG_ALREADY_ENROLLED.format(
-        name=user.staff_member.display_name, status="enrolled"
-    )
+    assert errors[0].message == "You already have a place in this session (enrolled)."
     assert Enrollment.objects.filter(session=session).count() == 1
 
 
