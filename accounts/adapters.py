@@ -165,9 +165,9 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                 ) from None
         try:
             staff = services.roster_match(identity)
+            user = services.login_for_staff(staff=staff, identity=identity, groups=identity.groups)
         except SignInRefused as refused:
             raise refuse(request, refused) from None
-        user = services.login_for_staff(staff=staff, groups=identity.groups)
         if sociallogin.is_existing:
             if sociallogin.account.user_id != user.pk:
                 # The roster decides whose login a provider's account opens.

@@ -46,6 +46,12 @@ class AuthenticatorAdmin(ReadOnlyAdmin):
     list_select_related = ("user",)
     exclude = ("data",)  # secrets of the factor
 
+    def delete_model(self, request, obj) -> None:
+        self.delete_queryset(request, Authenticator.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset) -> None:
+        services.authenticators_delete(authenticators=queryset)
+
 
 @admin.register(UserSession)
 class UserSessionAdmin(ReadOnlyAdmin):
@@ -53,6 +59,14 @@ class UserSessionAdmin(ReadOnlyAdmin):
     search_fields = ("user__username", "ip")
     list_select_related = ("user",)
     exclude = ("session_key", "data")
+
+    # Deleting the row ends the session it stands for: the browser is signed out.
+    def delete_model(self, request, obj) -> None:
+        obj.end()
+
+    def delete_queryset(self, request, queryset) -> None:
+        for session in queryset:
+            session.end()
 
 
 @admin.action(permissions=["change"], description="Invite the selected people to sign in")

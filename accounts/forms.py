@@ -8,8 +8,7 @@ from allauth.account.forms import LoginForm, RequestLoginCodeForm
 from allauth.core import context, ratelimit
 from django import forms
 from django.conf import settings
-
-from learning.choices import StaffStatus
+from django.contrib.auth.models import User
 
 from . import selectors, services
 from .services import Identity, Refusal, SignInRefused
@@ -36,15 +35,16 @@ class SignInForm(LoginForm):
         return super().add_prefix("username" if field_name == "login" else field_name)
 
     def clean(self):
-        cleaned_data = super().clean()
+        # Refused before any password is checked: the answer must not tell a right password
+        # from a wrong one, and a guess at a password that is turned off is no guess at all.
+        login = (self.cleaned_data.get("login") or "").strip()
         if (
-            self.user is not None
+            login
             and settings.PASSWORD_SIGN_IN == "administrators"
-            and not self.user.is_superuser
+            and not User.objects.filter(username__iexact=login, is_superuser=True).exists()
         ):
-            self.user = None
             raise forms.ValidationError(MSG_PASSWORDS_OFF, code="passwords_off")
-        return cleaned_data
+        return super().clean()
 
 
 class RosterLoginCodeForm(RequestLoginCodeForm):
@@ -64,11 +64,10 @@ class RosterLoginCodeForm(RequestLoginCodeForm):
             if len(matches) != 1:
                 raise SignInRefused(Refusal.NOT_ON_ROSTER, identity)
             staff = matches[0]
-            if staff.status == StaffStatus.SEPARATED:
-                raise SignInRefused(Refusal.SEPARATED, identity, staff=staff)
+            self._user = services.login_for_staff(staff=staff, identity=identity)
         except SignInRefused as refused:
             services.sign_in_refusal_record(refused)
             self._user = None
             return email
-        self._user = services.login_for_staff(staff=staff)
-        return email
+        # The code goes to the address the roster keeps, never to the one typed.
+        return staff.email

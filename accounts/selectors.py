@@ -21,8 +21,16 @@ def staff_records() -> QuerySet[StaffMember]:
 
 
 def staff_by_email(email: str) -> list[StaffMember]:
-    """Staff records with this address (ignoring case, as the roster keeps it unique)."""
-    return list(staff_records().filter(email__iexact=email.strip())[:2])
+    """Staff records with this very address, its case aside. The database's case folding is
+    wider than a mailbox's (PostgreSQL folds "ı" to "i" and "ſ" to "s"), so its candidates are
+    kept only when their address, lower-cased as Python does it, is the one given: a look-alike
+    address never stands for a person's."""
+    wanted = email.strip().lower()
+    return [
+        staff
+        for staff in staff_records().filter(email__iexact=wanted)[:5]
+        if staff.email.strip().lower() == wanted
+    ][:2]
 
 
 def staff_by_employee_id(employee_id: str) -> StaffMember | None:

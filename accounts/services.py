@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from importlib import import_module
 
+from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib.auth.models import Group, User
@@ -41,6 +42,7 @@ class Refusal(StrEnum):
     DOMAIN = "domain"
     NOT_ON_ROSTER = "not_on_roster"
     SEPARATED = "separated"
+    SWITCHED_OFF = "switched_off"
     PROVIDER_ERROR = "provider_error"
 
 
@@ -56,6 +58,8 @@ REFUSAL_TEXT = {
     "no account was made.",
     Refusal.SEPARATED: "The staff roster shows that you no longer work for the district, so "
     "this service no longer lets you in.",
+    Refusal.SWITCHED_OFF: "Your login here has been switched off by an administrator, so this "
+    "service does not let you in.",
     Refusal.PROVIDER_ERROR: "The answer from {provider} could not be trusted ({reason}), so "
     "nobody was signed in.",
 }
@@ -159,13 +163,20 @@ def _free_username(staff: StaffMember) -> str:
 
 
 @transaction.atomic
-def login_for_staff(*, staff: StaffMember, groups: Sequence[str] | None = None) -> User:
-    """The person's login, made now if they have none (linked to their staff record), active
-    again if they were rehired, and carrying the roster's name and address. With SSO_GROUP_ROLES
-    set and the provider's `groups` given, the mapped roles follow the provider's groups."""
+def login_for_staff(
+    *, staff: StaffMember, identity: Identity | None = None, groups: Sequence[str] | None = None
+) -> User:
+    """The person's login, made now if they have none (linked to their staff record) and
+    carrying the roster's name and address. A login switched off is not switched on here (an
+    administrator did it, or a separation, which a rehire undoes: access_restore); nor is one
+    for a person the roster separated meanwhile. With SSO_GROUP_ROLES set and the provider's
+    `groups` given, the mapped roles follow the provider's groups."""
     staff = (
         StaffMember.objects.select_for_update(of=("self",)).select_related("user").get(pk=staff.pk)
     )
+    identity = identity or Identity(provider="this service", email=staff.email)
+    if staff.status == StaffStatus.SEPARATED:
+        raise SignInRefused(Refusal.SEPARATED, identity, staff=staff)
     user = staff.user
     if user is None:
         user = User(
@@ -179,8 +190,9 @@ def login_for_staff(*, staff: StaffMember, groups: Sequence[str] | None = None) 
         staff.user = user
         staff.save(update_fields=["user", "updated_at"])
     else:
+        if not user.is_active:
+            raise SignInRefused(Refusal.SWITCHED_OFF, identity, staff=staff)
         wanted = {
-            "is_active": True,
             "email": staff.email,
             "first_name": (staff.preferred_name or staff.first_name)[:150],
             "last_name": staff.last_name[:150],
@@ -220,12 +232,29 @@ def access_end(*, staff_ids: Iterable[int]) -> int:
     )
     if not user_ids:
         return 0
-    logins = User.objects.filter(pk__in=user_ids, is_active=True)
+    logins = User.objects.filter(pk__in=user_ids)
+    # Tracked by id: the update takes the rows out of an "is_active" selection.
     with audit.tracking(logins):
-        ended = logins.update(is_active=False)
+        ended = logins.filter(is_active=True).update(is_active=False)
     Token.objects.filter(user_id__in=user_ids).delete()
     _sessions_end(user_ids)
     return ended
+
+
+@transaction.atomic
+def access_restore(*, staff_ids: Iterable[int]) -> int:
+    """Give back the logins of these people, whom the roster employs again (rehired): they sign
+    in as before. Returns how many logins were switched on."""
+    user_ids = list(
+        StaffMember.objects.filter(pk__in=list(staff_ids), user__isnull=False)
+        .exclude(status=StaffStatus.SEPARATED)
+        .values_list("user_id", flat=True)
+    )
+    if not user_ids:
+        return 0
+    logins = User.objects.filter(pk__in=user_ids)
+    with audit.tracking(logins):
+        return logins.filter(is_active=False).update(is_active=True)
 
 
 def _sessions_end(user_ids: list[int]) -> None:
@@ -240,6 +269,24 @@ def _sessions_end(user_ids: list[int]) -> None:
         for key in keys:
             store().delete(key)
     tracked.delete()
+
+
+@transaction.atomic
+def authenticators_delete(*, authenticators) -> None:
+    """Delete second factors (a lost phone, a lost key): with them go the recovery codes of a
+    login left with no app and no passkey, which alone are no second factor, so the person
+    sets one up again at their next sign-in."""
+    user_ids = set(authenticators.values_list("user_id", flat=True))
+    authenticators.delete()
+    real = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
+    still = set(
+        Authenticator.objects.filter(user_id__in=user_ids, type__in=real).values_list(
+            "user_id", flat=True
+        )
+    )
+    Authenticator.objects.filter(
+        user_id__in=user_ids - still, type=Authenticator.Type.RECOVERY_CODES
+    ).delete()
 
 
 # --- invitations ---------------------------------------------------------------------------------

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import binascii
 from urllib.parse import urlsplit
 
 from allauth.account import views as allauth_views
+from allauth.socialaccount.providers.saml import views as saml_views
 from allauth.socialaccount.providers.saml.views import FinishACSView
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from onelogin.saml2.errors import OneLogin_Saml2_Error
 
 from .adapters import refuse
 from .services import Identity, Refusal, SignInRefused
@@ -67,3 +70,11 @@ class SAMLFinishView(FinishACSView):
 
 
 saml_finish = SAMLFinishView.as_view()
+
+
+def saml_single_logout(request: HttpRequest, organization_slug: str) -> HttpResponse:
+    """allauth's single logout, with a malformed message answered 400 rather than an error."""
+    try:
+        return saml_views.sls(request, organization_slug=organization_slug)
+    except (binascii.Error, ValueError, OneLogin_Saml2_Error):
+        return HttpResponseBadRequest("The SAML logout message could not be read.")

@@ -23,7 +23,7 @@ from .models import (
     StaffMember,
 )
 from .selectors import normalized_email
-from .signals import staff_separated
+from .signals import staff_rehired, staff_separated
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,8 @@ def staff_assignments_record(*, before: dict[int, Placement], on: dt.date | None
     stretch that ended and the one that began. The first change of a person also records the
     stretch before it (from their hire date), so a report can place them on any earlier date.
     A fixed number of queries whatever the number of people; returns how many people changed.
-    Those the change separated lose their access in the same transaction (staff_separated)."""
+    Those the change separated lose their access in the same transaction (staff_separated), and
+    those it employs again get it back (staff_rehired)."""
     today = on or timezone.localdate()
     people = {
         staff.pk: staff
@@ -137,6 +138,13 @@ def staff_assignments_record(*, before: dict[int, Placement], on: dt.date | None
     ]
     if separated:
         staff_separated.send(sender=StaffMember, staff_ids=separated)
+    rehired = [
+        pk
+        for pk, staff in changed.items()
+        if staff.status != StaffStatus.SEPARATED and before[pk][2] == StaffStatus.SEPARATED
+    ]
+    if rehired:
+        staff_rehired.send(sender=StaffMember, staff_ids=rehired)
     return len(changed)
 
 

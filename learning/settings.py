@@ -412,6 +412,11 @@ SSO_OIDC_NAME = os.environ.get("SSO_OIDC_NAME", "your district account").strip()
 # Microsoft Entra ID sends no email_verified claim: a district whose tenant owns its addresses
 # (and lists its domains in SSO_ALLOWED_EMAIL_DOMAINS) takes the provider's address as verified.
 SSO_OIDC_TRUST_EMAIL = env_bool("SSO_OIDC_TRUST_EMAIL", default=False)
+if SSO_OIDC_TRUST_EMAIL and not env_list("SSO_ALLOWED_EMAIL_DOMAINS"):
+    raise ImproperlyConfigured(
+        "SSO_OIDC_TRUST_EMAIL takes the provider's addresses as verified: set "
+        "SSO_ALLOWED_EMAIL_DOMAINS to the district's domains with it."
+    )
 # SAML 2.0 (ClassLink, ADFS, Shibboleth): the identity provider's metadata URL and entity id.
 SSO_SAML_METADATA_URL = os.environ.get("SSO_SAML_METADATA_URL", "").strip()
 SSO_SAML_ENTITY_ID = os.environ.get("SSO_SAML_ENTITY_ID", "").strip()

@@ -12,3 +12,6 @@ staff_changed = Signal()
 # Sent with staff_ids= (the people whose records a change has just separated), in the change's
 # transaction: their access ends with it (accounts/receivers.py).
 staff_separated = Signal()
+# Sent with staff_ids= (the people a change has made employed again after a separation), in the
+# change's transaction: their access comes back (accounts/receivers.py).
+staff_rehired = Signal()

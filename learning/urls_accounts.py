@@ -97,7 +97,11 @@ urlpatterns = [
     ),
     path("saml/<slug:organization_slug>/metadata/", saml_views.metadata, name="saml_metadata"),
     # Single logout, which the service's SAML metadata names.
-    path("saml/<slug:organization_slug>/sls/", saml_views.sls, name="saml_sls"),
+    path(
+        "saml/<slug:organization_slug>/sls/",
+        sign_in_views.saml_single_logout,
+        name="saml_sls",
+    ),
     path("", include("accounts.providers.district_oidc.urls")),
     path("sessions/", include("allauth.usersessions.urls")),
 ]

@@ -195,3 +195,11 @@ def test_the_sign_in_page_lets_its_button_lead_to_the_identity_provider(client, 
     form_action = next(part for part in policy.split(";") if "form-action" in part)
     assert sso.base_url in form_action
     assert "https://sso.elsewhere.example" in form_action
+
+
+def test_a_malformed_logout_message_is_a_bad_request(client, sso):
+    for query in ("SAMLRequest=garbage", "SAMLResponse=garbage"):
+        response = client.get(f"/accounts/saml/district/sls/?{query}")
+
+        assert response.status_code == 400
+        assert b"could not be read" in response.content
