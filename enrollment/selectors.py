@@ -154,6 +154,18 @@ def held_meetings_of_session(aggregate: Aggregate) -> Subquery:
     )
 
 
+def _next_meeting_start(at: dt.datetime) -> Subquery:
+    """When the next meeting (not yet ended, not cancelled) of an enrollment's session starts."""
+    return Subquery(
+        Meeting.objects.filter(session=OuterRef("session"), ends_at__gte=at)
+        .exclude(status=MeetingStatus.CANCELLED)
+        .order_by()
+        .values("session")
+        .annotate(value=Min("starts_at"))
+        .values("value")
+    )
+
+
 def _shaped(enrollments: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
     return (
         with_waitlist_position(enrollments)
@@ -376,9 +388,17 @@ def my_learning(*, staff: StaffMember, at: dt.datetime | None = None) -> MyLearn
     at = at or timezone.now()
     year = school_year_of(timezone.localdate(at), school_years())
     page = MyLearning(staff=staff, school_year=year)
-    enrollments = with_attendance_counts(
-        _shaped(Enrollment.objects.filter(staff=staff, status__in=LIVE_STATUSES))
-    ).order_by(F("first_starts_at").asc(nulls_last=True), "pk")
+    enrollments = (
+        with_attendance_counts(
+            _shaped(Enrollment.objects.filter(staff=staff, status__in=LIVE_STATUSES))
+        )
+        # A series shows its next meeting, not its first (gone by); in that order.
+        .annotate(next_starts_at=_next_meeting_start(at))
+        .order_by(
+            Coalesce("next_starts_at", "first_starts_at").asc(nulls_last=True),
+            "pk",
+        )
+    )
     for enrollment in enrollments:
         enrollment.missing = missing_for_credit(enrollment, at=at)
         _mark_withdrawable(enrollment, at=at)

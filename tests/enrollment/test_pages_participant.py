@@ -16,7 +16,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from enrollment import selectors
-from enrollment.choices import CompletionSource, EnrollmentStatus
+from enrollment.choices import CompletionSource, EnrollmentSource, EnrollmentStatus
 from enrollment.models import Completion, Enrollment, Evaluation
 from enrollment.views import participant
 from tests.factories import (
@@ -453,6 +453,35 @@ def test_the_confirmation_never_leads_elsewhere(signed_in, teacher):
 
 
 # My learning
+
+
+def test_a_series_shows_its_next_meeting_not_its_first(signed_in, teacher):
+    session = SessionFactory(title="Monthly")
+    first = soon(days=-14)
+    MeetingFactory(session=session, starts_at=first, ends_at=first + dt.timedelta(hours=2))
+    following = soon(days=14)
+    MeetingFactory(session=session, starts_at=following, ends_at=following + dt.timedelta(hours=2))
+    last = soon(days=42)
+    MeetingFactory(session=session, starts_at=last, ends_at=last + dt.timedelta(hours=2))
+    EnrollmentFactory(staff=teacher, session=session)
+
+    upcoming = text(signed_in.get(ME)).split("Upcoming", 1)[1]
+
+    assert "Next meeting" in upcoming
+    shown, opened = timezone.localtime(following), timezone.localtime(first)
+    assert f"{shown:%a}, {shown:%b} {shown.day}, {shown.year} at" in upcoming
+    assert f"first meeting {opened:%b} {opened.day}, {opened.year}" in upcoming
+
+
+def test_an_assigned_place_says_so(signed_in, teacher):
+    EnrollmentFactory(
+        staff=teacher, session=session_meeting_on(7), source=EnrollmentSource.ASSIGNED
+    )
+    EnrollmentFactory(staff=teacher, session=session_meeting_on(9))
+
+    page = text(signed_in.get(ME))
+
+    assert page.count("Assigned to you") == 1
 
 
 def test_me_sorts_places_into_sections(signed_in, teacher, colleague):
