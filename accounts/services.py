@@ -223,8 +223,8 @@ def _roles_from_claim(user: User, claimed: Sequence[str]) -> None:
 def access_end(*, staff_ids: Iterable[int]) -> int:
     """End the access of these people, whose employment has ended: their logins can no longer
     sign in (inactive), every session they have is ended and their API tokens are deleted. Their
-    calendar feeds stop answering by the staff record's status (calendars.selectors). Someone
-    rehired gets their login back by signing in again. Returns how many logins lost access."""
+    calendar feeds stop answering by the staff record's status (calendars.selectors). A rehire
+    switches the login back on (access_restore). Returns how many logins lost access."""
     user_ids = list(
         StaffMember.objects.filter(
             pk__in=list(staff_ids), status=StaffStatus.SEPARATED, user__isnull=False

@@ -159,8 +159,8 @@ def test_a_separated_person_cannot_sign_in_with_a_password(people):
 
 
 def test_someone_rehired_gets_access_back_by_signing_in(people, mailed):
-    """Separated, then on the roster again: their login is made active by their next sign-in
-    (here with a code by mail), the same login as before."""
+    """Separated, then on the roster again: the rehire switches their old login back on, and
+    they sign in to it as before (here with a code by mail)."""
     leaving = people[1]
     staff = leaving["staff"]
     before = staff_placements([staff.pk])
@@ -172,6 +172,8 @@ def test_someone_rehired_gets_access_back_by_signing_in(people, mailed):
     staff.separated_on = None
     staff.save()
     staff_assignments_record(before=before)
+    leaving["user"].refresh_from_db()
+    assert leaving["user"].is_active
 
     browser = Client()
     with mailed as mail:
