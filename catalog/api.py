@@ -113,6 +113,18 @@ class SessionSerializer(serializers.ModelSerializer):
     display_title = serializers.CharField(read_only=True)
     building = BuildingSummarySerializer(read_only=True, allow_null=True)
     restricted_to_group = StaffGroupSummarySerializer(read_only=True, allow_null=True)
+    audience_positions = serializers.SerializerMethodField(
+        help_text="Codes of the positions that may enroll themselves (the course's and the "
+        "session's); empty: any position."
+    )
+    audience_buildings = serializers.SerializerMethodField(
+        help_text="Codes of the buildings whose staff may enroll themselves (the course's and the "
+        "session's); empty: any building."
+    )
+    audience_words = serializers.CharField(
+        read_only=True,
+        help_text='Who may enroll themselves, in words ("" when anyone may).',
+    )
     requires_approval = serializers.BooleanField(
         source="approval_required",
         read_only=True,
@@ -159,6 +171,9 @@ class SessionSerializer(serializers.ModelSerializer):
             "registration_state",
             "status",
             "restricted_to_group",
+            "audience_positions",
+            "audience_buildings",
+            "audience_words",
             "requires_approval",
             "facilitators",
             "meetings",
@@ -170,6 +185,20 @@ class SessionSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         user = request.user if request is not None else None
         return session.virtual_url if access.may_see_meeting_links(user) else ""
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_audience_positions(self, session: Session) -> list[str]:
+        return sorted(
+            {p.code for p in session.course.audience_positions.all()}
+            | {p.code for p in session.audience_positions.all()}
+        )
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_audience_buildings(self, session: Session) -> list[str]:
+        return sorted(
+            {b.code for b in session.course.audience_buildings.all()}
+            | {b.code for b in session.audience_buildings.all()}
+        )
 
     @extend_schema_field(serializers.ChoiceField(choices=RegistrationState.choices))
     def get_registration_state(self, session: Session) -> str:

@@ -11,7 +11,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from learning.models import Building, StaffGroup, StaffMember, TimeStampedModel
+from learning.models import Building, Position, StaffGroup, StaffMember, TimeStampedModel
 
 from .choices import CourseFormat, MeetingStatus, SessionStatus
 
@@ -64,6 +64,19 @@ class Course(TimeStampedModel):
         default=False, help_text="Enrollment waits for the building leader's approval."
     )
     active = models.BooleanField(default=True)
+    audience_positions = models.ManyToManyField(
+        Position,
+        blank=True,
+        related_name="+",
+        help_text="Only staff in these positions may enroll themselves (empty: any position). "
+        "Building leaders and district PD may still assign anyone.",
+    )
+    audience_buildings = models.ManyToManyField(
+        Building,
+        blank=True,
+        related_name="+",
+        help_text="Only staff of these buildings may enroll themselves (empty: any building).",
+    )
 
     class Meta:
         ordering = ["strand__order", "code"]
@@ -142,7 +155,21 @@ class Session(TimeStampedModel):
         related_name="sessions",
         null=True,
         blank=True,
-        help_text="Only members of this group may enroll.",
+        help_text="Only members of this group may enroll themselves.",
+    )
+    audience_positions = models.ManyToManyField(
+        Position,
+        blank=True,
+        related_name="+",
+        help_text="Only staff in these positions may enroll themselves (empty: any position), "
+        "in addition to the course's own audience.",
+    )
+    audience_buildings = models.ManyToManyField(
+        Building,
+        blank=True,
+        related_name="+",
+        help_text="Only staff of these buildings may enroll themselves (empty: any building), "
+        "in addition to the course's own audience.",
     )
     requires_approval = models.BooleanField(
         default=False, help_text="Enrollment waits for the building leader's approval."
@@ -183,6 +210,28 @@ class Session(TimeStampedModel):
         return self.requires_approval or self.course.requires_approval
 
     @property
+    def audience_words(self) -> str:
+        """Who may enroll themselves, in words ("" when anyone may): the positions and buildings
+        the course and the session name, and the session's group. Reads what
+        catalog.selectors.shape_sessions prefetches."""
+        parts = []
+        positions = sorted(
+            {p.name for p in self.course.audience_positions.all()}
+            | {p.name for p in self.audience_positions.all()}
+        )
+        if positions:
+            parts.append(_either(positions))
+        buildings = sorted(
+            {b.name for b in self.course.audience_buildings.all()}
+            | {b.name for b in self.audience_buildings.all()}
+        )
+        if buildings:
+            parts.append(f"staff of {_either(buildings)}")
+        if self.restricted_to_group_id is not None:
+            parts.append(f"members of {self.restricted_to_group.name}")
+        return "; ".join(parts)
+
+    @property
     def seats_on_offer(self) -> bool:
         """A cancelled session offers no seats, whatever its capacity and enrollments."""
         return self.status != SessionStatus.CANCELLED
@@ -220,6 +269,10 @@ class Session(TimeStampedModel):
         if hasattr(self, "last_ends_at"):
             return self.last_ends_at
         return max((meeting.ends_at for meeting in self.meetings.all()), default=None)
+
+
+def _either(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
 class Meeting(TimeStampedModel):

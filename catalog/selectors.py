@@ -62,6 +62,10 @@ def shape_sessions(sessions: QuerySet[Session]) -> QuerySet[Session]:
         .prefetch_related(
             Prefetch("meetings", queryset=Meeting.objects.order_by("starts_at", "id")),
             "facilitators",
+            "audience_positions",
+            "audience_buildings",
+            "course__audience_positions",
+            "course__audience_buildings",
         )
         .order_by(F("first_starts_at").asc(nulls_last=True), "id")
     )

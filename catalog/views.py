@@ -24,7 +24,8 @@ NOT_FOR_FEEDS = ("month",)
 
 
 def catalog_index(request: HttpRequest) -> HttpResponse:
-    page = selectors.catalog_page(user=request.user, params=request.GET, at=timezone.now())
+    now = timezone.now()
+    page = selectors.catalog_page(user=request.user, params=request.GET, at=now)
     form = page.filterset.form
     _present_filter_form(form)
     invalid = bool(form.errors)
@@ -41,6 +42,7 @@ def catalog_index(request: HttpRequest) -> HttpResponse:
             "month_label": dict(form.fields["month"].choices).get(month, "") if month else "",
             "time_zone": timezone.get_current_timezone_name(),
             "feed_query": _feed_query(request.GET),
+            "now": now,
         },
     )
 

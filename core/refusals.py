@@ -94,6 +94,7 @@ MSG_ALREADY_ENROLLED = "{name} already has a place in this session ({status})."
 # The same refusals, said to the person who asked for the place themselves.
 MSG_ALREADY_ENROLLED_OWN = "You already have a place in this session ({status})."
 MSG_NOT_IN_AUDIENCE = "This session is only for members of {group}."
+MSG_NOT_IN_AUDIENCE_FOR = "This session is only for {audience}."
 MSG_PREREQUISITES_MISSING = "Complete the prerequisite first: {courses}."
 MSG_PREREQUISITES_MISSING_MANY = "Complete the prerequisites first: {courses}."
 MSG_SCHEDULE_CONFLICT = "This clashes with {session} on {when}, where {name} is {status}."

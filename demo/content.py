@@ -311,7 +311,12 @@ class CourseSpec:
     prerequisites: tuple[str, ...] = ()
     evaluation_required: bool = False
     requires_approval: bool = False
+    # Position codes of those who may enroll themselves (empty: anyone).
+    audience_positions: tuple[str, ...] = ()
 
+
+# Courses meant for building leaders: others see whom they are for; leaders still assign anyone.
+BUILDING_LEADERS = ("principal", "assistant-principal")
 
 COURSES = (
     CourseSpec(
@@ -337,6 +342,7 @@ COURSES = (
         "crl-101", "Culturally Responsive Leadership", "crt", "6",
         "For principals and assistant principals: leading equity-focused school improvement, "
         "reading opportunity gaps in building data and supporting teachers' practice.",
+        audience_positions=BUILDING_LEADERS,
     ),
     CourseSpec(
         "rp-101", "Restorative Practices: Foundations", "rp", "3",
@@ -367,7 +373,7 @@ COURSES = (
     CourseSpec(
         "sel-210", "Adult SEL and Staff Well-Being", "sel", "1.5",
         "Caring for the adults who care for students: stress, boundaries and belonging at work.",
-        format=CourseFormat.VIRTUAL,
+        format=CourseFormat.VIRTUAL, evaluation_required=True,
     ),
     CourseSpec(
         "sel-220", "Culture and Climate Survey: Reading the Results", "sel", "3",
@@ -400,6 +406,7 @@ COURSES = (
         "dei-201", "Equity Audit: Reading Your School's Data", "dei", "3",
         "What the district's Equity Audit found and how to read your building's opportunity "
         "gaps in the school improvement plan.",
+        audience_positions=BUILDING_LEADERS,
     ),
     CourseSpec(
         "bt-institute", "Better Together Summer Institute", "dei", "18",
@@ -483,7 +490,8 @@ LARGER_DISTRICT_COURSES = (
                "How bias enters discipline, grading and placement decisions, and how to check it."),
     CourseSpec("dei-301", "Leading for Equity Institute", "dei", "12",
                "Two days for leaders: an equity plan for their building, built on its data.",
-               evaluation_required=True, requires_approval=True),
+               evaluation_required=True, requires_approval=True,
+               audience_positions=BUILDING_LEADERS),
     CourseSpec("lit-101", "Science of Reading: Foundations", "lit", "6",
                "How children learn to read, and what that means for the teaching of reading."),
     CourseSpec("lit-201", "Structured Literacy in Practice", "lit", "6",
@@ -852,6 +860,8 @@ class SessionSpec:
     facilitators: tuple[str, ...] = ()  # demo roles or position codes
     demo_enrolled: tuple[DemoRole, ...] = ()
     demo_waitlisted: tuple[DemoRole, ...] = ()
+    # Past sessions: these demo logins attended every meeting and have not evaluated yet.
+    demo_evaluation_due: tuple[DemoRole, ...] = ()
     registration_days: int = 60  # registration opens so many days before the first meeting
     notes: str = ""
 
@@ -1046,6 +1056,11 @@ SESSIONS = (
         "rp-101", AroundToday(-24), AFTER_SCHOOL, 30, title="Two Tuesdays", meetings=2,
         building="cedar-grove", room="Library", fill=0.9,
         facilitators=(DemoRole.FACILITATOR,),
+    ),
+    SessionSpec(
+        "sel-210", AroundToday(-6), VIRTUAL_EVENING, 60, title="December evening",
+        virtual=True, categories=(PositionCategory.TEACHER, PositionCategory.SUPPORT), fill=0.7,
+        facilitators=("counselor",), demo_evaluation_due=(DemoRole.TEACHER,),
     ),
     SessionSpec(
         "dei-150", AroundToday(-16), AFTER_SCHOOL_LONG, 40, building="lakeview",

@@ -353,6 +353,14 @@ def write_catalog(
         for c in course_specs
         for required in c.prerequisites
     )
+    positions = {p.code: p for p in Position.objects.all()}
+    Audience = Course.audience_positions.through
+    Audience.objects.bulk_create(
+        Audience(course=courses[c.code], position=positions[code])
+        for c in course_specs
+        for code in c.audience_positions
+        if code in positions
+    )
     return strands, courses
 
 
@@ -930,7 +938,7 @@ class _DemoBuilder:
         past = plan.last_end < self.now
         started = plan.first_start < self.now
         audience = self._audience(plan, upcoming=not started)
-        forced = [self.by_role[role] for role in spec.demo_enrolled]
+        forced = [self.by_role[role] for role in (*spec.demo_enrolled, *spec.demo_evaluation_due)]
         if spec.whole_group:
             seated = list(audience)
         else:
@@ -1037,12 +1045,13 @@ class _DemoBuilder:
             person.booked_courses.add(spec.course)
             return
         recorder = plan.facilitators[0].member.user if plan.facilitators else None
+        evaluation_due = person.role is not None and person.role in spec.demo_evaluation_due
         missed = None
-        if past and self.rng.random() < spec.absent_rate:
+        if past and not evaluation_due and self.rng.random() < spec.absent_rate:
             missed = self.rng.choice(plan.meetings)
         status = EnrollmentStatus.ENROLLED
         changed_at = requested_at
-        if past:
+        if past and not evaluation_due:
             status = EnrollmentStatus.INCOMPLETE if missed else EnrollmentStatus.COMPLETED
             changed_at = min(plan.last_end + timedelta(hours=18), self.now)
         else:
@@ -1051,7 +1060,7 @@ class _DemoBuilder:
         for meeting in plan.meetings:
             if meeting.ends_at >= self.now:
                 continue
-            present = meeting is not missed if past else self.rng.random() < 0.92
+            present = meeting is not missed if past or evaluation_due else self.rng.random() < 0.92
             self.attendance.append(
                 Attendance(
                     enrollment=enrollment,

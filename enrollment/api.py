@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog import access as session_access
+from catalog import selectors as catalog_selectors
 from catalog.api import CourseSummarySerializer
 from catalog.models import Course, Meeting, Session
 from core import refusals
@@ -450,6 +451,38 @@ def _reread_enrollment(request, pk: int) -> Enrollment:
     return selectors.with_attendance_counts(selectors.enrollment_list(user=request.user)).get(pk=pk)
 
 
+class RefusalSaidSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="The refusal's code, as the enroll action answers it.")
+    message = serializers.CharField(help_text="The refusal, in words for the person.")
+
+
+class EligibilitySerializer(serializers.Serializer):
+    """Where the signed-in person stands with a session, before any click: their live place,
+    or what enrolling would do (the enroll action answers the same, by the same rules)."""
+
+    session = serializers.IntegerField()
+    place = serializers.ChoiceField(
+        choices=EnrollmentStatus.choices,
+        allow_null=True,
+        help_text="The status of the person's live place in the session; null without one.",
+    )
+    waitlist_position = serializers.IntegerField(allow_null=True)
+    action = serializers.ChoiceField(
+        choices=["enroll", "request", "waitlist"],
+        allow_null=True,
+        help_text="What enrolling would do: a seat, a request for approval holding a seat, or "
+        "a waitlist place; null when they have a place or it would be refused.",
+    )
+    refusal = RefusalSaidSerializer(
+        allow_null=True, help_text="Why enrolling would be refused; null when it would not."
+    )
+    completed_on = serializers.DateField(
+        allow_null=True,
+        help_text="The day they last completed the session's course, if they have: enrolling "
+        "again is allowed, for no new credit unless the plan asks for it again.",
+    )
+
+
 class SessionActionsViewSet(viewsets.GenericViewSet):
     """What one does with a session beyond reading it in the catalog: enroll (oneself, or one's
     staff), and for its facilitators and district PD, attendance and the evaluation summary."""
@@ -461,10 +494,11 @@ class SessionActionsViewSet(viewsets.GenericViewSet):
         "enroll": EnrollSerializer,
         "attendance": AttendanceSerializer,
         "evaluation_summary": EvaluationSummarySerializer,
+        "eligibility": EligibilitySerializer,
     }
 
     def get_queryset(self) -> QuerySet[Session]:
-        if self.action == "enroll":
+        if self.action in ("enroll", "eligibility"):
             return session_access.visible_sessions(self.request.user)
         return session_access.manageable_sessions(self.request.user)
 
@@ -501,6 +535,39 @@ class SessionActionsViewSet(viewsets.GenericViewSet):
             EnrollmentSerializer(enrollment, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED,
         )
+
+    @extend_schema(
+        summary="Your standing with a session, before enrolling",
+        description=(
+            "Your live place in the session, or what enrolling would do (`action`) or why it "
+            "would be refused (`refusal`, with the code and message the enroll action would "
+            "answer), and when you last completed its course. 404 for a login with no staff "
+            "record, or a session you may not see."
+        ),
+        responses={200: EligibilitySerializer, **refusal_responses(404)},
+    )
+    def eligibility(self, request, pk=None) -> Response:
+        staff = access.staff_of(request.user)
+        if staff is None:
+            raise NotFound("This login has no staff record.")
+        now = timezone.now()
+        session = get_object_or_404(catalog_selectors.shape_sessions(self.get_queryset()), pk=pk)
+        place = selectors.session_place(user=request.user, session=session, at=now)
+        decided = place.eligibility
+        enrollment = place.enrollment
+        body = {
+            "session": session.pk,
+            "place": enrollment.status if enrollment else None,
+            "waitlist_position": enrollment.waitlist_position if enrollment else None,
+            "action": decided.action if decided else None,
+            "refusal": (
+                {"code": decided.code, "message": decided.reason}
+                if decided and decided.refusal
+                else None
+            ),
+            "completed_on": decided.completed_on if decided else None,
+        }
+        return Response(EligibilitySerializer(body).data)
 
     def _staff(self, staff_id: int | None) -> StaffMember:
         if staff_id is None:

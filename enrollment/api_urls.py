@@ -30,6 +30,11 @@ urlpatterns = [
         session_actions.as_view({"get": "evaluation_summary"}),
         name="session-evaluation-summary",
     ),
+    path(
+        "sessions/<int:pk>/eligibility/",
+        session_actions.as_view({"get": "eligibility"}),
+        name="session-eligibility",
+    ),
     path("me/transcript/", api.TranscriptView.as_view(), name="me-transcript"),
     *router.urls,
 ]

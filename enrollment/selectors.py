@@ -31,14 +31,22 @@ from django.db.models.functions import Coalesce, Greatest, Now
 from django.utils import timezone
 
 from catalog import access as session_access
-from catalog.choices import MeetingStatus
-from catalog.models import Meeting, Session
+from catalog.choices import MeetingStatus, SessionStatus
+from catalog.models import Course, Meeting, Session
+from catalog.seats import with_seats
 from learning import access
 from learning.access import AnyUser
-from learning.choices import StaffStatus
-from learning.models import PlanYear, StaffMember
+from learning.choices import RequirementKind, StaffStatus
+from learning.models import PlanYear, Requirement, StaffMember
 
-from .choices import LIVE_STATUSES, ROSTER_STATUSES, SEAT_HOLDING_STATUSES, EnrollmentStatus
+from . import eligibility as rules
+from .choices import (
+    LIVE_STATUSES,
+    ROSTER_STATUSES,
+    SEAT_HOLDING_STATUSES,
+    EnrollmentSource,
+    EnrollmentStatus,
+)
 from .models import Attendance, Completion, Enrollment, Evaluation
 
 
@@ -219,6 +227,8 @@ class SessionPlace:
     missing: list[str] = field(default_factory=list)
     may_manage: bool = False
     may_assign: bool = False
+    # Without a live place: what a click would do, or why none would work.
+    eligibility: rules.Eligibility | None = None
 
 
 def session_place(*, user: AnyUser, session: Session, at: dt.datetime) -> SessionPlace:
@@ -250,6 +260,13 @@ def session_place(*, user: AnyUser, session: Session, at: dt.datetime) -> Sessio
         if place.enrollment is not None:
             place.missing = missing_for_credit(place.enrollment, at=at)
             _mark_withdrawable(place.enrollment, at=at)
+        else:
+            place.eligibility = rules.eligibility(
+                rules.person_facts(staff),
+                rules.load_rules(session),
+                now=at,
+                approver=access.Role.DISTRICT_PD in roles,
+            )
     if access.Role.DISTRICT_PD in roles:
         place.may_manage = True
     elif staff is not None:
@@ -382,6 +399,17 @@ class MyLearning:
     hours_this_year: Decimal = Decimal(0)
 
 
+def _assigner_name(enrollment: Enrollment) -> str:
+    """Who gave the person an assigned place, by name ("" for a place they took themselves)."""
+    if enrollment.source == EnrollmentSource.SELF:
+        return ""
+    assigner = enrollment.acted_by
+    staff = getattr(assigner, "staff_member", None) if assigner is not None else None
+    if staff is not None:
+        return staff.display_name
+    return "the district" if assigner is None else assigner.get_full_name() or assigner.username
+
+
 def my_learning(*, staff: StaffMember, at: dt.datetime | None = None) -> MyLearning:
     """The person's live enrollments sorted by what they wait for, the completions of the school
     year and its clock hours. A fixed number of queries however many enrollments."""
@@ -399,9 +427,10 @@ def my_learning(*, staff: StaffMember, at: dt.datetime | None = None) -> MyLearn
             "pk",
         )
     )
-    for enrollment in enrollments:
+    for enrollment in enrollments.select_related("acted_by__staff_member"):
         enrollment.missing = missing_for_credit(enrollment, at=at)
         _mark_withdrawable(enrollment, at=at)
+        enrollment.assigned_by = _assigner_name(enrollment)
         if enrollment.status == EnrollmentStatus.PENDING_APPROVAL:
             page.pending.append(enrollment)
         elif enrollment.status == EnrollmentStatus.WAITLISTED:
@@ -670,3 +699,201 @@ def signin_rows(*, session: Session) -> QuerySet[Enrollment]:
         .select_related("staff", "staff__building", "staff__position")
         .order_by("staff__last_name", "staff__first_name", "pk")
     )
+
+
+# What the plan requires of one person
+
+REQUIREMENT_DONE = "done"
+REQUIREMENT_BOOKED = "booked"
+REQUIREMENT_NOT_STARTED = "not_started"
+# Sessions offered under each requirement the person has not met.
+NEXT_SESSIONS_SHOWN = 3
+
+
+@dataclass
+class MyRequirement:
+    """One of the plan's requirements that applies to the person, and where they stand: done
+    (on `done_on`), booked (a live place in `booked`) or not started; for clock hours, the hours
+    counted so far; and, until done, the next sessions with a seat that would count."""
+
+    requirement: Requirement
+    state: str
+    done_on: dt.date | None = None
+    hours: Decimal = Decimal(0)
+    booked: Enrollment | None = None
+    next_sessions: list[Session] = field(default_factory=list)
+
+    @property
+    def overdue(self) -> bool:
+        return self.state != REQUIREMENT_DONE and self.requirement.due_on < timezone.localdate()
+
+
+def _requirement_applies(requirement: Requirement, facts: rules.PersonFacts) -> bool:
+    """The audience the plan's progress reports count: each condition the requirement names
+    (positions, buildings, groups: any of those listed) must hold."""
+    staff = facts.staff
+    positions = {p.pk for p in requirement.audience_positions.all()}
+    buildings = {b.pk for b in requirement.audience_buildings.all()}
+    groups = {g.pk for g in requirement.audience_groups.all()}
+    return (
+        (not positions or staff.position_id in positions)
+        and (not buildings or staff.building_id in buildings)
+        and (not groups or bool(groups & facts.group_ids))
+    )
+
+
+def _counts_for(requirement: Requirement, course: Course) -> bool:
+    if requirement.kind == RequirementKind.CLOCK_HOURS:
+        return course.strand_id == requirement.strand_id
+    return course.pk == requirement.course_id
+
+
+def my_requirements(
+    *,
+    user: AnyUser,
+    staff: StaffMember,
+    at: dt.datetime | None = None,
+    facts: rules.PersonFacts | None = None,
+    offer_sessions: bool = True,
+) -> list[MyRequirement]:
+    """The requirements of the current and later plan years that apply to the person, by due
+    date, each with its state and (until done) up to NEXT_SESSIONS_SHOWN upcoming sessions with
+    a seat that the person may join themselves. A fixed number of queries, however many
+    requirements, completions and sessions."""
+    at = at or timezone.now()
+    today = timezone.localdate(at)
+    if staff.status == StaffStatus.SEPARATED:
+        return []
+    facts = facts or rules.person_facts(staff)
+    requirements = [
+        requirement
+        for requirement in Requirement.objects.filter(goal__plan_year__ends_on__gte=today)
+        .select_related("goal__plan_year", "course", "strand")
+        .prefetch_related("audience_positions", "audience_buildings", "audience_groups")
+        .order_by("due_on", "pk")
+        if _requirement_applies(requirement, facts)
+    ]
+    if not requirements:
+        return []
+    completions = list(
+        Completion.objects.filter(staff=staff, voided_at__isnull=True)
+        .select_related("course")
+        .order_by("completed_on", "pk")
+    )
+    candidates = (
+        []
+        if not offer_sessions
+        else list(
+            rules.with_rules(
+                with_seats(
+                    session_access.visible_sessions(user).filter(
+                        Q(course_id__in={r.course_id for r in requirements if r.course_id})
+                        | Q(
+                            course__strand_id__in={r.strand_id for r in requirements if r.strand_id}
+                        ),
+                        status=SessionStatus.PUBLISHED,
+                    )
+                )
+            )
+            .annotate(first_starts_at=Min("meetings__starts_at"))
+            .filter(first_starts_at__gte=at)
+            .order_by("first_starts_at", "pk")
+        )
+    )
+    mine = []
+    for requirement in requirements:
+        start = (
+            None
+            if requirement.count_completions_before_plan_year
+            else requirement.goal.plan_year.starts_on
+        )
+        counted = [
+            completion
+            for completion in completions
+            if _counts_for(requirement, completion.course)
+            and (start is None or completion.completed_on >= start)
+        ]
+        entry = MyRequirement(requirement=requirement, state=REQUIREMENT_NOT_STARTED)
+        if requirement.kind == RequirementKind.CLOCK_HOURS:
+            running = Decimal(0)
+            for completion in counted:
+                running += completion.clock_hours
+                if entry.done_on is None and running >= requirement.clock_hours:
+                    entry.done_on = completion.completed_on
+            entry.hours = running
+        elif counted:
+            entry.done_on = counted[0].completed_on
+        if entry.done_on is not None:
+            entry.state = REQUIREMENT_DONE
+            mine.append(entry)
+            continue
+        entry.booked = next(
+            (
+                place
+                for place in facts.places.values()
+                if place.status in rules.BOOKED_STATUSES
+                and _counts_for(requirement, place.session.course)
+            ),
+            None,
+        )
+        if entry.booked is not None:
+            entry.state = REQUIREMENT_BOOKED
+            if entry.booked.status != EnrollmentStatus.WAITLISTED:
+                # A seat is booked; other sessions are offered only to someone still waiting.
+                mine.append(entry)
+                continue
+        for session in candidates:
+            if len(entry.next_sessions) == NEXT_SESSIONS_SHOWN:
+                break
+            if (
+                _counts_for(requirement, session.course)
+                and session.seats_left > 0
+                and session.pk not in facts.places
+                and rules.eligibility(facts, session, now=at).action is not None
+            ):
+                entry.next_sessions.append(session)
+        mine.append(entry)
+    return mine
+
+
+def catalog_marks(
+    *, user: AnyUser, sessions: list[Session], courses: list[Course], at: dt.datetime
+) -> bool:
+    """Mark the catalog's sessions and courses for the signed-in person: on each session
+    `my_place` (their live place, waitlisted ones with `waitlist_position`) or `my_eligibility`
+    (what a click would do); on each course `my_completed_on` and `my_due_on` (the due date of
+    a requirement naming the course that they have not met). Returns whether anything was
+    marked (False without a staff record). A fixed number of queries."""
+    staff = access.staff_of(user)
+    if staff is None:
+        return False
+    facts = rules.person_facts(staff)
+    rules.load_rules(*sessions)
+    positions = dict(
+        with_waitlist_position(
+            Enrollment.objects.filter(
+                pk__in=[
+                    place.pk
+                    for place in facts.places.values()
+                    if place.status == EnrollmentStatus.WAITLISTED
+                ]
+            )
+        ).values_list("pk", "waitlist_position")
+    )
+    approver = access.is_district_pd(user)
+    for session in sessions:
+        session.my_place = facts.places.get(session.pk)
+        if session.my_place is not None:
+            session.my_place.waitlist_position = positions.get(session.my_place.pk)
+            session.my_eligibility = None
+        else:
+            session.my_eligibility = rules.eligibility(facts, session, now=at, approver=approver)
+    due: dict[int, dt.date] = {}
+    for entry in my_requirements(user=user, staff=staff, at=at, facts=facts, offer_sessions=False):
+        course_id = entry.requirement.course_id
+        if entry.state != REQUIREMENT_DONE and course_id is not None:
+            due.setdefault(course_id, entry.requirement.due_on)
+    for course in courses:
+        course.my_completed_on = facts.completed_on.get(course.pk)
+        course.my_due_on = due.get(course.pk)
+    return True

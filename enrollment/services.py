@@ -26,7 +26,7 @@ from audit.context import with_actor
 from audit.services import tracking
 from catalog import access as session_access
 from catalog.choices import MeetingStatus, SessionStatus
-from catalog.models import Course, Meeting, RegistrationState, Session
+from catalog.models import Course, Meeting, Session
 from catalog.services import meeting_note_changes, session_note_changes
 from core import refusals as r
 from core.refusals import Refusal
@@ -36,10 +36,10 @@ from learning import changes as data_changes
 from learning.choices import StaffStatus
 from learning.models import StaffMember
 
-from . import notifications
+from . import eligibility, notifications
 from .choices import (
-    LIVE_STATUSES,
     ROSTER_STATUSES,
+    SEAT_HOLDING_STATUSES,
     WITHDRAWABLE_STATUSES,
     CompletionSource,
     EnrollmentSource,
@@ -144,11 +144,15 @@ def _fill_from_waitlist(session: Session, *, now: dt.datetime) -> list[int]:
     free = session.capacity - seats_taken(session, now=now)
     if free <= 0:
         return []
-    heads = list(
-        Enrollment.objects.filter(session=session, status=EnrollmentStatus.WAITLISTED).order_by(
-            "requested_at", "pk"
-        )[:free]
-    )
+    waiting = Enrollment.objects.filter(
+        session=session, status=EnrollmentStatus.WAITLISTED
+    ).order_by("requested_at", "pk")
+    # Two waitlist places may overlap in time; a seat may not. Whoever meanwhile holds a seat
+    # at the same time keeps their turn but is passed over until they give that seat up.
+    seated_elsewhere = _holding_seats_at_the_same_time(session, waiting.values("staff_id"))
+    heads = list(waiting.exclude(staff_id__in=seated_elsewhere)[:free])
+    if not heads:
+        return []
     needs_approval = session.approval_required
     for enrollment in heads:
         if needs_approval and enrollment.approved_at is None:
@@ -170,6 +174,29 @@ def _fill_from_waitlist(session: Session, *, now: dt.datetime) -> list[int]:
         [e.pk for e in heads if e.status == EnrollmentStatus.PENDING_APPROVAL],
     )
     return promoted
+
+
+def _holding_seats_at_the_same_time(session: Session, staff_ids) -> set[int]:
+    """Of the given people, those holding a seat in another session with a meeting that overlaps
+    one of this session's (cancelled meetings and sessions overlap nothing)."""
+    own = Meeting.objects.filter(session=session).exclude(status=MeetingStatus.CANCELLED)
+    overlapping = Q()
+    for starts_at, ends_at in own.values_list("starts_at", "ends_at"):
+        overlapping |= Q(starts_at__lt=ends_at, ends_at__gt=starts_at)
+    if not overlapping:
+        return set()
+    busy = (
+        Meeting.objects.filter(overlapping)
+        .exclude(session=session)
+        .exclude(status=MeetingStatus.CANCELLED)
+        .exclude(session__status=SessionStatus.CANCELLED)
+        .values("session_id")
+    )
+    return set(
+        Enrollment.objects.filter(
+            staff_id__in=staff_ids, status__in=SEAT_HOLDING_STATUSES, session_id__in=busy
+        ).values_list("staff_id", flat=True)
+    )
 
 
 def _has_ended(session: Session, *, now: dt.datetime) -> bool:
@@ -235,109 +262,14 @@ class Placement:
         return self.enrollment.status
 
 
-def _check_session_open(session: Session, *, now: dt.datetime, override_window: bool) -> None:
-    state = session.registration_state(now)
-    if state == RegistrationState.DRAFT:
-        raise Refusal(r.SESSION_DRAFT, r.MSG_SESSION_DRAFT)
-    if state == RegistrationState.CANCELLED:
-        raise Refusal(r.SESSION_CANCELLED, r.MSG_SESSION_CANCELLED)
-    if state == RegistrationState.ENDED:
-        raise Refusal(r.SESSION_ENDED, r.MSG_SESSION_ENDED)
-    if override_window:
-        return
-    if state == RegistrationState.NOT_YET_OPEN:
-        raise Refusal(
-            r.REGISTRATION_NOT_OPEN,
-            r.MSG_REGISTRATION_NOT_OPEN.format(when=moment(session.registration_opens_at)),
-            details={"opens_at": session.registration_opens_at.isoformat()},
-        )
-    if state == RegistrationState.CLOSED:
-        raise Refusal(
-            r.REGISTRATION_CLOSED,
-            r.MSG_REGISTRATION_CLOSED.format(when=moment(session.registration_closes_at)),
-            details={"closed_at": session.registration_closes_at.isoformat()},
-        )
-
-
 def _check_not_enrolled(staff: StaffMember, session: Session, *, personal: bool = False) -> None:
-    """`personal`: the person asked for the place themselves, and is told in the second
-    person."""
-    live = Enrollment.objects.filter(staff=staff, session=session, status__in=LIVE_STATUSES).first()
-    if live is not None:
-        status = live.get_status_display().lower()
-        raise Refusal(
-            r.ALREADY_ENROLLED,
-            r.MSG_ALREADY_ENROLLED_OWN.format(status=status)
-            if personal
-            else r.MSG_ALREADY_ENROLLED.format(name=staff.display_name, status=status),
-            details={"enrollment": live.pk, "status": live.status},
-        )
-
-
-def _check_audience(staff: StaffMember, session: Session) -> None:
-    group = session.restricted_to_group
-    if group is not None and not group.members.filter(pk=staff.pk).exists():
-        raise Refusal(r.NOT_IN_AUDIENCE, r.MSG_NOT_IN_AUDIENCE.format(group=group.name))
-
-
-def _check_prerequisites(staff: StaffMember, course: Course) -> None:
-    required = list(course.prerequisites.order_by("code"))
-    if not required:
-        return
-    done = set(
-        Completion.objects.filter(
-            staff=staff, course__in=required, voided_at__isnull=True
-        ).values_list("course_id", flat=True)
+    """After a lost race for the one-live-enrollment constraint: the place the other request
+    made."""
+    refused = eligibility.already_placed_refusal(
+        eligibility.person_facts(staff), session, personal=personal
     )
-    missing = [prerequisite for prerequisite in required if prerequisite.pk not in done]
-    if missing:
-        names = "; ".join(f"{course.code.upper()} {course.title}" for course in missing)
-        template = (
-            r.MSG_PREREQUISITES_MISSING if len(missing) == 1 else r.MSG_PREREQUISITES_MISSING_MANY
-        )
-        raise Refusal(
-            r.PREREQUISITES_MISSING,
-            template.format(courses=names),
-            details={"courses": [course.code for course in missing]},
-        )
-
-
-def _check_schedule(staff: StaffMember, session: Session, *, personal: bool = False) -> None:
-    """No meeting of the session may overlap a meeting of another session the person has a live
-    enrollment in. Cancelled meetings and sessions clash with nothing."""
-    own = Meeting.objects.filter(session=session).exclude(status=MeetingStatus.CANCELLED)
-    overlapping = Q()
-    for starts_at, ends_at in own.values_list("starts_at", "ends_at"):
-        overlapping |= Q(starts_at__lt=ends_at, ends_at__gt=starts_at)
-    if not overlapping:
-        return
-    clash = (
-        Meeting.objects.filter(overlapping)
-        .filter(
-            session__enrollments__staff=staff,
-            session__enrollments__status__in=LIVE_STATUSES,
-        )
-        .exclude(session=session)
-        .exclude(status=MeetingStatus.CANCELLED)
-        .exclude(session__status=SessionStatus.CANCELLED)
-        .select_related("session__course")
-        .order_by("starts_at")
-        .first()
-    )
-    if clash is None:
-        return
-    other = Enrollment.objects.filter(
-        staff=staff, session=clash.session, status__in=LIVE_STATUSES
-    ).first()
-    status = other.get_status_display().lower() if other else "enrolled"
-    where = {"session": clash.session.display_title, "when": moment(clash.starts_at)}
-    raise Refusal(
-        r.SCHEDULE_CONFLICT,
-        r.MSG_SCHEDULE_CONFLICT_OWN.format(**where, status=status)
-        if personal
-        else r.MSG_SCHEDULE_CONFLICT.format(**where, name=staff.display_name, status=status),
-        details={"session": clash.session_id, "meeting": clash.pk},
-    )
+    if refused is not None:
+        raise refused
 
 
 def _place(
@@ -352,15 +284,21 @@ def _place(
 ) -> Placement:
     """The rules of one enrollment, with the person and the session already locked. The mail to
     send is collected in `mail` (kind -> enrollment ids) when given, else sent after commit."""
-    if staff.status == StaffStatus.SEPARATED:
-        raise Refusal(r.STAFF_SEPARATED, r.MSG_STAFF_SEPARATED.format(name=staff.display_name))
     personal = source == EnrollmentSource.SELF
-    _check_session_open(session, now=now, override_window=override_window)
-    _check_not_enrolled(staff, session, personal=personal)
-    _check_audience(staff, session)
-    _check_prerequisites(staff, session.course)
-    _check_schedule(staff, session, personal=personal)
+    # Expired holds lapse and the waitlist moves first: whether the place is a seat decides
+    # what it clashes with.
     _refresh_seats(session, now=now)
+    seat_free = seats_taken(session, now=now) < session.capacity
+    refused = eligibility.refusal(
+        eligibility.person_facts(staff),
+        eligibility.load_rules(session),
+        now=now,
+        seat_free=seat_free,
+        personal=personal,
+        override_window=override_window,
+    )
+    if refused is not None:
+        raise refused
 
     pre_approved = _may_approve(actor, staff)
     enrollment = Enrollment(
@@ -373,7 +311,7 @@ def _place(
         approved_at=now if pre_approved else None,
         approved_by=actor if pre_approved else None,
     )
-    if seats_taken(session, now=now) >= session.capacity:
+    if not seat_free:
         enrollment.status = EnrollmentStatus.WAITLISTED
     elif session.approval_required and not pre_approved:
         enrollment.status = EnrollmentStatus.PENDING_APPROVAL

@@ -1,10 +1,11 @@
 """What pages outside the enrollment app show of it: the session page's "your place" panel
-(enroll, waitlist, withdraw, evaluation, certificate; roster and assign for those who may)."""
+(enroll, waitlist, withdraw, evaluation, certificate; roster and assign for those who may), and
+the catalog's marks of the signed-in person's places, completions and requirements."""
 
 from django import template
 from django.conf import settings
 
-from enrollment.selectors import session_place
+from enrollment.selectors import catalog_marks, session_place
 
 register = template.Library()
 
@@ -23,3 +24,16 @@ def session_panel(context, session, at):
         "place": session_place(user=request.user, session=session, at=at),
         "approval_hold_days": settings.APPROVAL_HOLD_DAYS,
     }
+
+
+@register.simple_tag(takes_context=True)
+def mark_catalog(context, page, at):
+    """Mark the catalog page's sessions and courses for the signed-in person (their places,
+    what a click would do, completed and required courses); whether anything was marked."""
+    entries = [entry for strand in page.strands for entry in strand.courses]
+    return catalog_marks(
+        user=context["request"].user,
+        sessions=[session for entry in entries for session in entry.sessions],
+        courses=[entry.course for entry in entries],
+        at=at,
+    )

@@ -148,6 +148,7 @@ def me(request: HttpRequest) -> HttpResponse:
         "enrollment/me.html",
         {
             "page": page,
+            "requirements": selectors.my_requirements(user=request.user, staff=staff, at=now),
             "staff": staff,
             "now": now,
             "has_places": any(

@@ -20,6 +20,7 @@ from tests.factories import (
     CourseFactory,
     EnrollmentFactory,
     MeetingFactory,
+    PositionFactory,
     SessionFactory,
     StaffGroupFactory,
     StaffMemberFactory,
@@ -216,6 +217,8 @@ def test_session_detail_shows_course_place_seats_group_facilitators_and_meetings
     )
     facilitator = StaffMemberFactory(first_name="Frances", preferred_name="Fran", last_name="Ng")
     session.facilitators.add(facilitator)
+    session.audience_buildings.add(building)
+    course.audience_positions.add(PositionFactory(code="principal", name="Principal"))
     first = MeetingFactory(session=session, starts_at=local(2026, 9, 10), room="Gym")
     second = MeetingFactory(
         session=session, starts_at=local(2026, 9, 17), status=MeetingStatus.CANCELLED
@@ -251,6 +254,9 @@ def test_session_detail_shows_course_place_seats_group_facilitators_and_meetings
         "registration_state": "ended",
         "status": "published",
         "restricted_to_group": {"id": group.pk, "slug": group.slug, "name": "New-teacher cohort"},
+        "audience_positions": ["principal"],
+        "audience_buildings": ["maple"],
+        "audience_words": "Principal; staff of Maple Elementary; members of New-teacher cohort",
         "requires_approval": False,
         "facilitators": [{"id": facilitator.pk, "name": "Fran Ng"}],
         "meetings": [
@@ -636,8 +642,9 @@ def make_sessions(count: int, building) -> None:
             )
 
 
-# count, sessions with their annotations, meetings, facilitators
-SESSION_LIST_QUERIES = 4
+# count, sessions with their annotations, meetings, facilitators, the audiences' positions and
+# buildings of the sessions and of their courses
+SESSION_LIST_QUERIES = 8
 
 
 def test_session_list_queries_do_not_grow_with_sessions(api_client, building):

@@ -216,7 +216,7 @@ def test_session_row_shows_time_place_and_restriction(client):
     row = row_of(response, session)
     assert f"{long_date(start)} · 4:00–6:00 PM" in row
     assert "Oak Middle, Room 204" in row
-    assert "Committee members only: Advisory Committee" in row
+    assert "Only for members of Advisory Committee" in row
     virtual_row = row_of(response, virtual)
     assert f"{long_date(morning)} · 11:30 AM–1:30 PM" in virtual_row
     assert "Virtual" in virtual_row
@@ -486,14 +486,15 @@ def test_district_pd_sees_drafts_marked_as_such(client, district_pd):
     assert "Draft, not published" in row_of(response, draft)
 
 
-def test_signed_in_teacher_sees_the_same_catalog_and_their_name(client, teacher):
+def test_signed_in_teacher_sees_the_same_catalog_their_mark_and_their_name(client, teacher):
     session = upcoming_session()
     anonymous = client.get(CATALOG)
     client.force_login(teacher.user)
 
     signed_in = client.get(CATALOG)
 
-    assert row_of(signed_in, session) == row_of(anonymous, session)
+    assert row_of(signed_in, session) == row_of(anonymous, session) + " Open to you"
+    assert "Status For you" in text(signed_in) and "Status For you" not in text(anonymous)
     assert "Tess Teacher" in text(signed_in)
     assert "Tess Teacher" not in text(anonymous)
 
@@ -562,7 +563,7 @@ def test_session_page_shows_the_session_in_local_time(client):
     assert "22 of 25 seats left" in page
     assert re.search(r"Registration open(s|ed) Tue, Dec 1, 2026 at 8:00 AM", page)
     assert re.search(r"Registration clos(es|ed) Sat, Dec 5, 2026 at 5:00 PM", page)
-    assert "Committee members only: Advisory Committee" in page
+    assert "Only for members of Advisory Committee" in page
     assert "CRT-101 CRT Foundations" in page
     assert response.content.decode().count("<h1") == 1
     assert "<caption" in response.content.decode()

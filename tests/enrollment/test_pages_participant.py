@@ -473,15 +473,19 @@ def test_a_series_shows_its_next_meeting_not_its_first(signed_in, teacher):
     assert f"first meeting {opened:%b} {opened.day}, {opened.year}" in upcoming
 
 
-def test_an_assigned_place_says_so(signed_in, teacher):
+def test_an_assigned_place_says_who_assigned_it(signed_in, teacher, leader):
     EnrollmentFactory(
-        staff=teacher, session=session_meeting_on(7), source=EnrollmentSource.ASSIGNED
+        staff=teacher,
+        session=session_meeting_on(7),
+        source=EnrollmentSource.ASSIGNED,
+        acted_by=leader.user,
     )
-    EnrollmentFactory(staff=teacher, session=session_meeting_on(9))
+    EnrollmentFactory(staff=teacher, session=session_meeting_on(9), acted_by=teacher.user)
 
     page = text(signed_in.get(ME))
 
     assert page.count("Assigned to you") == 1
+    assert f"Assigned to you by {leader.display_name}" in page
 
 
 def test_me_sorts_places_into_sections(signed_in, teacher, colleague):
