@@ -9,6 +9,7 @@ from django.utils import timezone
 from core.filters import BlankMeansAnyFilterSet, key_and_id_filters
 from learning.models import Building, StaffGroup
 
+from . import search
 from .choices import SessionStatus
 from .models import Course, Meeting, Session, Strand
 
@@ -70,12 +71,8 @@ class SessionFilterSet(BlankMeansAnyFilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(
-            Q(course__title__icontains=value)
-            | Q(course__code__icontains=value)
-            | Q(course__summary__icontains=value)
-            | Q(title__icontains=value)
-        )
+        found = search.matching(Course.objects.all(), value).values("pk")
+        return queryset.filter(Q(course__in=found) | Q(title__icontains=value))
 
     def filter_month(self, queryset: QuerySet[Session], name: str, value: str) -> QuerySet[Session]:
         start, end = month_bounds(value)
@@ -100,4 +97,4 @@ class CourseFilterSet(BlankMeansAnyFilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(code__icontains=value) | Q(title__icontains=value))
+        return queryset.filter(pk__in=search.matching(Course.objects.all(), value).values("pk"))

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from learning.models import Building, Position, StaffGroup, StaffMember, TimeStampedModel
 
+from . import search
 from .choices import CourseFormat, MeetingStatus, SessionStatus
 
 
@@ -39,6 +40,13 @@ class Strand(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        # The strand's words are part of its courses' search documents.
+        for course in self.courses.all():
+            course.strand = self
+            course.save(update_fields=["search_document"])
 
 
 class Course(TimeStampedModel):
@@ -78,6 +86,12 @@ class Course(TimeStampedModel):
         help_text="Only staff of these buildings may enroll themselves (empty: any building).",
     )
 
+    search_document = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="The words catalog search finds the course by (catalog.search); kept on save.",
+    )
+
     class Meta:
         ordering = ["strand__order", "code"]
         constraints = [
@@ -96,6 +110,19 @@ class Course(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.code.upper()} {self.title}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.search_document = search.course_document(
+            code=self.code,
+            title=self.title,
+            summary=self.summary,
+            strand_code=self.strand.code,
+            strand_name=self.strand.name,
+        )
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "search_document" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "search_document"]
+        super().save(*args, **kwargs)
 
 
 class RegistrationState(models.TextChoices):

@@ -36,6 +36,7 @@ from django.utils import timezone
 from calendars.models import FeedToken
 from catalog.choices import MeetingStatus, SessionStatus
 from catalog.models import Course, Meeting, Session, Strand
+from catalog.search import course_document
 from enrollment.choices import CompletionSource, EnrollmentSource, EnrollmentStatus
 from enrollment.models import Attendance, Completion, Enrollment, Evaluation
 from learning import changes
@@ -343,6 +344,14 @@ def write_catalog(
             format=c.format,
             evaluation_required=c.evaluation_required,
             requires_approval=c.requires_approval,
+            # bulk_create does not call save(), which keeps the search document.
+            search_document=course_document(
+                code=c.code,
+                title=c.title,
+                summary=c.summary,
+                strand_code=c.strand,
+                strand_name=strands[c.strand].name,
+            ),
         )
         for c in course_specs
     }
