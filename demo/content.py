@@ -800,6 +800,13 @@ class AroundToday:
 
 
 @dataclass(frozen=True)
+class Today:
+    """The day the demo is seeded, whatever day it is (a weekend or a break included: a drop-in
+    lab may meet then), so the facilitator always has a meeting whose attendance is still to
+    take."""
+
+
+@dataclass(frozen=True)
 class InPlanYear:
     """The nth weekday of a month of a plan year (0, 1, 2); nth -1 is the last."""
 
@@ -837,7 +844,7 @@ class SessionSpec:
     """One offering, placed by `when`; who takes part is drawn when the demo is built."""
 
     course: str
-    when: AroundToday | InPlanYear | OnRealDate | OnInventedDate
+    when: AroundToday | Today | InPlanYear | OnRealDate | OnInventedDate
     slot: Slot
     capacity: int
     title: str = ""
@@ -1055,6 +1062,12 @@ SESSIONS = (
     SessionSpec(
         "rp-101", AroundToday(-24), AFTER_SCHOOL, 30, title="Two Tuesdays", meetings=2,
         building="cedar-grove", room="Library", fill=0.9,
+        facilitators=(DemoRole.FACILITATOR,),
+    ),
+    SessionSpec(
+        "rp-201", Today(), AFTER_SCHOOL_LONG, 25, title="Drop-in circle lab",
+        building="maple", room="Library",
+        categories=(PositionCategory.TEACHER, PositionCategory.SUPPORT), fill=0.8,
         facilitators=(DemoRole.FACILITATOR,),
     ),
     SessionSpec(

@@ -95,6 +95,7 @@ from .content import (
     OnRealDate,
     SessionSpec,
     StrandSpec,
+    Today,
 )
 
 
@@ -861,6 +862,8 @@ class _DemoBuilder:
         when = spec.when
         if isinstance(when, OnRealDate | OnInventedDate):
             return self._series(when.day, spec)
+        if isinstance(when, Today):
+            return self._series(self.today, spec)
         if isinstance(when, InPlanYear):
             year = self._calendar_year(when.year, when.month)
             first = _nth_weekday(year, when.month, when.weekday, when.nth)
@@ -944,7 +947,8 @@ class _DemoBuilder:
             latest_request = min(latest_request, self.cancelled_at)
         if opens >= latest_request:
             return  # registration has not opened yet
-        past = plan.last_end < self.now
+        # Today's meeting is over or not, its attendance is still to take: nothing is credited.
+        past = plan.last_end < self.now and not isinstance(spec.when, Today)
         started = plan.first_start < self.now
         audience = self._audience(plan, upcoming=not started)
         forced = [self.by_role[role] for role in (*spec.demo_enrolled, *spec.demo_evaluation_due)]
@@ -1067,7 +1071,11 @@ class _DemoBuilder:
             person.booked_courses.add(spec.course)
         enrollment = self._enroll(plan, person, status, requested_at, changed_at)
         for meeting in plan.meetings:
-            if meeting.ends_at >= self.now:
+            # Today's attendance is the demo facilitator's to take.
+            if (
+                meeting.ends_at >= self.now
+                or meeting.starts_at.astimezone(self.zone).date() == self.today
+            ):
                 continue
             present = meeting is not missed if past or evaluation_due else self.rng.random() < 0.92
             self.attendance.append(

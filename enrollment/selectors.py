@@ -34,6 +34,7 @@ from catalog import access as session_access
 from catalog.choices import MeetingStatus, SessionStatus
 from catalog.models import Course, Meeting, Session
 from catalog.seats import with_seats
+from catalog.selectors import shape_sessions
 from learning import access
 from learning.access import AnyUser
 from learning.choices import RequirementKind, StaffStatus
@@ -897,3 +898,90 @@ def catalog_marks(
         course.my_completed_on = facts.completed_on.get(course.pk)
         course.my_due_on = due.get(course.pk)
     return True
+
+
+# Sessions a facilitator leads
+
+
+@dataclass
+class LedSession:
+    """One session a person facilitates, for their "Sessions I lead" page: its meetings of today,
+    its next meeting, how many of the meetings held so far have attendance recorded, its roster
+    and waitlist, and how many evaluations are in."""
+
+    session: Session
+    today: list[Meeting] = field(default_factory=list)
+    next_meeting: Meeting | None = None
+    last_meeting: Meeting | None = None
+    held: int = 0
+    recorded: int = 0
+    participants: int = 0
+    evaluations: int = 0
+
+    @property
+    def unrecorded(self) -> int:
+        return self.held - self.recorded
+
+
+@dataclass
+class SessionsLed:
+    today: list[LedSession] = field(default_factory=list)
+    upcoming: list[LedSession] = field(default_factory=list)
+    past: list[LedSession] = field(default_factory=list)
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def sessions_led(*, staff: StaffMember, at: dt.datetime | None = None) -> SessionsLed:
+    """The sessions the person facilitates (drafts included, cancelled ones left out): those
+    meeting today, those still to come, and those of the past school year and this one that
+    are over, latest first. A fixed number of queries however many sessions and meetings."""
+    at = at or timezone.now()
+    today = timezone.localdate(at)
+    since = school_year_of(today, school_years()).starts_on - dt.timedelta(days=365)
+    def per_session(rows: QuerySet) -> Coalesce:
+        counted = rows.filter(session=OuterRef("pk")).order_by().values("session")
+        return Coalesce(Subquery(counted.annotate(n=Count("pk")).values("n")[:1]), 0)
+
+    sessions = list(
+        shape_sessions(
+            Session.objects.filter(facilitators=staff).exclude(status=SessionStatus.CANCELLED)
+        )
+        .annotate(
+            participants=per_session(Enrollment.objects.filter(status__in=ROSTER_STATUSES)),
+            evaluations=per_session(Evaluation.objects.annotate(session=F("enrollment__session"))),
+        )
+        .filter(Q(last_ends_at__isnull=True) | Q(last_ends_at__gte=_day_start(since)))
+    )
+    recorded_meetings = set(
+        Attendance.objects.filter(meeting__session__in=[s.pk for s in sessions])
+        .values_list("meeting_id", flat=True)
+        .distinct()
+    )
+    page = SessionsLed()
+    for session in sessions:
+        held = [
+            meeting
+            for meeting in session.meetings.all()
+            if meeting.status != MeetingStatus.CANCELLED
+        ]
+        entry = LedSession(
+            session=session,
+            today=[m for m in held if timezone.localdate(m.starts_at) == today],
+            next_meeting=next((m for m in held if m.ends_at >= at), None),
+            last_meeting=held[-1] if held else None,
+            held=sum(1 for m in held if m.starts_at <= at),
+            recorded=sum(1 for m in held if m.starts_at <= at and m.pk in recorded_meetings),
+            participants=session.participants,
+            evaluations=session.evaluations,
+        )
+        if entry.today:
+            page.today.append(entry)
+        elif entry.next_meeting is not None or not held:
+            page.upcoming.append(entry)
+        else:
+            page.past.append(entry)
+    page.past.sort(key=lambda e: e.last_meeting.starts_at, reverse=True)
+    return page

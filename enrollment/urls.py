@@ -24,6 +24,7 @@ urlpatterns = [
     path("verify/", views.participant.verify_lookup, name="verify-lookup"),
     path("verify/<str:code>/", views.participant.verify, name="verify"),
     # Facilitators and district PD.
+    path("teaching/", views.facilitator.teaching, name="teaching"),
     path("sessions/<int:pk>/roster/", views.facilitator.roster, name="roster"),
     path(
         "sessions/<int:pk>/meetings/<int:meeting_pk>/attendance/",

@@ -73,6 +73,26 @@ class MeetingEntry:
 
 @login_required
 @require_safe
+def teaching(request: HttpRequest) -> HttpResponse:
+    """Sessions I lead: today's meetings with their attendance one click away, then the sessions
+    to come and those that are over."""
+    staff = access.staff_of(request.user)
+    if staff is None:
+        raise Http404("This login has no staff record.")
+    now = timezone.now()
+    return render(
+        request,
+        "enrollment/teaching.html",
+        {
+            "page": selectors.sessions_led(staff=staff, at=now),
+            "now": now,
+            "time_zone": timezone.get_current_timezone_name(),
+        },
+    )
+
+
+@login_required
+@require_safe
 def roster(request: HttpRequest, pk: int) -> HttpResponse:
     session = _managed_session(request, pk)
     now = timezone.now()

@@ -149,11 +149,20 @@ def assert_placed_around(now: dt.datetime) -> None:
     assert len(left_one) == 1
     assert not left_one[0].enrollments.filter(staff=teacher, status__in=LIVE_STATUSES).exists()
 
-    for meeting in Meeting.objects.all():
+    # The facilitator's meeting today is held whatever day today is, its attendance still to take.
+    today_session = next(s for s in sessions if s.title == "Drop-in circle lab")
+    assert [local_day(m.starts_at) for m in today_session.meetings.all()] == [today]
+    assert not Attendance.objects.filter(meeting__session=today_session).exists()
+    assert today_session.facilitators.filter(user__username="facilitator").exists()
+    assert today_session.enrollments.filter(status=EnrollmentStatus.ENROLLED).exists()
+
+    for meeting in Meeting.objects.exclude(session=today_session):
         assert meeting.ends_at > meeting.starts_at
         assert local_day(meeting.starts_at).weekday() < 5
 
     for session in sessions:
+        if session == today_session:
+            continue
         days = [local_day(meeting.starts_at) for meeting in session.meetings.all()]
         label = f"{session.course.code} {session.title}: {days}"
         # A series keeps its rhythm and its school year: no meeting in a break, none skipped.

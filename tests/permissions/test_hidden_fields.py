@@ -58,7 +58,9 @@ ALL_ROWS = {"page_size": 500}
 # Shorter values are found inside too many shown words to tell anything.
 MIN_LENGTH = 3
 PLACEHOLDER = "<value>"
-NOT_SECRET = frozenset({"password"})  # a hash, never searched; skipping it keeps the walk short
+# A password is a hash, never searched; a course's search document is made of the words the
+# catalog shows (catalog.search). Skipping them keeps the walk short.
+NOT_SECRET = frozenset({"password", "search_document"})
 
 
 # The endpoints, and the records behind each one's rows
@@ -249,8 +251,12 @@ def answer(response, *values: str):
     return response.status_code, body
 
 
-def decoy_of(value: str) -> str:
-    """The same length, naming nothing: no stored text holds "~"."""
+def decoy_of(value: str, *, search: bool = False) -> str:
+    """The same length, naming nothing: no stored text holds "~". A search folds punctuation
+    and takes each word as a prefix ("Teache~" would find "teaching"), so its decoy is a word
+    nothing starts with."""
+    if search:
+        return ("q" + "x" * len(value))[: max(len(value), 2)]
     return value[:-1] + "~"
 
 
@@ -363,7 +369,7 @@ def walk(client: APIClient, texts: TextsBehind, paths: Iterable[str] | None = No
             else:
                 continue
             for value, source in sorted(hidden(candidates).items()):
-                decoy = decoy_of(value)
+                decoy = decoy_of(value, search=isinstance(kind, Search))
                 asked = answer(client.get(op.path, {**ALL_ROWS, param: value}), value, decoy)
                 control = answer(client.get(op.path, {**ALL_ROWS, param: decoy}), value, decoy)
                 result.tried.append(Probe(op.path, param, value, source))

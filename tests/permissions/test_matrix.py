@@ -276,6 +276,7 @@ PARTICIPANT = [
 # A session's facilitators and district PD run its roster and attendance.
 #                                      anon   teach. facil. leader distPD hr     admin
 FACILITATOR = [
+    Row("enrollment:teaching",    get=(LOGIN, 200,   200,   200,   200,   200,   404)),
     Row("enrollment:roster",      get=(LOGIN, 404,   200,   404,   200,   404,   200),
         args=_o("s_past")),
     Row("enrollment:attendance",  get=(LOGIN, 404,   200,   404,   200,   404,   200),
