@@ -48,6 +48,10 @@ COMPLETION_EXISTS = "completion_exists"
 ALREADY_VOIDED = "already_voided"
 ALREADY_CANCELLED = "already_cancelled"
 INVALID_VALUE = "invalid_value"
+CHECK_IN_CLOSED = "check_in_closed"
+CHECK_IN_CODE_EXPIRED = "check_in_code_expired"
+CHECK_IN_CODE_WRONG = "check_in_code_wrong"
+CHECK_IN_TOO_MANY_TRIES = "check_in_too_many_tries"
 
 CODES = (
     NOT_PERMITTED,
@@ -76,6 +80,10 @@ CODES = (
     ALREADY_VOIDED,
     ALREADY_CANCELLED,
     INVALID_VALUE,
+    CHECK_IN_CLOSED,
+    CHECK_IN_CODE_EXPIRED,
+    CHECK_IN_CODE_WRONG,
+    CHECK_IN_TOO_MANY_TRIES,
 )
 
 # Messages. Placeholders are filled with str.format by the services.
@@ -130,3 +138,24 @@ MSG_COMPLETED_ON_FUTURE = "A completion cannot be dated in the future."
 MSG_ALREADY_VOIDED = "This completion is already voided."
 MSG_VOID_NEEDS_REASON = "Voiding a completion needs a reason."
 MSG_ALREADY_CANCELLED = "This is already cancelled."
+MSG_CHECK_IN_CODE_FORMAT = (
+    "A check-in code is {length} letters and digits, like {example}: check the code on the "
+    "screen and type it again."
+)
+MSG_CHECK_IN_CLOSED = (
+    "None of your sessions is meeting now. Check-in opens {before} minutes before a meeting "
+    "starts and closes {after} minutes after it ends; outside that, ask the facilitator to mark "
+    "you present."
+)
+MSG_CHECK_IN_CODE_EXPIRED = (
+    "This code has expired: the code on the screen changes every few minutes. Scan or type the "
+    "one showing now."
+)
+MSG_CHECK_IN_CODE_WRONG = (
+    "This code is not the one for your session meeting now. Check the code on the screen, or ask "
+    "the facilitator to mark you present."
+)
+MSG_CHECK_IN_TOO_MANY_TRIES = (
+    "Too many codes tried: wait {minutes} minutes, or ask the facilitator to mark you present."
+)
+MSG_NO_STAFF_RECORD = "This login has no staff record."

@@ -591,6 +591,15 @@ def roster(*, session: Session) -> Roster:
     return Roster(session=session, meetings=meetings, rows=rows, waitlist=waitlist, pending=pending)
 
 
+def meeting_presence(*, meeting: Meeting) -> tuple[int, int]:
+    """How many are marked present at the meeting, and how many are on its session's roster."""
+    present = Attendance.objects.filter(meeting=meeting, present=True).count()
+    roster = Enrollment.objects.filter(
+        session_id=meeting.session_id, status__in=ROSTER_STATUSES
+    ).count()
+    return present, roster
+
+
 def attendance_sheet(
     *, session: Session, meeting: Meeting
 ) -> list[tuple[Enrollment, Attendance | None]]:
@@ -941,6 +950,7 @@ def sessions_led(*, staff: StaffMember, at: dt.datetime | None = None) -> Sessio
     at = at or timezone.now()
     today = timezone.localdate(at)
     since = school_year_of(today, school_years()).starts_on - dt.timedelta(days=365)
+
     def per_session(rows: QuerySet) -> Coalesce:
         counted = rows.filter(session=OuterRef("pk")).order_by().values("session")
         return Coalesce(Subquery(counted.annotate(n=Count("pk")).values("n")[:1]), 0)

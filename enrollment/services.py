@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -36,7 +37,7 @@ from learning import changes as data_changes
 from learning.choices import StaffStatus
 from learning.models import StaffMember
 
-from . import eligibility, notifications
+from . import checkin, eligibility, notifications
 from .choices import (
     ROSTER_STATUSES,
     SEAT_HOLDING_STATUSES,
@@ -820,6 +821,19 @@ def attendance_record(
             400,
             details={"enrollments": unknown},
         )
+    return _write_marks(meeting=meeting, marks=marks, roster=roster, actor=actor, now=now)
+
+
+def _write_marks(
+    *,
+    meeting: Meeting,
+    marks: Mapping[int, bool],
+    roster: Mapping[int, Enrollment],
+    actor: User,
+    now: dt.datetime,
+) -> list[AttendanceChange]:
+    """Write the marks that change, each keeping who made it and when, and settle the
+    enrollments they change. The session must be locked."""
     existing = {
         attendance.enrollment_id: attendance
         for attendance in Attendance.objects.filter(meeting=meeting, enrollment_id__in=list(marks))
@@ -853,6 +867,109 @@ def attendance_record(
     if changes:
         _settle([roster[change.enrollment_id] for change in changes], actor=actor, now=now)
     return changes
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    """A self check-in: the meeting and the enrollment marked present, and whether it already
+    was (a second check-in changes nothing)."""
+
+    meeting: Meeting
+    enrollment: Enrollment
+    already: bool
+
+
+def _check_in_tries_key(user: User) -> str:
+    return f"check-in-tries:{user.pk}"
+
+
+def _refuse_check_in(user: User, refusal: Refusal) -> Refusal:
+    """Count a failed try (a code guessed for someone's own meeting is what the limit stops)."""
+    key = _check_in_tries_key(user)
+    cache.add(key, 0, timeout=settings.CHECK_IN_TRIES_MINUTES * 60)
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=settings.CHECK_IN_TRIES_MINUTES * 60)
+    return refusal
+
+
+@with_actor
+@transaction.atomic
+def attendance_check_in(*, user: User, code: str, now: dt.datetime | None = None) -> CheckIn:
+    """Mark the signed-in person present at the meeting whose check-in code they give: one of
+    their sessions (they hold a seat on its roster) meeting now, from CHECK_IN_OPENS_MINUTES_BEFORE
+    its start to CHECK_IN_CLOSES_MINUTES_AFTER its end, with the code showing now or a moment
+    ago. The mark records them as who made it; a facilitator may correct it like any other.
+    Refuses, writing nothing, a malformed, expired or wrong code, a time with none of their
+    meetings, and more than CHECK_IN_MAX_TRIES failed tries in CHECK_IN_TRIES_MINUTES."""
+    now = now or timezone.now()
+    staff = access.staff_of(user)
+    if staff is None:
+        raise Refusal(r.NOT_PERMITTED, r.MSG_NO_STAFF_RECORD, 404)
+    if (cache.get(_check_in_tries_key(user)) or 0) >= settings.CHECK_IN_MAX_TRIES:
+        raise Refusal(
+            r.CHECK_IN_TOO_MANY_TRIES,
+            r.MSG_CHECK_IN_TOO_MANY_TRIES.format(minutes=settings.CHECK_IN_TRIES_MINUTES),
+            429,
+        )
+    code = checkin.normalise(code)
+    if not checkin.well_formed(code):
+        raise _refuse_check_in(
+            user,
+            Refusal(
+                r.INVALID_VALUE,
+                r.MSG_CHECK_IN_CODE_FORMAT.format(length=checkin.LENGTH, example=checkin.EXAMPLE),
+                400,
+                details={"field": "code"},
+            ),
+        )
+    before = dt.timedelta(minutes=settings.CHECK_IN_OPENS_MINUTES_BEFORE)
+    after = dt.timedelta(minutes=settings.CHECK_IN_CLOSES_MINUTES_AFTER)
+    places = {
+        enrollment.session_id: enrollment
+        for enrollment in Enrollment.objects.filter(
+            staff=staff, status__in=ROSTER_STATUSES
+        ).select_related("staff")
+    }
+    meetings = list(
+        Meeting.objects.filter(
+            session_id__in=list(places),
+            starts_at__lte=now + before,
+            ends_at__gte=now - after,
+        )
+        .exclude(status=MeetingStatus.CANCELLED)
+        .exclude(session__status=SessionStatus.CANCELLED)
+        .select_related("session")
+        .order_by("starts_at", "pk")
+    )
+    if not meetings:
+        raise Refusal(
+            r.CHECK_IN_CLOSED,
+            r.MSG_CHECK_IN_CLOSED.format(
+                before=settings.CHECK_IN_OPENS_MINUTES_BEFORE,
+                after=settings.CHECK_IN_CLOSES_MINUTES_AFTER,
+            ),
+        )
+    meeting = next((m for m in meetings if checkin.accepts(m, code, now)), None)
+    if meeting is None:
+        expired = any(checkin.was_once(m, code, now) for m in meetings)
+        raise _refuse_check_in(
+            user,
+            Refusal(r.CHECK_IN_CODE_EXPIRED, r.MSG_CHECK_IN_CODE_EXPIRED, 400)
+            if expired
+            else Refusal(r.CHECK_IN_CODE_WRONG, r.MSG_CHECK_IN_CODE_WRONG, 400),
+        )
+    _lock_session(meeting.session)
+    enrollment = places[meeting.session_id]
+    changes = _write_marks(
+        meeting=meeting,
+        marks={enrollment.pk: True},
+        roster={enrollment.pk: enrollment},
+        actor=user,
+        now=now,
+    )
+    return CheckIn(meeting=meeting, enrollment=enrollment, already=not changes)
 
 
 def _settle(enrollments: list[Enrollment], *, actor: User | None, now: dt.datetime) -> None:

@@ -19,6 +19,8 @@ urlpatterns = [
     ),
     path("sessions/<int:pk>/enroll/", views.participant.enroll, name="enroll"),
     path("enrollments/<int:pk>/withdraw/", views.participant.withdraw, name="withdraw"),
+    path("check-in/", views.participant.check_in, name="check-in"),
+    path("check-in/<str:code>/", views.participant.check_in, name="check-in-code"),
     path("completions/<int:pk>/certificate/", views.participant.certificate, name="certificate"),
     # Anyone: check a certificate.
     path("verify/", views.participant.verify_lookup, name="verify-lookup"),
@@ -30,6 +32,11 @@ urlpatterns = [
         "sessions/<int:pk>/meetings/<int:meeting_pk>/attendance/",
         views.facilitator.attendance,
         name="attendance",
+    ),
+    path(
+        "sessions/<int:pk>/meetings/<int:meeting_pk>/check-in/",
+        views.facilitator.check_in_screen,
+        name="check-in-screen",
     ),
     path("sessions/<int:pk>/sign-in.xlsx", views.facilitator.signin_sheet, name="signin-sheet"),
     # Building leaders and district PD.

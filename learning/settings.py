@@ -485,6 +485,14 @@ APPROVAL_HOLD_DAYS = int(os.environ.get("APPROVAL_HOLD_DAYS", "5"))
 # Facilitators see a session's evaluation results only from this many responses up, so no single
 # answer can be traced back to the person who gave it.
 EVALUATION_MIN_RESPONSES = int(os.environ.get("EVALUATION_MIN_RESPONSES", "3"))
+# Self check-in (enrollment/checkin.py): open from so many minutes before a meeting starts to so
+# many after it ends; the code on the facilitator's screen changes every so many seconds; a
+# person may try so many codes in CHECK_IN_TRIES_MINUTES.
+CHECK_IN_OPENS_MINUTES_BEFORE = int(os.environ.get("CHECK_IN_OPENS_MINUTES_BEFORE", "15"))
+CHECK_IN_CLOSES_MINUTES_AFTER = int(os.environ.get("CHECK_IN_CLOSES_MINUTES_AFTER", "30"))
+CHECK_IN_CODE_SECONDS = int(os.environ.get("CHECK_IN_CODE_SECONDS", "300"))
+CHECK_IN_MAX_TRIES = int(os.environ.get("CHECK_IN_MAX_TRIES", "10"))
+CHECK_IN_TRIES_MINUTES = int(os.environ.get("CHECK_IN_TRIES_MINUTES", "10"))
 
 # Imports (roster, completions): files larger than IMPORT_MAX_BYTES or with more data rows than
 # IMPORT_MAX_ROWS are refused before any row is checked; a workbook (a zip) whose members would

@@ -8,11 +8,14 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -24,7 +27,7 @@ from core import refusals as r
 from core.refusals import Refusal
 from learning import access
 
-from .. import selectors, services
+from .. import checkin, selectors, services
 from ..exporters import SigninSheetExporter
 from ..models import Evaluation
 
@@ -201,6 +204,8 @@ def attendance(request: HttpRequest, pk: int, meeting_pk: int) -> HttpResponse:
             error, status = MSG_ATTENDANCE_UNREADABLE, 400
         else:
             marks = form.marks()
+            if request.POST.get("everyone_present"):
+                marks = dict.fromkeys(marks, True)
             submitted = {pk for pk, present in marks.items() if present}
             try:
                 changes = services.attendance_record(
@@ -254,9 +259,53 @@ def attendance(request: HttpRequest, pk: int, meeting_pk: int) -> HttpResponse:
             # A refused save already says why; the standing notice would repeat it.
             "notice": "" if error == notice else notice,
             "editable": not notice,
+            "check_in_open": not cancelled and checkin.is_open(meeting, timezone.now()),
             "time_zone": timezone.get_current_timezone_name(),
         },
         status=status,
+    )
+
+
+@never_cache
+@login_required
+@require_safe
+def check_in_screen(request: HttpRequest, pk: int, meeting_pk: int) -> HttpResponse:
+    """The screen a facilitator shows during a meeting: a QR code of the check-in address and
+    the short code, which change every CHECK_IN_CODE_SECONDS (the page reloads itself)."""
+    session = _managed_session(request, pk)
+    meeting = next((m for m in session.meetings.all() if m.pk == meeting_pk), None)
+    if meeting is None:
+        raise Http404("No such meeting in this session.")
+    now = timezone.now()
+    showing = meeting.status != MeetingStatus.CANCELLED and checkin.is_open(meeting, now)
+    code = checkin.current_code(meeting, now) if showing else ""
+    address = (
+        request.build_absolute_uri(reverse("enrollment:check-in-code", args=[code]))
+        if showing
+        else ""
+    )
+    present, roster = selectors.meeting_presence(meeting=meeting)
+    return render(
+        request,
+        "enrollment/check_in_screen.html",
+        {
+            "session": session,
+            "course": session.course,
+            "meeting": meeting,
+            "showing": showing,
+            "cancelled": meeting.status == MeetingStatus.CANCELLED,
+            "code": code,
+            "address": address,
+            "check_in_address": request.build_absolute_uri(reverse("enrollment:check-in")),
+            "qr": mark_safe(checkin.qr_svg(address)) if showing else "",  # noqa: S308 (drawn here)
+            "opens_at": checkin.opens_at(meeting),
+            "closes_at": checkin.closes_at(meeting),
+            "changes_at": checkin.changes_at(now),
+            "refresh_seconds": min(30, settings.CHECK_IN_CODE_SECONDS),
+            "present": present,
+            "roster": roster,
+            "now": now,
+        },
     )
 
 

@@ -347,3 +347,57 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
         )
         return _not_indexed(response)
     return _not_indexed(render(request, "enrollment/verify.html", {"completion": completion}))
+
+
+MSG_CHECKED_IN = "You are checked in: present at {session}, {when}."
+MSG_ALREADY_CHECKED_IN = "You were already checked in at {session}, {when}."
+
+
+class CheckInForm(forms.Form):
+    code = forms.CharField(
+        label="Check-in code",
+        max_length=40,
+        help_text="The code on the facilitator's screen, e.g. K7Q2ZP.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def check_in(request: HttpRequest, code: str = "") -> HttpResponse:
+    """Self check-in: GET shows the code (from the QR code's address, or typed) with one button;
+    POST marks the person present at their meeting of that code."""
+    error, status = "", 200
+    if request.method == "POST":
+        form = CheckInForm(request.POST)
+        if form.is_valid():
+            try:
+                done = services.attendance_check_in(
+                    user=request.user, code=form.cleaned_data["code"]
+                )
+            except Refusal as refusal:
+                if refusal.status == 404:
+                    raise Http404(refusal.message) from None
+                error, status = refusal.message, refusal.status
+            else:
+                template = MSG_ALREADY_CHECKED_IN if done.already else MSG_CHECKED_IN
+                messages.success(
+                    request,
+                    template.format(
+                        session=done.meeting.session.display_title,
+                        when=moment(done.meeting.starts_at),
+                    ),
+                )
+                return redirect("enrollment:me")
+        else:
+            status = 400
+    else:
+        form = CheckInForm(initial={"code": code})
+    return render(
+        request,
+        "enrollment/check_in.html",
+        {"form": form, "error": error, "from_qr": bool(code)},
+        status=status,
+    )

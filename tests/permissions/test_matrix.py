@@ -262,6 +262,12 @@ PARTICIPANT = [
     Row("enrollment:enroll",      get=(405,   405,   405,   405,   405,   405,   405),
                                   post=(LOGIN, 302,   302,   302,   302,   302,   KEPT),
         args=_o("s_enroll")),
+    # Self check-in: anyone signed in may try a code; it works only for their own meeting now.
+    Row("enrollment:check-in",    get=(LOGIN, 200,   200,   200,   200,   200,   200),
+                                  post=(LOGIN, 409,   409,   409,   409,   409,   404),
+        data=lambda w, role: {"code": "K7Q2ZP"}),
+    Row("enrollment:check-in-code", get=(LOGIN, 200, 200,   200,   200,   200,   200),
+        args=lambda w: ["K7Q2ZP"]),
     # GET asks first (what withdrawing gives up); POST withdraws.
     Row("enrollment:withdraw",    get=(LOGIN, 200,   404,   404,   404,   404,   404),
                                   post=(LOGIN, 302,   404,   404,   404,   404,   404),
@@ -286,6 +292,8 @@ FACILITATOR = [
                               "present": [w.o.e_teacher_past.pk]}),
     Row("enrollment:signin-sheet", get=(LOGIN, 404,  200,   404,   200,   404,   200),
         args=_o("s_past")),
+    Row("enrollment:check-in-screen", get=(LOGIN, 404, 200,  404,   200,   404,   200),
+        args=lambda w: [w.o.s_past.pk, w.o.past_meeting.pk]),
 ]
 
 # Building leaders (for their buildings' staff) and district PD assign and approve.
