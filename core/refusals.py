@@ -159,3 +159,26 @@ MSG_CHECK_IN_TOO_MANY_TRIES = (
     "Too many codes tried: wait {minutes} minutes, or ask the facilitator to mark you present."
 )
 MSG_NO_STAFF_RECORD = "This login has no staff record."
+MSG_OUTSIDE_OWN_ONLY = "Outside learning is submitted by the person who did it."
+MSG_OUTSIDE_DATES = "The activity cannot end before it starts ({starts} to {ends})."
+MSG_OUTSIDE_FUTURE = (
+    "The activity ends on {ends}, which has not come yet: submit it once it is over."
+)
+MSG_OUTSIDE_HOURS_INVALID = "The hours must be a number more than 0, e.g. 6 or 7.5."
+MSG_OUTSIDE_HOURS_TOO_MANY = (
+    "{hours} hours is more than the activity's {days} day{plural} allow{s} at {per_day} hours a "
+    "day (at most {most}): check the dates or the hours."
+)
+MSG_OUTSIDE_EVIDENCE_MISSING = (
+    "Attach evidence: a certificate, a transcript or an agenda, as a PDF or a photo."
+)
+MSG_OUTSIDE_EVIDENCE_EMPTY = "The file {name} is empty."
+MSG_OUTSIDE_EVIDENCE_TOO_BIG = "The file {name} is {size}; the largest accepted is {most}."
+MSG_OUTSIDE_EVIDENCE_TYPE = (
+    "The file {name} is not a PDF, PNG or JPEG: save the evidence as a PDF, or take a photo of it."
+)
+MSG_OUTSIDE_EVIDENCE_MISLABELLED = (
+    "The file {name} is named as {named} but its contents are {actual}: save it again as {named}, "
+    "or rename it to end in .{extension}."
+)
+MSG_OUTSIDE_NOT_SUBMITTED = "This activity was already {status}."

@@ -1255,3 +1255,53 @@ EVALUATION_COMMENTS = (
     "Hearing from colleagues in other buildings was the highlight.",
     "Less lecture, more practice next time.",
 )
+
+
+@dataclass(frozen=True)
+class OutsideActivitySpec:
+    """Outside learning submitted and waiting for district PD's review."""
+
+    person: DemoRole | str  # a demo login, or a position code (the first such person)
+    title: str
+    provider: str
+    days_ago: int  # the activity's last day, so many days before today
+    days: int
+    hours: str
+    strand: str
+    description: str = ""
+
+
+OUTSIDE_ACTIVITIES = (
+    OutsideActivitySpec(
+        DemoRole.TEACHER,
+        "Restorative Justice in Schools Summer Institute",
+        "Oakland University",
+        130,
+        3,
+        "18",
+        "rp",
+        "Circles for community building and for repairing harm; planning re-entry meetings.",
+    ),
+    OutsideActivitySpec(
+        "counselor",
+        "Michigan School Counselor Association Fall Conference",
+        "MSCA",
+        40,
+        2,
+        "11.5",
+        "sel",
+        "Sessions on anxiety, attendance and SEL screening.",
+    ),
+)
+
+# The evidence the demo attaches: a one-page PDF, written here, that says what it is.
+DEMO_EVIDENCE_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]/Contents 4 0 R"
+    b"/Resources<</Font<</F1 5 0 R>>>>>>endobj\n"
+    b"4 0 obj<</Length 70>>stream\nBT /F1 24 Tf 72 700 Td (Certificate of attendance: demo) Tj ET\n"
+    b"endstream endobj\n"
+    b"5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)

@@ -29,6 +29,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, ProtectedError, Q, QuerySet, RestrictedError
 from django.utils import timezone
@@ -38,7 +39,7 @@ from catalog.choices import MeetingStatus, SessionStatus
 from catalog.models import Course, Meeting, Session, Strand
 from catalog.search import course_document
 from enrollment.choices import CompletionSource, EnrollmentSource, EnrollmentStatus
-from enrollment.models import Attendance, Completion, Enrollment, Evaluation
+from enrollment.models import Attendance, Completion, Enrollment, Evaluation, OutsideActivity
 from learning import changes
 from learning.choices import BuildingKind, PositionCategory, RequirementKind, StaffStatus
 from learning.models import (
@@ -62,6 +63,7 @@ from .content import (
     CLASSROOM,
     COURSE_CODES,
     COURSES,
+    DEMO_EVIDENCE_PDF,
     DEMO_PEOPLE,
     EMAIL_DOMAIN,
     EVALUATION_COMMENTS,
@@ -71,6 +73,7 @@ from .content import (
     GROUPS,
     LAST_NAMES,
     NEW_TEACHER_COHORT,
+    OUTSIDE_ACTIVITIES,
     OUTSIDE_COMPLETIONS,
     PASSWORD,
     PLAN_DESCRIPTION,
@@ -223,10 +226,18 @@ def delete_demo() -> None:
         raise DemoRefusedError(REFUSED_REAL_STAFF.format(count=real))
     refuse_not_demo_users()
     staff = StaffMember.objects.filter(is_demo=True)
-    courses = Course.objects.filter(code__in=COURSE_CODES)
+    # The demo's courses, and those approved outside learning is credited under in its strands.
+    courses = Course.objects.filter(
+        Q(code__in=COURSE_CODES)
+        | Q(code__startswith="outside-", strand__code__in=[strand.code for strand in STRANDS])
+    )
     sessions = Session.objects.filter(course__in=courses)
     enrollments = Enrollment.objects.filter(Q(staff__in=staff) | Q(session__in=sessions))
+    outside = OutsideActivity.objects.filter(staff__in=staff)
     try:
+        for activity in outside:
+            activity.evidence.delete(save=False)
+        outside.delete()
         Completion.objects.filter(
             Q(staff__in=staff) | Q(course__in=courses) | Q(enrollment__in=enrollments)
         ).delete()
@@ -452,6 +463,7 @@ class _DemoBuilder:
         for plan in sorted(planned, key=lambda p: (p.first_start, p.session.pk)):
             self._take_part(plan)
         self._outside_completions()
+        self._outside_activities()
         Enrollment.objects.bulk_create(self.enrollments)
         Attendance.objects.bulk_create(self.attendance)
         Evaluation.objects.bulk_create(self.evaluations)
@@ -1208,6 +1220,38 @@ class _DemoBuilder:
                         recorded_by=recorder,
                     )
                 )
+
+    def _outside_activities(self) -> None:
+        """Outside learning waiting for district PD, with its evidence (written to the evidence
+        storage; delete_demo removes it again)."""
+        for spec in OUTSIDE_ACTIVITIES:
+            if isinstance(spec.person, DemoRole):
+                member = self.by_role[spec.person].member
+            else:
+                member = next(
+                    p.member
+                    for p in self.people
+                    if p.role is None
+                    and p.member.position.code == spec.person
+                    and p.member.status == StaffStatus.ACTIVE
+                )
+            ends_on = self.today - timedelta(days=spec.days_ago)
+            activity = OutsideActivity(
+                staff=member,
+                title=spec.title,
+                provider=spec.provider,
+                starts_on=ends_on - timedelta(days=spec.days - 1),
+                ends_on=ends_on,
+                hours=Decimal(spec.hours),
+                strand=self.strands[spec.strand],
+                description=spec.description,
+                evidence_name="certificate.pdf",
+                evidence_type="application/pdf",
+                evidence_size=len(DEMO_EVIDENCE_PDF),
+                submitted_at=self.now - timedelta(days=min(spec.days_ago, 12)),
+            )
+            activity.evidence.save("certificate.pdf", ContentFile(DEMO_EVIDENCE_PDF), save=False)
+            activity.save()
 
 
 def in_break(day: date) -> bool:

@@ -56,6 +56,13 @@ class CompletionSource(models.TextChoices):
     SESSION = "session", "Session attended"
     IMPORT = "import", "Imported"
     MANUAL = "manual", "Recorded manually"
+    OUTSIDE = "outside", "Outside learning, approved"
+
+
+class OutsideActivityStatus(models.TextChoices):
+    SUBMITTED = "submitted", "Waiting for review"
+    APPROVED = "approved", "Approved"
+    DECLINED = "declined", "Declined"
 
 
 class ReminderKind(models.TextChoices):

@@ -1,14 +1,16 @@
 """Who takes part in what: enrollments, attendance per meeting, evaluations and completions."""
 
+import os
 import secrets
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
-from catalog.models import Course, Meeting, Session
+from catalog.models import Course, Meeting, Session, Strand
 from learning.models import StaffMember, TimeStampedModel
 
 from .choices import (
@@ -17,6 +19,7 @@ from .choices import (
     CompletionSource,
     EnrollmentSource,
     EnrollmentStatus,
+    OutsideActivityStatus,
     ReminderKind,
 )
 
@@ -237,3 +240,92 @@ class Reminder(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} reminder to {self.enrollment.staff.display_name}"
+
+
+class EvidenceStorage(FileSystemStorage):
+    """Evidence is personal: it lives in settings.EVIDENCE_ROOT, outside the web root, has no
+    URL, and is served only through the view that checks who asks (views.outside). The place is
+    read when a file is stored or opened, not when the model loads, so it follows the setting."""
+
+    def __init__(self) -> None:
+        super().__init__(base_url=None)
+
+    @property
+    def base_location(self) -> str:
+        return str(settings.EVIDENCE_ROOT)
+
+    @property
+    def location(self) -> str:
+        return os.path.abspath(self.base_location)
+
+
+def _evidence_storage() -> EvidenceStorage:
+    return EvidenceStorage()
+
+
+def _evidence_path(activity: "OutsideActivity", filename: str) -> str:
+    # Never the uploaded name on disk: a random one, with the extension of the type the bytes are.
+    extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}.get(
+        activity.evidence_type, "bin"
+    )
+    return f"outside/{secrets.token_hex(16)}.{extension}"
+
+
+class OutsideActivity(TimeStampedModel):
+    """Professional learning outside the district's sessions (a conference, a university course,
+    a workshop elsewhere) that a person submits for credit, with evidence; district PD approves
+    it (a Completion with source "outside", hours as approved) or declines it with a reason."""
+
+    staff = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, related_name="outside_activities"
+    )
+    title = models.CharField(max_length=200)
+    provider = models.CharField(max_length=200, help_text="Who offered it, e.g. a university.")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    hours = models.DecimalField(max_digits=5, decimal_places=2, help_text="Hours claimed.")
+    strand = models.ForeignKey(Strand, on_delete=models.PROTECT, related_name="+")
+    description = models.TextField(blank=True)
+    evidence = models.FileField(storage=_evidence_storage, upload_to=_evidence_path, max_length=200)
+    evidence_name = models.CharField(max_length=255, help_text="The file's name as uploaded.")
+    evidence_type = models.CharField(max_length=40, help_text="The type its contents are.")
+    evidence_size = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=20,
+        choices=OutsideActivityStatus.choices,
+        default=OutsideActivityStatus.SUBMITTED,
+    )
+    submitted_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decision_reason = models.TextField(blank=True)
+    approved_hours = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    completion = models.OneToOneField(
+        Completion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="outside_activity",
+    )
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        verbose_name_plural = "outside activities"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")),
+                name="outside_activity_ends_after_it_starts",
+                violation_error_message="The activity cannot end before it starts.",
+            ),
+            models.CheckConstraint(
+                condition=Q(hours__gt=0),
+                name="outside_activity_hours_positive",
+                violation_error_message="The hours must be more than zero.",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "submitted_at"], name="outside_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.staff.display_name}: {self.title}"

@@ -45,6 +45,8 @@ SESSION_CANCELLED = "session_cancelled"
 MEETING_CANCELLED = "meeting_cancelled"
 SESSION_CHANGED = "session_changed"
 REMINDER = "reminder"
+OUTSIDE_APPROVED = "outside_approved"
+OUTSIDE_DECLINED = "outside_declined"
 
 SUBJECTS = {
     ENROLLED: "You are enrolled: {session}",
@@ -60,6 +62,8 @@ SUBJECTS = {
     MEETING_CANCELLED: "A meeting is cancelled: {session}",
     SESSION_CHANGED: "Changed: {session}",
     REMINDER: "Reminder: {session}, {when}",
+    OUTSIDE_APPROVED: "Credit approved: {title}",
+    OUTSIDE_DECLINED: "Not approved for credit: {title}",
 }
 
 
@@ -92,6 +96,26 @@ def notify(kind: str, enrollment_ids: list[int], **context) -> None:
     caller's transaction."""
     if enrollment_ids:
         outbox.record(build(kind, list(enrollment_ids), context), kind=kind)
+
+
+def notify_outside(kind: str, activity) -> None:
+    """Tell the person district PD's decision on their outside learning (in the outbox, with the
+    change)."""
+    staff = activity.staff
+    if not staff.email:
+        return
+    body = render_to_string(
+        f"enrollment/mail/{kind}.txt",
+        {
+            "activity": activity,
+            "staff": staff,
+            "me_url": settings.SITE_URL + reverse("enrollment:outside"),
+            "transcript_url": settings.SITE_URL + reverse("enrollment:transcript"),
+            "district_name": settings.DISTRICT_NAME,
+        },
+    )
+    subject = SUBJECTS[kind].format(title=activity.title)
+    outbox.record([EmailMessage(subject, body, to=[staff.email])], kind=kind)
 
 
 def record_reminders(reminders: list[Reminder], today: dt.date) -> None:

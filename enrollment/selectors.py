@@ -47,8 +47,9 @@ from .choices import (
     SEAT_HOLDING_STATUSES,
     EnrollmentSource,
     EnrollmentStatus,
+    OutsideActivityStatus,
 )
-from .models import Attendance, Completion, Enrollment, Evaluation
+from .models import Attendance, Completion, Enrollment, Evaluation, OutsideActivity
 
 
 def _count_of(enrollments: QuerySet[Enrollment]) -> Coalesce:
@@ -995,3 +996,45 @@ def sessions_led(*, staff: StaffMember, at: dt.datetime | None = None) -> Sessio
             page.past.append(entry)
     page.past.sort(key=lambda e: e.last_meeting.starts_at, reverse=True)
     return page
+
+
+# Outside learning
+
+
+def my_outside_activities(*, staff: StaffMember) -> QuerySet[OutsideActivity]:
+    """The person's outside learning, latest first, with its strand and the decision's maker."""
+    return (
+        OutsideActivity.objects.filter(staff=staff)
+        .select_related("strand", "decided_by__staff_member", "completion")
+        .order_by("-submitted_at", "-pk")
+    )
+
+
+def outside_review(*, at: dt.datetime | None = None) -> tuple[list, list]:
+    """For district PD: the activities waiting for review, oldest first, and those decided in the
+    last 30 days, latest first."""
+    at = at or timezone.now()
+    shaped = OutsideActivity.objects.select_related(
+        "staff__building", "staff__position", "strand", "decided_by__staff_member"
+    )
+    waiting = list(
+        shaped.filter(status=OutsideActivityStatus.SUBMITTED).order_by("submitted_at", "pk")
+    )
+    decided = list(
+        shaped.exclude(status=OutsideActivityStatus.SUBMITTED)
+        .filter(decided_at__gte=at - dt.timedelta(days=30))
+        .order_by("-decided_at", "-pk")
+    )
+    return waiting, decided
+
+
+def outside_activity_for(*, user: AnyUser, pk: int) -> OutsideActivity:
+    """One outside activity its owner, district PD or an administrator may see (its evidence
+    included); OutsideActivity.DoesNotExist for anyone else, as for an id that does not exist."""
+    activities = OutsideActivity.objects.select_related("staff", "strand")
+    if not access.is_district_pd(user):
+        staff = access.staff_of(user)
+        if staff is None:
+            raise OutsideActivity.DoesNotExist("This login has no staff record.")
+        activities = activities.filter(staff=staff)
+    return activities.get(pk=pk)

@@ -45,9 +45,10 @@ from .choices import (
     CompletionSource,
     EnrollmentSource,
     EnrollmentStatus,
+    OutsideActivityStatus,
     ReminderKind,
 )
-from .models import Attendance, Completion, Enrollment, Evaluation, Reminder
+from .models import Attendance, Completion, Enrollment, Evaluation, OutsideActivity, Reminder
 from .selectors import seats_taken, waitlist_position
 
 # Statuses that follow a session into cancellation; completed and incomplete ones are history.
@@ -1235,3 +1236,257 @@ def completion_void(
                 updated_at=now,
             )
     return completion
+
+
+# Outside learning
+
+# The types evidence may be, told by their first bytes (never by the name or the browser's word).
+EVIDENCE_TYPES = {
+    "application/pdf": ("a PDF", "pdf", (b"%PDF-",)),
+    "image/png": ("a PNG image", "png", (b"\x89PNG\r\n\x1a\n",)),
+    "image/jpeg": ("a JPEG image", "jpg", (b"\xff\xd8\xff",)),
+}
+_NAMED = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg"}
+
+
+def evidence_type_of(head: bytes) -> str | None:
+    for content_type, (_words, _extension, signatures) in EVIDENCE_TYPES.items():
+        if any(head.startswith(signature) for signature in signatures):
+            return content_type
+    return None
+
+
+def _size_words(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{max(1, size // 1024)} KB"
+
+
+def _checked_evidence(upload) -> str:
+    """The evidence's type, told by its contents; a Refusal (field "evidence") if it is missing,
+    empty, too big, not a PDF, PNG or JPEG, or named as one type while being another."""
+
+    def refuse(message: str) -> Refusal:
+        return Refusal(r.INVALID_VALUE, message, 400, details={"field": "evidence"})
+
+    if upload is None:
+        raise refuse(r.MSG_OUTSIDE_EVIDENCE_MISSING)
+    name = upload.name or "evidence"
+    if not upload.size:
+        raise refuse(r.MSG_OUTSIDE_EVIDENCE_EMPTY.format(name=name))
+    most = settings.OUTSIDE_EVIDENCE_MAX_BYTES
+    if upload.size > most:
+        raise refuse(
+            r.MSG_OUTSIDE_EVIDENCE_TOO_BIG.format(
+                name=name, size=_size_words(upload.size), most=_size_words(most)
+            )
+        )
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    actual = evidence_type_of(head)
+    if actual is None:
+        raise refuse(r.MSG_OUTSIDE_EVIDENCE_TYPE.format(name=name))
+    named = _NAMED.get(name.rsplit(".", 1)[-1].lower()) if "." in name else None
+    if named is not None and named != actual:
+        raise refuse(
+            r.MSG_OUTSIDE_EVIDENCE_MISLABELLED.format(
+                name=name,
+                named=EVIDENCE_TYPES[named][0],
+                actual=EVIDENCE_TYPES[actual][0],
+                extension=EVIDENCE_TYPES[actual][1],
+            )
+        )
+    return actual
+
+
+@with_actor
+@transaction.atomic
+def outside_activity_submit(
+    *,
+    staff: StaffMember,
+    actor: User,
+    title: str,
+    provider: str,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    hours: Decimal,
+    strand,
+    evidence,
+    description: str = "",
+    now: dt.datetime | None = None,
+) -> OutsideActivity:
+    """A person submits learning done outside the district's sessions, with evidence, for
+    district PD to review. Refuses, writing nothing (no file either), dates that end before they
+    start or have not ended yet, hours that are not positive or more than the days allow at
+    OUTSIDE_MAX_HOURS_PER_DAY, and evidence that is missing, empty, over
+    OUTSIDE_EVIDENCE_MAX_BYTES or not the PDF, PNG or JPEG it is named as."""
+    now = now or timezone.now()
+    own = access.staff_of(actor)
+    if own is None or own.pk != staff.pk:
+        raise Refusal(r.NOT_PERMITTED, r.MSG_OUTSIDE_OWN_ONLY, 403)
+    if ends_on < starts_on:
+        raise Refusal(
+            r.INVALID_VALUE,
+            r.MSG_OUTSIDE_DATES.format(starts=day(starts_on), ends=day(ends_on)),
+            400,
+            details={"field": "ends_on"},
+        )
+    if ends_on > timezone.localdate(now):
+        raise Refusal(
+            r.INVALID_VALUE,
+            r.MSG_OUTSIDE_FUTURE.format(ends=day(ends_on)),
+            400,
+            details={"field": "ends_on"},
+        )
+    try:
+        hours = Decimal(hours)
+    except (InvalidOperation, TypeError, ValueError):
+        hours = Decimal("NaN")
+    if not hours.is_finite() or hours <= 0:
+        raise Refusal(r.INVALID_VALUE, r.MSG_OUTSIDE_HOURS_INVALID, 400, details={"field": "hours"})
+    days = (ends_on - starts_on).days + 1
+    per_day = settings.OUTSIDE_MAX_HOURS_PER_DAY
+    if hours > days * per_day:
+        raise Refusal(
+            r.INVALID_VALUE,
+            r.MSG_OUTSIDE_HOURS_TOO_MANY.format(
+                hours=f"{hours.normalize():f}",
+                days=days,
+                plural="" if days == 1 else "s",
+                s="s" if days == 1 else "",
+                per_day=per_day,
+                most=days * per_day,
+            ),
+            400,
+            details={"field": "hours"},
+        )
+    evidence_type = _checked_evidence(evidence)
+    activity = OutsideActivity(
+        staff=staff,
+        title=title.strip(),
+        provider=provider.strip(),
+        starts_on=starts_on,
+        ends_on=ends_on,
+        hours=hours.quantize(Decimal("0.01")),
+        strand=strand,
+        description=description.strip(),
+        evidence_name=(evidence.name or "evidence")[-255:],
+        evidence_type=evidence_type,
+        evidence_size=evidence.size,
+        submitted_at=now,
+    )
+    activity.full_clean(exclude=["evidence"])
+    # The file is written last, and removed again if the row cannot be written.
+    activity.evidence.save(evidence.name, evidence, save=False)
+    try:
+        activity.save()
+    except BaseException:
+        activity.evidence.storage.delete(activity.evidence.name)
+        raise
+    return activity
+
+
+def _outside_strand_course(strand) -> Course:
+    """The course an approved outside activity is credited under: one per strand, inactive (it
+    is never offered in the catalog), so clock-hours requirements in the strand count it."""
+    course, _ = Course.objects.get_or_create(
+        code=f"outside-{strand.code}",
+        defaults={
+            "title": f"Outside learning: {strand.name}",
+            "strand": strand,
+            "summary": "Professional learning done outside the district's sessions and approved "
+            "by district PD.",
+            "clock_hours": Decimal(0),
+            "active": False,
+        },
+    )
+    return course
+
+
+def _lock_outside(activity: OutsideActivity) -> OutsideActivity:
+    return (
+        OutsideActivity.objects.select_for_update(of=("self",))
+        .select_related("staff", "strand")
+        .get(pk=activity.pk)
+    )
+
+
+@with_actor
+@transaction.atomic
+def outside_activity_approve(
+    *,
+    activity: OutsideActivity,
+    actor: User,
+    hours: Decimal | None = None,
+    now: dt.datetime | None = None,
+) -> OutsideActivity:
+    """District PD approves an outside activity: a completion with source "outside", dated the
+    day it ended, for the hours approved (the hours claimed unless others are given); the person
+    is mailed."""
+    now = now or timezone.now()
+    _check_district_pd(actor)
+    activity = _lock_outside(activity)
+    if activity.status != OutsideActivityStatus.SUBMITTED:
+        raise Refusal(
+            r.NOT_PENDING,
+            r.MSG_OUTSIDE_NOT_SUBMITTED.format(status=activity.get_status_display().lower()),
+        )
+    approved = activity.hours if hours in (None, "") else hours
+    completion = completion_record(
+        staff=activity.staff,
+        course=_outside_strand_course(activity.strand),
+        completed_on=activity.ends_on,
+        clock_hours=approved,
+        evidence=f"{activity.title}, {activity.provider} ({day(activity.starts_on)}"
+        + (f" to {day(activity.ends_on)}" if activity.ends_on != activity.starts_on else "")
+        + ")",
+        actor=actor,
+        source=CompletionSource.OUTSIDE,
+        now=now,
+    )
+    activity.status = OutsideActivityStatus.APPROVED
+    activity.approved_hours = completion.clock_hours
+    activity.completion = completion
+    activity.decided_at, activity.decided_by = now, actor
+    activity.save(
+        update_fields=[
+            "status",
+            "approved_hours",
+            "completion",
+            "decided_at",
+            "decided_by",
+            "updated_at",
+        ]
+    )
+    notifications.notify_outside(notifications.OUTSIDE_APPROVED, activity)
+    return activity
+
+
+@with_actor
+@transaction.atomic
+def outside_activity_decline(
+    *, activity: OutsideActivity, actor: User, reason: str, now: dt.datetime | None = None
+) -> OutsideActivity:
+    """District PD declines an outside activity, saying why; the person is mailed the reason."""
+    now = now or timezone.now()
+    _check_district_pd(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise Refusal(
+            r.REASON_REQUIRED, r.MSG_DECLINE_NEEDS_REASON, 400, details={"field": "reason"}
+        )
+    if "\x00" in reason:
+        raise Refusal(r.INVALID_VALUE, r.MSG_REASON_NUL, 400, details={"field": "reason"})
+    activity = _lock_outside(activity)
+    if activity.status != OutsideActivityStatus.SUBMITTED:
+        raise Refusal(
+            r.NOT_PENDING,
+            r.MSG_OUTSIDE_NOT_SUBMITTED.format(status=activity.get_status_display().lower()),
+        )
+    activity.status = OutsideActivityStatus.DECLINED
+    activity.decision_reason = reason
+    activity.decided_at, activity.decided_by = now, actor
+    activity.save(
+        update_fields=["status", "decision_reason", "decided_at", "decided_by", "updated_at"]
+    )
+    notifications.notify_outside(notifications.OUTSIDE_DECLINED, activity)
+    return activity

@@ -19,9 +19,16 @@ urlpatterns = [
     ),
     path("sessions/<int:pk>/enroll/", views.participant.enroll, name="enroll"),
     path("enrollments/<int:pk>/withdraw/", views.participant.withdraw, name="withdraw"),
+    path("me/outside/", views.outside.outside, name="outside"),
+    path("outside/<int:pk>/evidence/", views.outside.outside_evidence, name="outside-evidence"),
     path("check-in/", views.participant.check_in, name="check-in"),
     path("check-in/<str:code>/", views.participant.check_in, name="check-in-code"),
     path("completions/<int:pk>/certificate/", views.participant.certificate, name="certificate"),
+    path(
+        "completions/<int:pk>/certificate.pdf",
+        views.participant.certificate_pdf,
+        name="certificate-pdf",
+    ),
     # Anyone: check a certificate.
     path("verify/", views.participant.verify_lookup, name="verify-lookup"),
     path("verify/<str:code>/", views.participant.verify, name="verify"),
@@ -44,4 +51,8 @@ urlpatterns = [
     path("leaders/approvals/", views.leaders.approvals, name="approvals"),
     path("enrollments/<int:pk>/approve/", views.leaders.approve, name="approve"),
     path("enrollments/<int:pk>/decline/", views.leaders.decline, name="decline"),
+    # District PD.
+    path("outside/review/", views.outside.outside_review, name="outside-review"),
+    path("outside/<int:pk>/approve/", views.outside.outside_approve, name="outside-approve"),
+    path("outside/<int:pk>/decline/", views.outside.outside_decline, name="outside-decline"),
 ]

@@ -468,6 +468,9 @@ if DEBUG:
     # Whitenoise also serves STATIC_ROOT and warns when it is missing; development never
     # runs collectstatic.
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Evidence of outside learning (enrollment.OutsideActivity) is personal: kept outside the web
+# root, with no URL of its own, and served only by the view that checks who asks.
+EVIDENCE_ROOT = Path(os.environ.get("EVIDENCE_ROOT", str(BASE_DIR / "var" / "evidence")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -485,6 +488,12 @@ APPROVAL_HOLD_DAYS = int(os.environ.get("APPROVAL_HOLD_DAYS", "5"))
 # Facilitators see a session's evaluation results only from this many responses up, so no single
 # answer can be traced back to the person who gave it.
 EVALUATION_MIN_RESPONSES = int(os.environ.get("EVALUATION_MIN_RESPONSES", "3"))
+# Outside learning (enrollment.OutsideActivity): the largest evidence file taken, and the most
+# hours a day of an activity may claim.
+OUTSIDE_EVIDENCE_MAX_BYTES = int(
+    os.environ.get("OUTSIDE_EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024))
+)
+OUTSIDE_MAX_HOURS_PER_DAY = int(os.environ.get("OUTSIDE_MAX_HOURS_PER_DAY", "10"))
 # Self check-in (enrollment/checkin.py): open from so many minutes before a meeting starts to so
 # many after it ends; the code on the facilitator's screen changes every so many seconds; a
 # person may try so many codes in CHECK_IN_TRIES_MINUTES.
@@ -650,6 +659,9 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # django-axes announces itself at every start; its refused sign-ins still log.
         "axes.apps": {"level": "WARNING"},
+        # WeasyPrint logs each step of every PDF certificate it draws.
+        "weasyprint": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
         "django.request": {"filters": ["mask_feed_keys"]},
         "django.server": {
             "handlers": ["django.server"],

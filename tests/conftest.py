@@ -1,5 +1,8 @@
 """Shared fixtures: one login per role, each linked to a staff member where the role needs one."""
 
+import tempfile
+from pathlib import Path
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -26,6 +29,8 @@ def pytest_configure(config):
     # The roles' logins sign in with a password all over the suite; the second factor they
     # would then set up is tested where it is the subject (tests/accounts/test_second_factor.py).
     settings.SECOND_FACTOR_REQUIRED = False
+    # Evidence files written by session-wide fixtures (the seeded demo) stay out of var/.
+    settings.EVIDENCE_ROOT = Path(tempfile.mkdtemp(prefix="evidence-"))
 
 
 @pytest.fixture(autouse=True)

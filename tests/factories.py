@@ -13,7 +13,7 @@ from calendars.models import FeedToken
 from catalog.choices import SessionStatus
 from catalog.models import Course, Meeting, Session, Strand
 from enrollment.choices import EnrollmentStatus
-from enrollment.models import Attendance, Completion, Enrollment, Evaluation
+from enrollment.models import Attendance, Completion, Enrollment, Evaluation, OutsideActivity
 from imports.choices import ImportKind
 from imports.models import ImportRun
 from learning.access import DISTRICT_PD_GROUP, HR_GROUP
@@ -265,3 +265,24 @@ class ImportRunFactory(factory.django.DjangoModelFactory):
 
 
 __all__ = ["DISTRICT_PD_GROUP", "HR_GROUP", "PASSWORD"]
+
+
+# The smallest well-formed PDF header: enough for the evidence check, which reads the first bytes.
+PDF_BYTES = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+class OutsideActivityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OutsideActivity
+
+    staff = factory.SubFactory(StaffMemberFactory)
+    title = "MiASCD Fall Conference"
+    provider = "MiASCD"
+    starts_on = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=20))
+    ends_on = factory.LazyAttribute(lambda o: o.starts_on + dt.timedelta(days=1))
+    hours = Decimal("12")
+    strand = factory.SubFactory(StrandFactory)
+    evidence = factory.django.FileField(filename="certificate.pdf", data=PDF_BYTES)
+    evidence_name = "certificate.pdf"
+    evidence_type = "application/pdf"
+    evidence_size = len(PDF_BYTES)

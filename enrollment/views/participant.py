@@ -12,8 +12,10 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from catalog import access as session_access
@@ -22,7 +24,7 @@ from core.refusals import Refusal
 from core.text import moment
 from learning import access
 
-from .. import selectors, services
+from .. import certificates, selectors, services
 from ..choices import EnrollmentStatus
 from ..exporters import TranscriptExporter
 from ..models import COMMENT_MAX_LENGTH, Completion, Enrollment, Evaluation
@@ -278,20 +280,43 @@ def evaluation_form(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_safe
 def certificate(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "enrollment/certificate.html", _certificate_context(request, pk))
+
+
+def _certificate_context(request: HttpRequest, pk: int) -> dict:
     try:
         completion = selectors.completion_for_certificate(user=request.user, pk=pk)
     except Completion.DoesNotExist:
         raise Http404("No such certificate.") from None
     session = completion.enrollment.session if completion.enrollment_id else None
-    return render(
-        request,
-        "enrollment/certificate.html",
-        {
-            "completion": completion,
-            "facilitators": list(session.facilitators.all()) if session else [],
-            "verify_url": _verify_url(completion.verification_code),
-        },
-    )
+    return {
+        "completion": completion,
+        "facilitators": list(session.facilitators.all()) if session else [],
+        "verify_url": _verify_url(completion.verification_code),
+        "district_name": settings.DISTRICT_NAME,
+    }
+
+
+@never_cache
+@login_required
+@require_safe
+def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The certificate as a one-page PDF, from the same template as the page."""
+    context = _certificate_context(request, pk)
+    try:
+        pdf = certificates.pdf_of(render_to_string("enrollment/certificate_pdf.html", context))
+    except certificates.PdfUnavailable as unavailable:
+        return render(
+            request,
+            "enrollment/certificate_pdf_unavailable.html",
+            {**context, "reason": str(unavailable)},
+            status=503,
+        )
+    completion = context["completion"]
+    name = f"certificate-{completion.course.code}-{completion.verification_code}.pdf"
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 def _verify_url(code: str) -> str:

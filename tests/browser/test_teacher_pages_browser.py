@@ -67,6 +67,16 @@ def test_the_teacher_is_told_before_she_clicks(live_server, browser: Browser, wi
     expect(panel.get_by_role("button")).to_have_count(0)
     assert_fits(page, width)
 
+    # The certificate prints without the site around it.
+    page.goto(f"{live_server.url}/me/transcript/")
+    page.get_by_role("link", name=re.compile("^Certificate")).first.click()
+    page.emulate_media(media="print")
+    expect(page.locator(".certificate")).to_be_visible()
+    expect(page.locator(".site-header")).to_be_hidden()
+    expect(page.locator(".site-footer")).to_be_hidden()
+    page.emulate_media(media="screen")
+    expect(page.get_by_role("link", name="Download as PDF")).to_be_visible()
+
     page.goto(f"{live_server.url}/catalog/sessions/{upcoming('sel-101').pk}/")
     expect(page.locator(".enrollment-panel")).to_contain_text("You completed this course on")
     page.get_by_role("button", name="Enroll again").click()

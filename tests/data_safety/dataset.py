@@ -12,7 +12,13 @@ from django.contrib.contenttypes.models import ContentType
 from rest_framework.authtoken.models import Token
 
 from catalog.choices import MeetingStatus, SessionStatus
-from enrollment.choices import CompletionSource, EnrollmentSource, EnrollmentStatus, ReminderKind
+from enrollment.choices import (
+    CompletionSource,
+    EnrollmentSource,
+    EnrollmentStatus,
+    OutsideActivityStatus,
+    ReminderKind,
+)
 from enrollment.models import Reminder
 from imports.choices import ImportOutcome
 from learning.choices import GroupKind, RequirementKind, StaffStatus
@@ -30,6 +36,7 @@ from tests.factories import (
     GoalFactory,
     ImportRunFactory,
     MeetingFactory,
+    OutsideActivityFactory,
     PositionFactory,
     RequirementFactory,
     SessionFactory,
@@ -196,6 +203,30 @@ def seed_district() -> dict:
         source=CompletionSource.IMPORT,
         evidence=ARABIC,
     )
+    outside_credit = CompletionFactory(
+        staff=maryam,
+        course=advanced,
+        completed_on=dt.date(2026, 8, 14),
+        clock_hours=Decimal("11.50"),
+        source=CompletionSource.OUTSIDE,
+        evidence="Conférence d'été, Université — 2 days",
+        recorded_by=planner,
+    )
+    OutsideActivityFactory(
+        staff=maryam,
+        title="Conférence d'été",
+        provider="Université de Montréal",
+        starts_on=dt.date(2026, 8, 13),
+        ends_on=dt.date(2026, 8, 14),
+        hours=Decimal("12.00"),
+        strand=advanced.strand,
+        status=OutsideActivityStatus.APPROVED,
+        approved_hours=Decimal("11.50"),
+        completion=outside_credit,
+        decided_by=planner,
+        decided_at=stamp,
+    )
+    OutsideActivityFactory(staff=jose, strand=basics.strand, description=ARABIC)
 
     goal = GoalFactory(title="Every teacher culturally responsive — «todos»")
     course_requirement = RequirementFactory(goal=goal, course=basics, target_percent=90)

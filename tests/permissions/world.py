@@ -159,6 +159,7 @@ def build_world() -> World:
     )
     o.c_peer = f.CompletionFactory(staff=o.peer, course=o.course, completed_on=completed_on)
     o.c_outsider = f.CompletionFactory(staff=o.outsider, course=o.course, completed_on=completed_on)
+    o.outside_teacher = f.OutsideActivityFactory(staff=o.teacher, strand=o.course.strand)
 
     # A plan year around today, so the reports count these people.
     o.plan = f.PlanFactory(
