@@ -61,9 +61,7 @@ def test_nobody_else_gets_the_pdf(client, teacher, leader):
     assert client.get(pdf_url(completion)).status_code == 404
 
 
-def test_without_the_pdf_library_the_page_says_so_and_offers_printing(
-    client, teacher, monkeypatch
-):
+def test_without_the_pdf_library_the_page_says_so_and_offers_printing(client, teacher, monkeypatch):
     completion = f.CompletionFactory(staff=teacher)
     monkeypatch.setitem(sys.modules, "weasyprint", None)
     client.force_login(teacher.user)
