@@ -479,7 +479,7 @@ class EligibilitySerializer(serializers.Serializer):
     completed_on = serializers.DateField(
         allow_null=True,
         help_text="The day they last completed the session's course, if they have: enrolling "
-        "again is allowed, for no new credit unless the plan asks for it again.",
+        "again is allowed (a refresher).",
     )
 
 

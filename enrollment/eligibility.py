@@ -283,8 +283,8 @@ def refusal(
 class Eligibility:
     """What the signed-in person may do with a session they have no place in, before they click:
     the action a click would take (None: no click would work) and, if none, why not; and the day
-    they last completed the course, if they have (a click enrolls them again, for no new credit
-    unless the plan asks for it again)."""
+    they last completed the course, if they have (a click enrolls them again: a refresher, said
+    before the click)."""
 
     action: str | None
     refusal: Refusal | None = None

@@ -553,6 +553,19 @@ def enrollment_approve(
     return current
 
 
+def _decline_reason(reason: str | None) -> str:
+    """The reason given for a decline, stripped; a Refusal when there is none."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise Refusal(
+            r.REASON_REQUIRED, r.MSG_DECLINE_NEEDS_REASON, 400, details={"field": "reason"}
+        )
+    if "\x00" in reason:
+        # The page posts the reason as typed; PostgreSQL refuses to store NUL in text.
+        raise Refusal(r.INVALID_VALUE, r.MSG_REASON_NUL, 400, details={"field": "reason"})
+    return reason
+
+
 @with_actor
 @transaction.atomic
 def enrollment_decline(
@@ -565,14 +578,7 @@ def enrollment_decline(
         raise Refusal(
             r.NOT_PERMITTED, r.MSG_NOT_PERMITTED.format(name=enrollment.staff.display_name), 404
         )
-    reason = (reason or "").strip()
-    if not reason:
-        raise Refusal(
-            r.REASON_REQUIRED, r.MSG_DECLINE_NEEDS_REASON, 400, details={"field": "reason"}
-        )
-    if "\x00" in reason:
-        # The page posts the reason as typed; PostgreSQL refuses to store NUL in text.
-        raise Refusal(r.INVALID_VALUE, r.MSG_REASON_NUL, 400, details={"field": "reason"})
+    reason = _decline_reason(reason)
     current, session = _lock_enrollment(enrollment)
     if current.status != EnrollmentStatus.PENDING_APPROVAL:
         raise Refusal(
@@ -1469,13 +1475,7 @@ def outside_activity_decline(
     """District PD declines an outside activity, saying why; the person is mailed the reason."""
     now = now or timezone.now()
     _check_district_pd(actor)
-    reason = (reason or "").strip()
-    if not reason:
-        raise Refusal(
-            r.REASON_REQUIRED, r.MSG_DECLINE_NEEDS_REASON, 400, details={"field": "reason"}
-        )
-    if "\x00" in reason:
-        raise Refusal(r.INVALID_VALUE, r.MSG_REASON_NUL, 400, details={"field": "reason"})
+    reason = _decline_reason(reason)
     activity = _lock_outside(activity)
     if activity.status != OutsideActivityStatus.SUBMITTED:
         raise Refusal(

@@ -321,6 +321,9 @@ def pages_by_role(tmp_path: Path) -> dict[str, list[Step]]:
     goal = Goal.objects.filter(plan_year__plan=plan).order_by("pk")[0]
     requirement = Requirement.objects.filter(goal__plan_year__plan=plan).order_by("pk")[0]
     history = f"/staff/{teacher.pk}/history/"
+    leaders_only = upcoming.filter(course__code="dei-201").order_by("pk")[0]
+    today_meeting = Meeting.objects.get(session__title="Drop-in circle lab")
+    check_in_screen = f"/sessions/{today_meeting.session_id}/meetings/{today_meeting.pk}/check-in/"
     # A change for the history page to list: the demo is written in bulk, which records none.
     teacher.managed_manually = not teacher.managed_manually
     teacher.save(update_fields=["managed_manually"])
@@ -338,6 +341,9 @@ def pages_by_role(tmp_path: Path) -> dict[str, list[Step]]:
     def mismatched_passwords(page: Page) -> None:
         page.get_by_label("New password", exact=True).fill("violet-harbour-quietly-73")
         page.get_by_label("New password confirmation").fill("something-else-entirely-42")
+
+    def no_browser_validation(form: str) -> Callable[[Page], None]:
+        return lambda page: page.locator(form).evaluate("form => { form.noValidate = true; }")
 
     def tamper_roster(page: Page) -> None:
         page.locator("input[name=roster]").evaluate("e => { e.value = 'not-a-roster'; }")
@@ -434,8 +440,17 @@ def pages_by_role(tmp_path: Path) -> dict[str, list[Step]]:
             visit("/api/docs/", ready=".swagger-ui .opblock"),
             api_docs_opened(),
             visit("/leaders/", status=404),
+            # Before the click: a session for building leaders says whom it is for.
+            visit(f"/catalog/sessions/{leaders_only.pk}/"),
+            visit("/me/outside/"),
+            submit("/me/outside/", "main form[enctype]"),
+            visit("/check-in/"),
+            submit("/check-in/", "main form", fill=no_browser_validation("main form")),
+            visit("/check-in/K7Q2ZP/"),
         ],
         "facilitator": [
+            visit("/teaching/"),
+            visit(check_in_screen),
             visit("/me/"),
             visit(f"/catalog/sessions/{facilitated.pk}/"),
             visit(f"/sessions/{facilitated.pk}/roster/"),
@@ -471,6 +486,8 @@ def pages_by_role(tmp_path: Path) -> dict[str, list[Step]]:
             visit(f"/sessions/{facilitated.pk}/roster/"),
             visit(attendance),
             visit(history, ready=".history__entry"),
+            visit("/outside/review/"),
+            visit("/teaching/"),
         ],
         "hr": [
             # Signed in a moment ago: an authenticator app is set up without a password again.

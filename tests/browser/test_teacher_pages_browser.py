@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
-from catalog.models import Session
+from catalog.models import Meeting, Session
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -83,3 +83,42 @@ def test_the_teacher_is_told_before_she_clicks(live_server, browser: Browser, wi
     expect(page.get_by_role("status")).to_contain_text("You are enrolled")
     assert_fits(page, width)
     context.close()
+
+
+def pages_of_this_work() -> dict[str, list[str]]:
+    """The pages of the teachers' and facilitators' work, per demo login."""
+    today = Meeting.objects.get(session__title="Drop-in circle lab")
+    session = today.session_id
+    return {
+        "teacher": [
+            "/me/",
+            "/catalog/",
+            "/catalog/?q=social+emotional",
+            f"/catalog/sessions/{upcoming('dei-201').pk}/",
+            f"/catalog/sessions/{upcoming('crt-301').pk}/",
+            "/me/outside/",
+            "/check-in/",
+            "/me/transcript/",
+        ],
+        "facilitator": [
+            "/teaching/",
+            f"/sessions/{session}/meetings/{today.pk}/check-in/",
+            f"/sessions/{session}/meetings/{today.pk}/attendance/",
+            f"/sessions/{session}/roster/",
+        ],
+        "districtpd": ["/outside/review/", "/teaching/"],
+    }
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_no_page_of_this_work_is_wider_than_the_window(live_server, browser: Browser, width):
+    call_command("seed_demo", allow_without_debug=True, verbosity=0)
+    for username, paths in pages_of_this_work().items():
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        sign_in(page, live_server.url, username)
+        for path in paths:
+            response = page.goto(f"{live_server.url}{path}")
+            assert response.status == 200, (username, path, response.status)
+            assert_fits(page, width)
+        context.close()

@@ -276,3 +276,15 @@ def test_an_approved_activity_counts_towards_the_strand_s_hours(teacher, distric
     ]
 
     assert [c.clock_hours for c in outside] == [Decimal("12.00")]
+
+
+def test_my_outside_learning_takes_the_same_queries_for_3_and_for_30(client, teacher, strand):
+    def count(n: int) -> int:
+        while OutsideActivity.objects.count() < n:
+            f.OutsideActivityFactory(staff=teacher, strand=strand)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("enrollment:outside")).status_code == 200
+        return len(queries)
+
+    client.force_login(teacher.user)
+    assert count(3) == count(30)

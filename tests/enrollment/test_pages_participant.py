@@ -25,7 +25,10 @@ from tests.factories import (
     CourseFactory,
     EnrollmentFactory,
     EvaluationFactory,
+    GoalFactory,
     MeetingFactory,
+    PlanYearFactory,
+    RequirementFactory,
     SessionFactory,
     StaffMemberFactory,
     local,
@@ -598,13 +601,21 @@ def test_me_for_a_login_without_a_staff_record_says_so(client, admin_user):
 
 def _a_year_of_learning(staff, count):
     """`count` each of upcoming, waitlisted and evaluation-due enrollments and of completions
-    (from sessions, some voided), for query-count tests."""
+    (from sessions, some voided), and a requirement of the plan for each course, for
+    query-count tests."""
+    today = timezone.localdate()
+    goal = GoalFactory(
+        plan_year=PlanYearFactory(
+            starts_on=today - dt.timedelta(days=100), ends_on=today + dt.timedelta(days=200)
+        )
+    )
     for index in range(count):
         EnrollmentFactory(staff=staff, session=session_meeting_on(30 + index))
         EnrollmentFactory(staff=staff, session=session_meeting_on(60 + index), status="waitlisted")
         session = session_meeting_on(-3 - index, course=CourseFactory(evaluation_required=True))
         session.facilitators.add(StaffMemberFactory())
         enrollment = EnrollmentFactory(staff=staff, session=session)
+        RequirementFactory(goal=goal, course=session.course, due_on=today + dt.timedelta(days=90))
         AttendanceFactory(enrollment=enrollment, meeting=session.meetings.get())
         CompletionFactory(
             staff=staff,
