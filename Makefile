@@ -40,6 +40,9 @@ seed: migrate
 # no second factor; `make run SECOND_FACTOR_REQUIRED=true` asks them to set one up, as a
 # deployment does (docs/sign-in.md).
 run run-sso: export SECOND_FACTOR_REQUIRED ?= false
+# Every address the demo writes (feeds, calendar links, certificate checks, mail) follows the
+# server's HOST and PORT unless SITE_URL says otherwise.
+run run-sso: export SITE_URL ?= http://$(HOST):$(PORT)
 
 run: seed
 	@echo ""

@@ -1,6 +1,7 @@
 """The README's first command: `make run` serves the demo with the background worker beside it,
-and one Ctrl-C (SIGINT to the terminal's process group) stops both, the worker cleanly (it signs
-off). Run from a copy of the checkout, on a SQLite file of the test's own."""
+writing the addresses of the port it serves on, and one Ctrl-C (SIGINT to the terminal's
+process group) stops both, the worker cleanly (it signs off). Run from a copy of the checkout,
+on a SQLite file of the test's own."""
 
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ def test_make_run_serves_with_a_worker_and_one_ctrl_c_stops_both(tmp_path):
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in servers.NOT_INHERITED and key not in {"PORT", "HOST"}
+        if key not in servers.NOT_INHERITED and key not in {"PORT", "HOST", "SITE_URL"}
     } | {"DATABASE_URL": f"sqlite:///{database}"}
     log = tmp_path / "run.log"
     process = subprocess.Popen(
@@ -77,6 +78,10 @@ def test_make_run_serves_with_a_worker_and_one_ctrl_c_stops_both(tmp_path):
         assert report["checks"]["database"]["status"] == "ok"
         (worker,) = worker_pids(database)
         assert alive(worker)
+        # The addresses the demo writes follow the port it serves on.
+        catalog = servers.request(port, "GET", "/catalog/", https=False).body.decode()
+        assert f"http://127.0.0.1:{port}/calendars/catalog.ics" in catalog
+        assert "127.0.0.1:8000" not in catalog
 
         os.killpg(process.pid, signal.SIGINT)
         process.wait(60)
