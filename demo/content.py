@@ -863,6 +863,8 @@ class SessionSpec:
     seats_left: int | None = None  # exactly so many seats left (0 = full)
     waitlist: int = 0
     pending: int = 0
+    # Requests waiting for approval come from this building's staff first (the demo leader's).
+    pending_building: str = ""
     absent_rate: float = 0.07  # past sessions: share who missed a meeting (incomplete)
     facilitators: tuple[str, ...] = ()  # demo roles or position codes
     demo_enrolled: tuple[DemoRole, ...] = ()
@@ -1186,9 +1188,9 @@ SESSIONS = (
         "bt-institute", InPlanYear(1, 6, TUE, 3), INSTITUTE_DAY, 80, meetings=3,
         cadence=Cadence.DAILY, building="northfield", room="Media Center",
         categories=(PositionCategory.TEACHER, PositionCategory.SUPPORT, PositionCategory.LEADER),
-        fill=0.5, pending=10,
+        fill=0.5, pending=10, pending_building="maple",
         facilitators=(DemoRole.DISTRICT_PD, "pl-coordinator", "instructional-coach"),
-        registration_days=120, notes=INSTITUTE_NOTES,
+        registration_days=200, notes=INSTITUTE_NOTES,
     ),
     # The last year: planned, not yet open.
     SessionSpec(

@@ -986,7 +986,18 @@ class _DemoBuilder:
         times = sorted(self._request_time(opens, latest_request) for _ in seated + waitlisted)
         seat_times = times[: len(seated)]
         self.rng.shuffle(seat_times)
-        pending = set(seated[-spec.pending :]) if spec.pending and not started else set()
+        pending = set()
+        if spec.pending and not started:
+            local = [
+                p
+                for p in seated
+                if spec.pending_building
+                and p.role is None
+                and p.member.building is not None
+                and p.member.building.code == spec.pending_building
+            ]
+            others = [p for p in reversed(seated) if p not in set(local)]
+            pending = set((local + others)[: spec.pending])
         for person, requested_at in zip(seated, seat_times, strict=True):
             if person in pending:
                 requested_at = max(opens, self.now - timedelta(days=self.rng.randint(1, 4)))

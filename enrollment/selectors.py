@@ -38,7 +38,7 @@ from catalog.selectors import shape_sessions
 from learning import access
 from learning.access import AnyUser
 from learning.choices import RequirementKind, StaffStatus
-from learning.models import PlanYear, Requirement, StaffMember
+from learning.models import PlanYear, Requirement, StaffGroup, StaffMember
 
 from . import eligibility as rules
 from .choices import (
@@ -1038,3 +1038,55 @@ def outside_activity_for(*, user: AnyUser, pk: int) -> OutsideActivity:
             raise OutsideActivity.DoesNotExist("This login has no staff record.")
         activities = activities.filter(staff=staff)
     return activities.get(pk=pk)
+
+
+def approval_cards(*, user: AnyUser) -> list[Enrollment]:
+    """pending_approvals with what a decision needs on each: the person's position, the seats
+    left in the session (`seats_left`), and the plan's requirements the place would serve
+    (`serves`: requirements naming the course, whose audience takes the person in, not yet met).
+    A fixed number of queries however many requests."""
+    pending = list(pending_approvals(user=user).select_related("staff__position"))
+    if not pending:
+        return pending
+    seats = dict(
+        sessions_with_seats(
+            Session.objects.filter(pk__in={e.session_id for e in pending})
+        ).values_list("pk", "seats_left")
+    )
+    today = timezone.localdate()
+    course_ids = {e.session.course_id for e in pending}
+    staff_ids = {e.staff_id for e in pending}
+    requirements = list(
+        Requirement.objects.filter(goal__plan_year__ends_on__gte=today, course_id__in=course_ids)
+        .select_related("goal__plan_year", "course")
+        .prefetch_related("audience_positions", "audience_buildings", "audience_groups")
+        .order_by("due_on", "pk")
+    )
+    groups: dict[int, set[int]] = {}
+    for staff_id, group_id in StaffGroup.members.through.objects.filter(
+        staffmember_id__in=staff_ids
+    ).values_list("staffmember_id", "staffgroup_id"):
+        groups.setdefault(staff_id, set()).add(group_id)
+    completed: dict[tuple[int, int], list[dt.date]] = {}
+    for staff_id, course_id, on in Completion.objects.filter(
+        staff_id__in=staff_ids, course_id__in=course_ids, voided_at__isnull=True
+    ).values_list("staff_id", "course_id", "completed_on"):
+        completed.setdefault((staff_id, course_id), []).append(on)
+    for enrollment in pending:
+        enrollment.seats_left = seats.get(enrollment.session_id, 0)
+        facts = rules.PersonFacts(
+            staff=enrollment.staff, group_ids=frozenset(groups.get(enrollment.staff_id, ()))
+        )
+        course_id = enrollment.session.course_id
+        enrollment.serves = [
+            requirement
+            for requirement in requirements
+            if requirement.course_id == course_id
+            and _requirement_applies(requirement, facts)
+            and not any(
+                requirement.count_completions_before_plan_year
+                or on >= requirement.goal.plan_year.starts_on
+                for on in completed.get((enrollment.staff_id, course_id), [])
+            )
+        ]
+    return pending

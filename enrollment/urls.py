@@ -49,6 +49,7 @@ urlpatterns = [
     # Building leaders and district PD.
     path("sessions/<int:pk>/assign/", views.leaders.assign, name="assign"),
     path("leaders/approvals/", views.leaders.approvals, name="approvals"),
+    path("leaders/approvals/decide/", views.leaders.decide_many, name="approvals-decide"),
     path("enrollments/<int:pk>/approve/", views.leaders.approve, name="approve"),
     path("enrollments/<int:pk>/decline/", views.leaders.decline, name="decline"),
     # District PD.

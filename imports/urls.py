@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:pk>/", views.run, name="run"),
     path("<int:pk>/commit/", views.commit, name="commit"),
     path("<int:pk>/errors.<str:fmt>", views.error_report, name="errors"),
+    path("template/<str:kind>.<str:fmt>", views.template, name="template"),
 ]

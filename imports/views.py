@@ -15,8 +15,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from learning import access
 
 from . import jobs, selectors, services
-from .choices import ImportOutcome
-from .exporters import RowErrorsExporter
+from .choices import ImportKind, ImportOutcome
+from .exporters import ImportTemplateExporter, RowErrorsExporter, expected_columns
 from .forms import ImportUploadForm
 from .readers import UnreadableFile
 
@@ -66,7 +66,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "imports/index.html",
-        {"form": form, "problem": problem, "page": page},
+        {"form": form, "problem": problem, "page": page, "import_kinds": expected_columns()},
         status=status,
     )
 
@@ -137,6 +137,21 @@ def error_report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     if not run.errors or fmt not in ("xlsx", "csv"):
         raise Http404
     exporter = RowErrorsExporter(run)
+    export = exporter.csv() if fmt == "csv" else exporter.xlsx()
+    response = HttpResponse(export.content, content_type=export.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    return response
+
+
+@login_required
+@require_safe
+def template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
+    """A file to fill in for an import of this kind (HR only): xlsx, with a sheet on its
+    columns, or csv, the header and an example row."""
+    _require_hr(request)
+    if kind not in ImportKind.values or fmt not in ("xlsx", "csv"):
+        raise Http404
+    exporter = ImportTemplateExporter(kind)
     export = exporter.csv() if fmt == "csv" else exporter.xlsx()
     response = HttpResponse(export.content, content_type=export.content_type)
     response["Content-Disposition"] = f'attachment; filename="{export.filename}"'

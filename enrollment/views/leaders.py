@@ -33,6 +33,12 @@ MSG_CHOOSE_SOMEONE = "Choose at least one person, or everyone of a position or b
 MSG_NOBODY_MATCHES = "Nobody you may assign holds this position in this building."
 MSG_APPROVED = "Approved: {name} has a place in {session}."
 MSG_DECLINED = "Declined: {name}'s request for {session}. They are told your reason."
+MSG_CHOOSE_REQUESTS = "Choose the requests to decide: tick them first."
+MSG_BULK_DECLINE_NEEDS_REASON = (
+    "Give a reason for declining: everyone declined is told it. Nothing was decided."
+)
+MSG_BULK_APPROVED = "Approved {count}: {names}."
+MSG_BULK_DECLINED = "Declined {count}: {names}. They are told your reason."
 
 # Outcomes of an assignment, in the order the results page counts them.
 OUTCOMES = {
@@ -241,12 +247,64 @@ def _assign_results(request: HttpRequest, session: Session, results) -> HttpResp
 @require_safe
 def approvals(request: HttpRequest) -> HttpResponse:
     _require_leader(request)
-    pending = list(selectors.pending_approvals(user=request.user))
+    pending = selectors.approval_cards(user=request.user)
     return render(
         request,
         "enrollment/approvals.html",
         {"pending": pending, "time_zone": timezone.get_current_timezone_name()},
     )
+
+
+class BulkDecisionForm(forms.Form):
+    enrollments = forms.CharField(required=False)
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("decline", "Decline")])
+    reason = forms.CharField(required=False, max_length=2000)
+
+
+@login_required
+@require_POST
+def decide_many(request: HttpRequest) -> HttpResponse:
+    """Approve or decline the chosen requests at once (one reason for all declines). Nothing is
+    decided when the choice is empty, a decline has no reason, or a request is not the user's
+    to decide; otherwise each is decided in turn and the page says what happened to each."""
+    _require_leader(request)
+    ids = [id_from_text(value) for value in request.POST.getlist("enrollments")]
+    decision = request.POST.get("decision", "")
+    reason = request.POST.get("reason", "").strip()
+    if decision not in ("approve", "decline"):
+        raise Http404("No such decision.")
+    if not ids or None in ids:
+        messages.error(request, MSG_CHOOSE_REQUESTS)
+        return _back(request)
+    if decision == "decline" and not reason:
+        messages.error(request, MSG_BULK_DECLINE_NEEDS_REASON)
+        return _back(request)
+    chosen = list(
+        Enrollment.objects.filter(pk__in=ids, staff__in=access.actionable_staff(request.user))
+        .select_related("staff", "session__course")
+        .order_by("requested_at", "pk")
+    )
+    if len(chosen) != len(set(ids)):
+        raise Http404("No such request.")
+    done, refused = [], []
+    for enrollment in chosen:
+        try:
+            if decision == "approve":
+                services.enrollment_approve(enrollment=enrollment, actor=request.user)
+            else:
+                services.enrollment_decline(
+                    enrollment=enrollment, actor=request.user, reason=reason
+                )
+        except Refusal as refusal:
+            refused.append(f"{enrollment.staff.display_name}: {refusal.message}")
+        else:
+            done.append(enrollment.staff.display_name)
+    if done:
+        template = MSG_BULK_APPROVED if decision == "approve" else MSG_BULK_DECLINED
+        messages.success(request, template.format(count=len(done), names=", ".join(done)))
+    for message in refused:
+        messages.error(request, message)
+    return _back(request)
 
 
 def _enrollment_in_scope(request: HttpRequest, pk: int) -> Enrollment:

@@ -161,6 +161,10 @@ def test_errors_show_rows_columns_values_and_download_as_reports(hr_client, dist
 
     assert "9 Building Elm High No building has this code or name." in text
     assert "cannot be committed" in text
+    # The summary counts rows, the heading errors and rows: the numbers agree.
+    rows_with_errors = len({error["row"] for error in run.errors})
+    assert f"Rows with errors {rows_with_errors}" in text
+    assert f"Errors: {len(run.errors)} in {rows_with_errors} rows" in text
     assert f'action="{INDEX}{run.pk}/commit/"' not in page.content.decode()
     refused = hr_client.post(f"{INDEX}{run.pk}/commit/", follow=True)
     assert "error(s)" in text_of(refused)

@@ -78,13 +78,14 @@ def test_anonymous_nav_offers_sign_in_but_not_admin_api_or_sign_out(client):
     assert ">API<" not in nav
 
 
-def test_teacher_nav_has_api_and_sign_out_but_no_admin(client, teacher):
+def test_teacher_nav_has_sign_out_but_no_api_or_admin(client, teacher):
     client.force_login(teacher.user)
 
     response = client.get(CATALOG)
 
     nav = nav_of(response)
-    assert 'href="/api/docs/"' in nav
+    # The API's documentation is offered to the roles that script against it.
+    assert 'href="/api/docs/"' not in nav
     assert ">Admin<" not in nav
     body = response.content.decode()
     assert re.search(rf'<form[^>]*method="post" action="{LOGOUT}"', body)
@@ -167,7 +168,7 @@ def test_teacher_sees_their_position_and_no_management_links(client, teacher):
     response = page_as(client, teacher.user)
 
     assert role_words(response) == ["Teacher"]
-    assert nav_links(response) == [CATALOG_LINK, ME_LINK, API_LINK]
+    assert nav_links(response) == [CATALOG_LINK, ME_LINK]
 
 
 def test_facilitator_and_leader_roles_are_named(client, facilitated_session, facilitator, leader):
@@ -179,7 +180,6 @@ def test_facilitator_and_leader_roles_are_named(client, facilitated_session, fac
         ME_LINK,
         PROGRESS_LINK,
         APPROVALS_LINK,
-        API_LINK,
     ]
 
 
@@ -201,6 +201,7 @@ def test_district_pd_is_named_and_offered_the_catalog_admin_once_staff(client, d
         API_LINK,
     ]
     assert role_words(response) == ["Teacher", "District PD"]
+    # Their part of the admin by its own link; no second link to the admin's index.
     assert nav_links(response) == [
         CATALOG_LINK,
         ME_LINK,
@@ -208,7 +209,6 @@ def test_district_pd_is_named_and_offered_the_catalog_admin_once_staff(client, d
         APPROVALS_LINK,
         ("Manage catalog", "/admin/catalog/"),
         API_LINK,
-        ("Admin", "/admin/"),
     ]
     assert client.get("/admin/catalog/").status_code == 200
 
@@ -227,7 +227,6 @@ def test_hr_is_named_and_offered_staff_records_once_staff(client, hr):
         IMPORTS_LINK,
         ("Staff records", "/admin/learning/staffmember/"),
         API_LINK,
-        ("Admin", "/admin/"),
     ]
     assert client.get("/admin/learning/staffmember/").status_code == 200
 
@@ -253,7 +252,7 @@ def test_login_without_any_role_shows_no_roles(client):
 
     assert "nobody" in response.content.decode()
     assert 'class="account__roles"' not in response.content.decode()
-    assert nav_links(response) == [CATALOG_LINK, API_LINK]
+    assert nav_links(response) == [CATALOG_LINK]
 
 
 def test_sign_out_is_a_post(client, teacher):
@@ -330,3 +329,11 @@ def test_500_page_renders_without_context_or_queries(django_assert_num_queries):
 
     assert "<h1>Something went wrong</h1>" in body
     assert static("css/site.css") in body
+
+
+def test_the_api_documentation_has_a_way_back_to_the_site(client, district_pd):
+    client.force_login(district_pd.user)
+
+    body = client.get("/api/docs/").content.decode()
+
+    assert '<a href="/">Back to Professional Learning</a>' in body
