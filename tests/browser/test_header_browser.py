@@ -47,3 +47,18 @@ def test_the_header_fits_every_role_at_1280_and_on_a_phone(live_server, browser:
             assert len(tops) == 1, (label, tops)
             assert page.evaluate("document.documentElement.scrollWidth") <= width, label
             context.close()
+
+
+def test_on_a_phone_the_menu_shows_the_current_page_s_item(live_server, browser: Browser):
+    call_command("seed_demo", allow_without_debug=True, verbosity=0)
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    sign_in(page, live_server.url, "districtpd")
+
+    page.goto(f"{live_server.url}/leaders/approvals/")
+    current = page.locator('.site-nav [aria-current="page"]')
+
+    expect(current).to_have_text("Approvals")
+    place = current.bounding_box()
+    assert place["x"] >= 0 and place["x"] + place["width"] <= 390, place
+    context.close()
