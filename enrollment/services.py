@@ -593,6 +593,36 @@ def enrollment_decline(
 # Cancelling and changing sessions
 
 
+@dataclass
+class Decisions:
+    """What deciding several requests did: those decided, and those refused with why."""
+
+    decided: list[Enrollment]
+    refused: list[tuple[Enrollment, Refusal]]
+
+
+def enrollments_decide(
+    *, enrollments: list[Enrollment], actor: User, approve: bool, reason: str = ""
+) -> Decisions:
+    """Approve, or decline with one reason, several requests, each in its own transaction as
+    enrollment_approve and enrollment_decline decide one. A decline without a reason is refused
+    before any is decided."""
+    if not approve:
+        reason = _decline_reason(reason)
+    result = Decisions(decided=[], refused=[])
+    for enrollment in enrollments:
+        try:
+            if approve:
+                enrollment_approve(enrollment=enrollment, actor=actor)
+            else:
+                enrollment_decline(enrollment=enrollment, actor=actor, reason=reason)
+        except Refusal as refusal:
+            result.refused.append((enrollment, refusal))
+        else:
+            result.decided.append(enrollment)
+    return result
+
+
 @with_actor
 @transaction.atomic
 def session_cancel(

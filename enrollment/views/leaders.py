@@ -18,7 +18,7 @@ from catalog import access as session_access
 from catalog.models import Session
 from catalog.selectors import attach_states, shape_sessions
 from core.ids import IdChoiceField, IdMultipleChoiceField, id_from_text
-from core.refusals import Refusal
+from core.refusals import REASON_REQUIRED, Refusal
 from learning import access
 from learning.models import Building, Position, StaffMember
 
@@ -270,14 +270,11 @@ def decide_many(request: HttpRequest) -> HttpResponse:
     _require_leader(request)
     ids = [id_from_text(value) for value in request.POST.getlist("enrollments")]
     decision = request.POST.get("decision", "")
-    reason = request.POST.get("reason", "").strip()
+    reason = request.POST.get("reason", "")
     if decision not in ("approve", "decline"):
         raise Http404("No such decision.")
     if not ids or None in ids:
         messages.error(request, MSG_CHOOSE_REQUESTS)
-        return _back(request)
-    if decision == "decline" and not reason:
-        messages.error(request, MSG_BULK_DECLINE_NEEDS_REASON)
         return _back(request)
     chosen = list(
         Enrollment.objects.filter(pk__in=ids, staff__in=access.actionable_staff(request.user))
@@ -286,24 +283,22 @@ def decide_many(request: HttpRequest) -> HttpResponse:
     )
     if len(chosen) != len(set(ids)):
         raise Http404("No such request.")
-    done, refused = [], []
-    for enrollment in chosen:
-        try:
-            if decision == "approve":
-                services.enrollment_approve(enrollment=enrollment, actor=request.user)
-            else:
-                services.enrollment_decline(
-                    enrollment=enrollment, actor=request.user, reason=reason
-                )
-        except Refusal as refusal:
-            refused.append(f"{enrollment.staff.display_name}: {refusal.message}")
-        else:
-            done.append(enrollment.staff.display_name)
-    if done:
-        template = MSG_BULK_APPROVED if decision == "approve" else MSG_BULK_DECLINED
-        messages.success(request, template.format(count=len(done), names=", ".join(done)))
-    for message in refused:
-        messages.error(request, message)
+    approve = decision == "approve"
+    try:
+        result = services.enrollments_decide(
+            enrollments=chosen, actor=request.user, approve=approve, reason=reason
+        )
+    except Refusal as refusal:
+        # Refused before any decision: the decline's reason is missing or unreadable.
+        missing = refusal.code == REASON_REQUIRED
+        messages.error(request, MSG_BULK_DECLINE_NEEDS_REASON if missing else refusal.message)
+        return _back(request)
+    if result.decided:
+        template = MSG_BULK_APPROVED if approve else MSG_BULK_DECLINED
+        names = ", ".join(enrollment.staff.display_name for enrollment in result.decided)
+        messages.success(request, template.format(count=len(result.decided), names=names))
+    for enrollment, refusal in result.refused:
+        messages.error(request, f"{enrollment.staff.display_name}: {refusal.message}")
     return _back(request)
 
 

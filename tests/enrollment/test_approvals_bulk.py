@@ -155,3 +155,29 @@ def test_the_page_takes_the_same_queries_for_3_requests_and_for_30(
             hold_expires_at=timezone.now() + dt.timedelta(days=3),
         )
     assert count() == few
+
+
+def test_the_service_refuses_a_reasonless_decline_before_deciding_any(leader, requests):
+    from core import refusals as r
+    from enrollment import services
+    from tests.enrollment.test_services import refusal_of
+
+    refusal = refusal_of(
+        services.enrollments_decide, enrollments=requests, actor=leader.user, approve=False
+    )
+
+    assert refusal.code == r.REASON_REQUIRED
+    assert all(status_of(e) == PENDING for e in requests)
+
+
+def test_the_service_reports_each_request_it_could_not_decide(leader, requests):
+    from enrollment import services
+
+    services.enrollment_approve(enrollment=requests[1], actor=leader.user)
+
+    result = services.enrollments_decide(enrollments=requests, actor=leader.user, approve=True)
+
+    assert [e.pk for e in result.decided] == [requests[0].pk, requests[2].pk]
+    assert [(e.pk, refusal.code) for e, refusal in result.refused] == [
+        (requests[1].pk, "not_pending")
+    ]
