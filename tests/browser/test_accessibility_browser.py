@@ -30,6 +30,7 @@ from django.contrib.auth.models import Group, Permission, User
 from django.contrib.auth.tokens import default_token_generator
 from django.core.management import call_command
 from django.template.loader import render_to_string
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -155,6 +156,22 @@ def visit(path: str, status: int = 200, ready: str = "") -> Step:
         return response.status
 
     return Step(path, open_page, (status,))
+
+
+def check_in_screen_in(path: str, state: str) -> Step:
+    """The check-in screen in each of its states, whatever the time of day the walk runs: its
+    meeting is today, so whether check-in is open would otherwise depend on the clock."""
+    minutes = {"open": 48 * 60, "not yet open": -48 * 60}[state]
+
+    def open_page(page: Page) -> int:
+        with override_settings(CHECK_IN_OPENS_MINUTES_BEFORE=minutes):
+            response = page.goto(path)
+            page.locator("#check-in-live").wait_for()
+            showing = page.locator(".check-in-screen__qr svg").count() > 0
+        assert showing == (state == "open"), f"the check-in screen is not {state}"
+        return response.status
+
+    return Step(f"{path} ({state})", open_page)
 
 
 def with_errors(path: str) -> Step:
@@ -450,7 +467,8 @@ def pages_by_role(tmp_path: Path) -> dict[str, list[Step]]:
         ],
         "facilitator": [
             visit("/teaching/"),
-            visit(check_in_screen),
+            check_in_screen_in(check_in_screen, "open"),
+            check_in_screen_in(check_in_screen, "not yet open"),
             visit("/me/"),
             visit(f"/catalog/sessions/{facilitated.pk}/"),
             visit(f"/sessions/{facilitated.pk}/roster/"),

@@ -97,3 +97,40 @@ def test_check_in_from_a_phone_and_the_whole_sheet_at_once(
     expect(lead.get_by_role("status")).to_contain_text("3 present, 1 absent")
     marks = dict(Attendance.objects.values_list("enrollment__staff__first_name", "present"))
     assert marks == {teacher.first_name: True, "Ana": True, "Ben": False, "Cleo": True}
+
+
+def test_the_check_in_screen_keeps_its_code_current_without_reloading(
+    live_server, browser: Browser, facilitator, teacher, settings
+):
+    """The screen stays up for a whole meeting: its code, QR and count follow the server
+    without a <meta> refresh (a WCAG failure) and without the page being loaded again; when the
+    server cannot be reached it says so and keeps trying."""
+    settings.CHECK_IN_CODE_SECONDS = 2
+    session = SessionFactory(title="Circle lab")
+    session.facilitators.add(facilitator)
+    now = timezone.now()
+    meeting = MeetingFactory(
+        session=session,
+        starts_at=now - dt.timedelta(minutes=5),
+        ends_at=now + dt.timedelta(minutes=85),
+    )
+    place = EnrollmentFactory(staff=teacher, session=session)
+
+    lead = browser.new_context(viewport=PHONE).new_page()
+    sign_in(lead, live_server.url, "facilitator")
+    lead.goto(f"{live_server.url}/sessions/{session.pk}/meetings/{meeting.pk}/check-in/")
+    assert lead.locator('meta[http-equiv="refresh"]').count() == 0
+    expect(lead.locator("#check-in-reload")).to_be_hidden()
+    first = lead.locator(".check-in-screen__code").inner_text().strip()
+    lead.evaluate("window.sameDocument = true")
+    Attendance.objects.create(enrollment=place, meeting=meeting, present=True)
+
+    expect(lead.locator(".check-in-screen__code")).not_to_have_text(first)
+    expect(lead.locator("#check-in-live")).to_contain_text("1 of 1")
+    assert lead.evaluate("window.sameDocument") is True
+
+    lead.context.set_offline(True)
+    expect(lead.locator("#check-in-status")).to_contain_text("could not be reached")
+    lead.context.set_offline(False)
+    expect(lead.locator("#check-in-status")).to_have_text("")
+    assert lead.evaluate("window.sameDocument") is True

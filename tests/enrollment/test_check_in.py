@@ -183,7 +183,8 @@ def test_the_facilitator_s_screen_shows_the_qr_code_and_the_code(
     code = checkin.current_code(meeting, timezone.now())
     assert code in body
     assert "0 of 1" in text(response)
-    assert '<meta http-equiv="refresh"' in body
+    assert '<meta http-equiv="refresh"' not in body
+    assert 'data-refresh-seconds="30"' in body and "js/check-in-screen.js" in body
 
 
 def test_the_screen_of_a_meeting_not_yet_open_says_when(client, facilitator, facilitated_session):
