@@ -271,7 +271,7 @@ def attendance(request: HttpRequest, pk: int, meeting_pk: int) -> HttpResponse:
 @require_safe
 def check_in_screen(request: HttpRequest, pk: int, meeting_pk: int) -> HttpResponse:
     """The screen a facilitator shows during a meeting: a QR code of the check-in address and
-    the short code, which change every CHECK_IN_CODE_SECONDS (the page fetches them again with script)."""
+    the short code, which change every CHECK_IN_CODE_SECONDS (its script fetches them again)."""
     session = _managed_session(request, pk)
     meeting = next((m for m in session.meetings.all() if m.pk == meeting_pk), None)
     if meeting is None:
