@@ -71,6 +71,11 @@ class ImportCommitSerializer(InputSerializer):
         default=False,
         help_text="Needed when a sync would deactivate more than the cap (10%) of active staff.",
     )
+    skip_invalid = serializers.BooleanField(
+        default=False,
+        help_text="Apply the valid rows of a preview with errors, leaving the rows with errors "
+        "out (needed unless the preview was made with skip_invalid).",
+    )
 
 
 class ImportRowErrorSerializer(serializers.Serializer):
@@ -217,6 +222,7 @@ class ImportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
                 user=request.user,
                 run=run,
                 confirm_large_deactivation=body.validated_data["confirm_large_deactivation"],
+                skip_invalid=body.validated_data["skip_invalid"],
             )
             return _accepted(request, job)
         try:
@@ -224,6 +230,7 @@ class ImportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
                 run=run,
                 actor=request.user,
                 confirm_large_deactivation=body.validated_data["confirm_large_deactivation"],
+                skip_invalid=body.validated_data["skip_invalid"],
             )
         except services.ImportRefused as refusal:
             return Response(

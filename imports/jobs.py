@@ -57,12 +57,18 @@ def _start_preview(*, user, content: bytes, file_name: str, **options) -> Job:
     )
 
 
-def start_commit(*, user, run: ImportRun, confirm_large_deactivation: bool) -> Job:
+def start_commit(
+    *, user, run: ImportRun, confirm_large_deactivation: bool, skip_invalid: bool = False
+) -> Job:
     return start_job(
         kind=COMMIT,
         title=f"The commit of {run.file_name}",
         user=user,
-        params={"run": run.pk, "confirm_large_deactivation": confirm_large_deactivation},
+        params={
+            "run": run.pk,
+            "confirm_large_deactivation": confirm_large_deactivation,
+            "skip_invalid": skip_invalid,
+        },
     )
 
 
@@ -103,6 +109,7 @@ def commit(job: Job, progress: Progress) -> Outcome:
             run=run,
             actor=job.created_by,
             confirm_large_deactivation=job.params.get("confirm_large_deactivation", False),
+            skip_invalid=job.params.get("skip_invalid", False),
         )
     except services.ImportRefused as refusal:
         raise JobFailed(refusal.message, result_url=url) from None

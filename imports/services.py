@@ -828,11 +828,19 @@ def import_preview(
 
 
 def import_commit(
-    *, run: ImportRun, actor: AnyUser | None, confirm_large_deactivation: bool = False
+    *,
+    run: ImportRun,
+    actor: AnyUser | None,
+    confirm_large_deactivation: bool = False,
+    skip_invalid: bool = False,
 ) -> ImportRun:
-    """roster_commit or completions_commit, by the run's kind."""
+    """roster_commit or completions_commit, by the run's kind. skip_invalid: apply the valid
+    rows of a preview with errors, leaving the rows with errors out."""
     if run.kind == ImportKind.COMPLETIONS:
-        return completions_commit(run=run, actor=actor)
+        return completions_commit(run=run, actor=actor, skip_invalid=skip_invalid)
     return roster_commit(
-        run=run, actor=actor, confirm_large_deactivation=confirm_large_deactivation
+        run=run,
+        actor=actor,
+        confirm_large_deactivation=confirm_large_deactivation,
+        skip_invalid=skip_invalid,
     )

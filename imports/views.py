@@ -107,12 +107,22 @@ def commit(request: HttpRequest, pk: int) -> HttpResponse:
     _require_hr(request)
     run = get_object_or_404(selectors.import_runs(request.user), pk=pk)
     confirm = request.POST.get("confirm_large_deactivation") == "on"
+    # From the preview of a file with errors: apply its valid rows, leaving those rows out.
+    skip_invalid = request.POST.get("skip_invalid") == "on"
     if run.outcome != ImportOutcome.COMMITTED and jobs.commit_in_background(run):
-        job = jobs.start_commit(user=request.user, run=run, confirm_large_deactivation=confirm)
+        job = jobs.start_commit(
+            user=request.user,
+            run=run,
+            confirm_large_deactivation=confirm,
+            skip_invalid=skip_invalid,
+        )
         return redirect("jobs:job", pk=job.pk)
     try:
         run = services.import_commit(
-            run=run, actor=request.user, confirm_large_deactivation=confirm
+            run=run,
+            actor=request.user,
+            confirm_large_deactivation=confirm,
+            skip_invalid=skip_invalid,
         )
     except services.ImportRefused as refusal:
         message = refusal.message

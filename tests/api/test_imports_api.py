@@ -99,6 +99,16 @@ def test_errors_come_with_row_and_column_and_block_the_commit(hr_api, district):
     assert refused.json()["code"] == "has_errors"
     assert not StaffMember.objects.filter(employee_id="000201").exists()
 
+    committed = hr_api.post(f"{URL}{body['id']}/commit/", {"skip_invalid": True}, format="json")
+
+    assert committed.status_code == 200, committed.json()
+    assert committed.json()["outcome"] == "committed"
+    assert (
+        committed.json()["counts"]["created"]
+        == StaffMember.objects.filter(employee_id__startswith="0002").count()
+    )
+    assert not StaffMember.objects.filter(employee_id="000202").exists()
+
 
 def test_a_stale_preview_is_a_409(hr_api, district):  # noqa: F811
     body = post_file(hr_api, csv_bytes([person_row(1)])).json()

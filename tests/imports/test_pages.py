@@ -160,12 +160,11 @@ def test_errors_show_rows_columns_values_and_download_as_reports(hr_client, dist
     text = text_of(page)
 
     assert "9 Building Elm High No building has this code or name." in text
-    assert "cannot be committed" in text
+    assert "Leave out the" in text and "Apply the valid rows" in text
     # The summary counts rows, the heading errors and rows: the numbers agree.
     rows_with_errors = len({error["row"] for error in run.errors})
     assert f"Rows with errors {rows_with_errors}" in text
     assert f"Errors: {len(run.errors)} in {rows_with_errors} rows" in text
-    assert f'action="{INDEX}{run.pk}/commit/"' not in page.content.decode()
     refused = hr_client.post(f"{INDEX}{run.pk}/commit/", follow=True)
     assert "error(s)" in text_of(refused)
     assert not StaffMember.objects.filter(employee_id="000201").exists()
@@ -179,6 +178,23 @@ def test_errors_show_rows_columns_values_and_download_as_reports(hr_client, dist
     sheet = load_workbook(io.BytesIO(as_xlsx.content)).active
     assert [cell.value for cell in next(sheet.iter_rows(max_row=1))][0] == "Row"
     assert hr_client.get(f"{INDEX}{run.pk}/errors.pdf").status_code == 404
+
+
+def test_the_valid_rows_are_applied_from_the_preview_without_a_second_upload(hr_client, district):
+    response = upload(hr_client, (DATA / "errors.csv").read_bytes(), name="errors.csv")
+    run = ImportRun.objects.get()
+    page = hr_client.get(response["Location"]).content.decode()
+    assert 'name="skip_invalid"' in page and "required" in page.split('name="skip_invalid"')[1]
+    before = StaffMember.objects.count()
+
+    hr_client.post(f"{INDEX}{run.pk}/commit/", {"skip_invalid": "on"})
+
+    run.refresh_from_db()
+    assert run.outcome == ImportOutcome.COMMITTED
+    assert run.counts["created"] > 0
+    assert StaffMember.objects.count() == before + run.counts["created"]
+    assert not StaffMember.objects.filter(employee_id="000202").exists()
+    assert ImportRun.objects.count() == 1
 
 
 def test_skip_invalid_commits_the_valid_rows(hr_client, district):
