@@ -52,6 +52,7 @@ CHECK_IN_CLOSED = "check_in_closed"
 CHECK_IN_CODE_EXPIRED = "check_in_code_expired"
 CHECK_IN_CODE_WRONG = "check_in_code_wrong"
 CHECK_IN_TOO_MANY_TRIES = "check_in_too_many_tries"
+ALREADY_CREDITED = "already_credited"
 
 CODES = (
     NOT_PERMITTED,
@@ -84,6 +85,7 @@ CODES = (
     CHECK_IN_CODE_EXPIRED,
     CHECK_IN_CODE_WRONG,
     CHECK_IN_TOO_MANY_TRIES,
+    ALREADY_CREDITED,
 )
 
 # Messages. Placeholders are filled with str.format by the services.
@@ -98,6 +100,10 @@ MSG_SESSION_ENDED = "This session has ended."
 MSG_REGISTRATION_NOT_OPEN = "Registration opens {when}."
 MSG_REGISTRATION_CLOSED = "Registration closed {when}."
 MSG_STAFF_SEPARATED = "{name} no longer works for the district."
+MSG_ALREADY_CREDITED = (
+    "{name} completed this course on {when}: left out (include people already credited to "
+    "assign them again)."
+)
 MSG_ALREADY_ENROLLED = "{name} already has a place in this session ({status})."
 # The same refusals, said to the person who asked for the place themselves.
 MSG_ALREADY_ENROLLED_OWN = "You already have a place in this session ({status})."

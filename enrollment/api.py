@@ -374,6 +374,11 @@ class AssignSerializer(InputSerializer):
     override_window = serializers.BooleanField(
         default=False, help_text="Assign outside the registration window (district PD only)."
     )
+    include_credited = serializers.BooleanField(
+        default=False,
+        help_text="Also assign people who have already completed the course (left out with "
+        "code already_credited otherwise).",
+    )
 
     def validate(self, data: dict) -> dict:
         if not (data.get("staff") or data.get("position") or data.get("building")):
@@ -734,6 +739,7 @@ class EnrollmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
                 session=data["session"],
                 actor=request.user,
                 override_window=data["override_window"],
+                include_credited=data["include_credited"],
             )
         ]
         resolved = {person.pk for person in people}

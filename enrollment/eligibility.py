@@ -102,6 +102,62 @@ def person_facts(staff: StaffMember) -> PersonFacts:
     )
 
 
+def people_facts(staff: Iterable[StaffMember]) -> dict[int, PersonFacts]:
+    """person_facts for many people at once, by staff id, in four queries however many."""
+    people = {person.pk: person for person in staff}
+    places: dict[int, dict[int, Enrollment]] = {pk: {} for pk in people}
+    for enrollment in Enrollment.objects.filter(
+        staff_id__in=list(people), status__in=LIVE_STATUSES
+    ).select_related("session__course"):
+        places[enrollment.staff_id][enrollment.session_id] = enrollment
+    by_session: dict[int, list[int]] = {}
+    for staff_id, held in places.items():
+        for session_id in held:
+            by_session.setdefault(session_id, []).append(staff_id)
+    busy: dict[int, list[BusyMeeting]] = {pk: [] for pk in people}
+    for meeting in (
+        Meeting.objects.filter(session_id__in=list(by_session))
+        .exclude(status=MeetingStatus.CANCELLED)
+        .exclude(session__status=SessionStatus.CANCELLED)
+        .order_by("starts_at", "pk")
+    ):
+        for staff_id in by_session[meeting.session_id]:
+            place = places[staff_id][meeting.session_id]
+            busy[staff_id].append(
+                BusyMeeting(
+                    starts_at=meeting.starts_at,
+                    ends_at=meeting.ends_at,
+                    meeting_id=meeting.pk,
+                    session_id=meeting.session_id,
+                    session_title=place.session.display_title,
+                    status=place.status,
+                )
+            )
+    completed_on: dict[int, dict[int, dt.date]] = {pk: {} for pk in people}
+    for staff_id, course_id, last in (
+        Completion.objects.filter(staff_id__in=list(people), voided_at__isnull=True)
+        .values("staff_id", "course_id")
+        .annotate(last=Max("completed_on"))
+        .values_list("staff_id", "course_id", "last")
+    ):
+        completed_on[staff_id][course_id] = last
+    groups: dict[int, set[int]] = {pk: set() for pk in people}
+    for staff_id, group_id in StaffMember.staff_groups.through.objects.filter(
+        staffmember_id__in=list(people)
+    ).values_list("staffmember_id", "staffgroup_id"):
+        groups[staff_id].add(group_id)
+    return {
+        pk: PersonFacts(
+            staff=person,
+            group_ids=frozenset(groups[pk]),
+            completed_on=completed_on[pk],
+            places=places[pk],
+            busy=busy[pk],
+        )
+        for pk, person in people.items()
+    }
+
+
 def _rule_lookups() -> tuple:
     return (
         "course__prerequisites",

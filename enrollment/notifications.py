@@ -29,7 +29,7 @@ from catalog.models import Meeting
 from core import outbox
 from learning.choices import CalendarDelivery
 
-from .choices import EnrollmentStatus
+from .choices import EnrollmentSource, EnrollmentStatus
 from .models import Enrollment, Reminder
 
 ENROLLED = "enrolled"
@@ -146,12 +146,28 @@ def record_reminders(reminders: list[Reminder], today: dt.date) -> None:
     outbox.record(messages, kind=REMINDER)
 
 
+def _assigned_by(enrollment: Enrollment) -> str:
+    """Who gave the person an assigned place, by name; "" for a place they took themselves."""
+    if enrollment.source != EnrollmentSource.ASSIGNED:
+        return ""
+    actor = enrollment.acted_by
+    if actor is None:
+        return "District professional learning"
+    staff = getattr(actor, "staff_member", None)
+    return staff.display_name if staff is not None else actor.get_full_name() or actor.username
+
+
 def build(kind: str, enrollment_ids: list[int], context: dict) -> list[EmailMessage]:
     """The messages about `kind` to the people of these enrollments (or, for an approval
     request, to the leaders of their building), as the enrollments stand now."""
     enrollments = (
         Enrollment.objects.filter(pk__in=enrollment_ids)
-        .select_related("staff", "session__course__strand", "session__building")
+        .select_related(
+            "staff",
+            "session__course__strand",
+            "session__building",
+            "acted_by__staff_member",
+        )
         .prefetch_related(
             Prefetch("session__meetings", queryset=Meeting.objects.order_by("starts_at", "id")),
             "session__facilitators",
@@ -188,6 +204,8 @@ def build(kind: str, enrollment_ids: list[int], context: dict) -> list[EmailMess
             "district_name": settings.DISTRICT_NAME,
             "hold_days": settings.APPROVAL_HOLD_DAYS,
             "invitation": "",
+            "assigned_by": _assigned_by(enrollment),
+            "because": context.get("because", ""),
         }
         subject = SUBJECTS[kind].format(
             session=session.display_title, name=enrollment.staff.display_name

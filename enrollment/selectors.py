@@ -35,6 +35,8 @@ from catalog.choices import MeetingStatus, SessionStatus
 from catalog.models import Course, Meeting, Session
 from catalog.seats import with_seats
 from catalog.selectors import shape_sessions
+from core.refusals import ALREADY_CREDITED, MSG_ALREADY_CREDITED, Refusal
+from core.text import day
 from learning import access
 from learning.access import AnyUser
 from learning.choices import RequirementKind, StaffStatus
@@ -1028,6 +1030,11 @@ def outside_review(*, at: dt.datetime | None = None) -> tuple[list, list]:
     return waiting, decided
 
 
+def outside_waiting_count() -> int:
+    """How many outside activities wait for district PD's review."""
+    return OutsideActivity.objects.filter(status=OutsideActivityStatus.SUBMITTED).count()
+
+
 def outside_activity_for(*, user: AnyUser, pk: int) -> OutsideActivity:
     """One outside activity its owner, district PD or an administrator may see (its evidence
     included); OutsideActivity.DoesNotExist for anyone else, as for an id that does not exist."""
@@ -1090,3 +1097,98 @@ def approval_cards(*, user: AnyUser) -> list[Enrollment]:
             )
         ]
     return pending
+
+
+@dataclass
+class AssignmentLine:
+    """What assigning one person would do: "enrolled", "pending_approval", "waitlisted" or
+    "skipped" (with the reason)."""
+
+    staff: StaffMember
+    outcome: str
+    reason: str = ""
+
+
+@dataclass
+class AssignmentPreview:
+    lines: list[AssignmentLine]
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for line in self.lines if line.outcome == outcome)
+
+    @property
+    def enrolled(self) -> int:
+        return self.count(EnrollmentStatus.ENROLLED)
+
+    @property
+    def pending(self) -> int:
+        return self.count(EnrollmentStatus.PENDING_APPROVAL)
+
+    @property
+    def waitlisted(self) -> int:
+        return self.count(EnrollmentStatus.WAITLISTED)
+
+    @property
+    def skipped(self) -> int:
+        return self.count("skipped")
+
+
+def assignment_preview(
+    *,
+    staff: list[StaffMember],
+    session: Session,
+    user: AnyUser,
+    include_credited: bool = False,
+    override_window: bool = False,
+    at: dt.datetime | None = None,
+) -> AssignmentPreview:
+    """What services.enrollments_assign would do with these people, in order, by the same rules
+    (eligibility.refusal, the credited rule, seats then waitlist), without writing anything; a
+    fixed number of queries however many people. The session comes shaped with seats_left."""
+    at = at or timezone.now()
+    people = list(dict.fromkeys(staff))
+    facts = rules.people_facts(people)
+    rules.load_rules(session)
+    seats = max(0, session.seats_left)
+    district_pd = access.is_district_pd(user)
+    own = access.staff_of(user)
+    led = set(access.led_building_ids(user))
+    lines = []
+    for person in people:
+        person_facts = facts[person.pk]
+        completed_on = person_facts.completed_on.get(session.course_id)
+        refused = None
+        if completed_on is not None and not include_credited:
+            refused = credited_refusal(person, completed_on)
+        refused = refused or rules.refusal(
+            person_facts,
+            session,
+            now=at,
+            seat_free=seats > 0,
+            personal=False,
+            override_window=override_window,
+        )
+        if refused is not None:
+            lines.append(AssignmentLine(person, "skipped", refused.message))
+            continue
+        approves = district_pd or (
+            (own is None or own.pk != person.pk) and person.building_id in led
+        )
+        if seats <= 0:
+            outcome = EnrollmentStatus.WAITLISTED
+        elif session.approval_required and not approves:
+            outcome = EnrollmentStatus.PENDING_APPROVAL
+        else:
+            outcome = EnrollmentStatus.ENROLLED
+        if outcome != EnrollmentStatus.WAITLISTED:
+            seats -= 1
+        lines.append(AssignmentLine(person, outcome))
+    return AssignmentPreview(lines)
+
+
+def credited_refusal(person: StaffMember, completed_on: dt.date):
+    """The refusal of a place to someone who has completed the course, unless asked."""
+    return Refusal(
+        ALREADY_CREDITED,
+        MSG_ALREADY_CREDITED.format(name=person.display_name, when=day(completed_on)),
+    )

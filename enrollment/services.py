@@ -49,7 +49,7 @@ from .choices import (
     ReminderKind,
 )
 from .models import Attendance, Completion, Enrollment, Evaluation, OutsideActivity, Reminder
-from .selectors import seats_taken, waitlist_position
+from .selectors import credited_refusal, seats_taken, waitlist_position
 
 # Statuses that follow a session into cancellation; completed and incomplete ones are history.
 CANCELLABLE_STATUSES = WITHDRAWABLE_STATUSES
@@ -400,12 +400,16 @@ def enrollments_assign(
     session: Session,
     actor: User,
     override_window: bool = False,
+    include_credited: bool = False,
+    because: str = "",
     now: dt.datetime | None = None,
 ) -> list[AssignmentResult]:
     """Assign many people to a session with the rules of enrollment_create, one at a time in the
     order given (so the first ones get the free seats). Each person gets a result: enrolled,
     pending approval, waitlisted, or refused with the reason. Refusals do not stop the others.
-    Only building leaders and district PD assign; one mail per kind goes out after commit."""
+    Someone who has completed the course is left out unless include_credited. Only building
+    leaders and district PD assign; one mail per kind goes out after commit, saying who assigned
+    the place and `because` (why, e.g. the requirement it serves)."""
     now = now or timezone.now()
     people = list(dict.fromkeys(staff))
     if not (access.is_district_pd(actor) or access.led_building_ids(actor)):
@@ -428,6 +432,12 @@ def enrollments_assign(
             )
             results.append(AssignmentResult(staff=person, refusal=refusal))
             continue
+        if not include_credited:
+            completed_on = _completed_on(person, locked.course_id)
+            if completed_on is not None:
+                refusal = credited_refusal(person, completed_on)
+                results.append(AssignmentResult(staff=person, refusal=refusal))
+                continue
         try:
             with transaction.atomic():
                 placement = _place(
@@ -444,8 +454,17 @@ def enrollments_assign(
         else:
             results.append(AssignmentResult(staff=person, placement=placement))
     for kind, ids in mail.items():
-        notifications.notify(kind, ids)
+        notifications.notify(kind, ids, because=because)
     return results
+
+
+def _completed_on(person: StaffMember, course_id: int) -> dt.date | None:
+    return (
+        Completion.objects.filter(staff=person, course_id=course_id, voided_at__isnull=True)
+        .order_by("-completed_on")
+        .values_list("completed_on", flat=True)
+        .first()
+    )
 
 
 # Leaving, approving, declining

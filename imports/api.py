@@ -10,15 +10,18 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from core.api.exceptions import refusal_body, refusal_responses
 from core.api.serializers import InputSerializer
 from learning import access
+from learning.models import StaffMember
 from worker.api import JobSerializer
 
 from . import jobs, selectors, services
 from .choices import ImportKind
+from .filters import StaffDirectoryFilterSet
 from .forms import parse_mapping
 from .models import ImportRun
 from .readers import UnreadableFile
@@ -249,3 +252,65 @@ def _asks_async(request) -> bool:
 def _accepted(request, job) -> Response:
     body = JobSerializer(job, context={"request": request}).data
     return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+
+
+class StaffSerializer(serializers.ModelSerializer):
+    building = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, help_text="Building code; null with none."
+    )
+    position = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, help_text="Position code; null with none."
+    )
+    has_login = serializers.SerializerMethodField()
+
+    class Meta:
+        model = StaffMember
+        fields = [
+            "id",
+            "employee_id",
+            "first_name",
+            "last_name",
+            "preferred_name",
+            "email",
+            "building",
+            "position",
+            "status",
+            "hired_on",
+            "separated_on",
+            "has_login",
+        ]
+        read_only_fields = fields
+
+    def get_has_login(self, person: StaffMember) -> bool:
+        return person.user_id is not None
+
+
+class IsHR(BasePermission):
+    message = services.MSG_NOT_PERMITTED
+
+    def has_permission(self, request, view) -> bool:
+        return access.is_hr(request.user)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Staff records",
+        description=(
+            "HR and administrators: every staff record, by name, with the staff page's search "
+            "(`q`: names, email, employee ID) and filters (building and position codes, "
+            "status). Anyone else: 403."
+        ),
+        responses={200: StaffSerializer(many=True), **refusal_responses(400, 403)},
+    ),
+    retrieve=extend_schema(responses={200: StaffSerializer, **refusal_responses(403, 404)}),
+)
+class StaffViewSet(viewsets.ReadOnlyModelViewSet):
+    """The staff directory HR's page shows, for HR's scripts. Refused to anyone else, so that
+    not even which building or position codes exist can be learned from its filters."""
+
+    permission_classes = [IsAuthenticated, IsHR]
+    serializer_class = StaffSerializer
+    filterset_class = StaffDirectoryFilterSet
+
+    def get_queryset(self):
+        return selectors.staff_directory(self.request.user)

@@ -1,4 +1,5 @@
-"""The imports' part of /api/v1/: import runs (preview, commit, history)."""
+"""The imports' part of /api/v1/: import runs (preview, commit, history) and the staff records
+they keep."""
 
 from core.api.routers import AppRouter
 
@@ -6,5 +7,6 @@ from . import api
 
 router = AppRouter()
 router.register("imports", api.ImportRunViewSet, basename="import-run")
+router.register("staff", api.StaffViewSet, basename="staff")
 
 urlpatterns = router.urls

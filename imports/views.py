@@ -17,6 +17,7 @@ from learning import access
 from . import jobs, selectors, services
 from .choices import ImportKind, ImportOutcome
 from .exporters import ImportTemplateExporter, RowErrorsExporter, expected_columns
+from .filters import StaffDirectoryFilterSet
 from .forms import ImportUploadForm
 from .readers import UnreadableFile
 
@@ -166,3 +167,42 @@ def template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
     response = HttpResponse(export.content, content_type=export.content_type)
     response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     return response
+
+
+STAFF_PER_PAGE = 50
+
+
+@login_required
+@require_safe
+def hr_start(request: HttpRequest) -> HttpResponse:
+    """The page HR lands on: the latest imports, people without a building or position, and the
+    separations to come."""
+    _require_hr(request)
+    return render(request, "imports/hr_start.html", {"page": selectors.hr_start(user=request.user)})
+
+
+@login_required
+@require_safe
+def staff_list(request: HttpRequest) -> HttpResponse:
+    """The staff directory: search and filters, the columns HR works with, and each person's
+    record and history one click away."""
+    _require_hr(request)
+    filterset = StaffDirectoryFilterSet(
+        request.GET, queryset=selectors.staff_directory(request.user)
+    )
+    valid = filterset.is_valid()
+    people = filterset.qs if valid else selectors.staff_directory(request.user).none()
+    page = Paginator(people, STAFF_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "imports/staff_list.html",
+        {
+            "filterset": filterset,
+            "page": page,
+            "query": query.urlencode(),
+            "filtered": any(value for key, value in request.GET.items() if key != "page"),
+        },
+        status=200 if valid else 400,
+    )

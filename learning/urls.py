@@ -17,6 +17,7 @@ urlpatterns = [
     path("leaders/", include("plan.urls")),
     path("calendars/", include("calendars.urls")),
     path("hr/imports/", include("imports.urls")),
+    path("hr/", include("imports.urls_hr")),
     path("", include("audit.urls")),
     path("api/v1/", include("learning.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

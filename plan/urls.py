@@ -4,12 +4,13 @@ each number, who still needs what, the workbook and CSV downloads, and the plan'
 
 from django.urls import path
 
-from plan.views import downloads, plan, reports, subscriptions
+from plan.views import downloads, plan, reports, start, subscriptions
 
 app_name = "leaders"
 
 urlpatterns = [
     path("", reports.dashboard, name="dashboard"),
+    path("start/", start.start, name="start"),
     path("people/", reports.people, name="people"),
     path("outstanding/", reports.outstanding, name="outstanding"),
     path("completions.xlsx", downloads.workbook, name="workbook"),

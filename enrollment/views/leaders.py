@@ -82,6 +82,11 @@ class AssignForm(forms.Form):
         empty_label="Any building",
         label="Everyone in building",
     )
+    include_credited = forms.BooleanField(
+        required=False,
+        label="Also assign people who have already completed this course",
+        help_text="Left unticked, anyone who has completed it is left out and listed as such.",
+    )
     override_window = forms.BooleanField(
         required=False,
         label="Enroll even though registration is not open",
@@ -176,6 +181,7 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
                 session=session,
                 actor=request.user,
                 override_window=form.cleaned_data.get("override_window", False),
+                include_credited=form.cleaned_data["include_credited"],
             )
         except Refusal as refusal:
             refusal_message = refusal.message

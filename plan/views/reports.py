@@ -165,7 +165,7 @@ def _errors(filterset: ProgressFilterSet, extra: dict[str, tuple[str, str]]) -> 
     return summary
 
 
-def _scope_name(report: ProgressReport) -> str:
+def scope_name(report: ProgressReport) -> str:
     if report.scope.district:
         return "District"
     names = sorted(
@@ -185,7 +185,7 @@ def _base_context(filterset, report, links, errors) -> dict:
         "errors": errors,
         "report": report,
         "links": links,
-        "scope_name": _scope_name(report) if report is not None else "",
+        "scope_name": scope_name(report) if report is not None else "",
     }
 
 

@@ -476,6 +476,7 @@ def pages_by_role(tmp_path: Path) -> dict[str, list[Step]]:
             submit(attendance, "form.attendance-form", fill=tamper_roster),
         ],
         "leader": [
+            visit("/leaders/start/"),
             visit("/me/"),
             *reports(),
             submit(
@@ -490,6 +491,7 @@ def pages_by_role(tmp_path: Path) -> dict[str, list[Step]]:
             # The lists of people for one building: the district's whole staff is the same
             # markup, many times over, and takes axe ten times as long.
             *reports(f"?building={leader.building.code}"),
+            visit("/leaders/start/"),
             visit(f"/leaders/plan/years/new/?plan={plan.pk}"),
             submit(f"/leaders/plan/years/new/?plan={plan.pk}", "main form[method=post]"),
             visit(f"/leaders/plan/years/{year.pk}/edit/"),
@@ -510,6 +512,10 @@ def pages_by_role(tmp_path: Path) -> dict[str, list[Step]]:
         "hr": [
             # Signed in a moment ago: an authenticator app is set up without a password again.
             visit("/accounts/2fa/totp/activate/"),
+            visit("/hr/"),
+            visit("/hr/staff/"),
+            visit("/hr/staff/?q=thompson"),
+            with_errors("/hr/staff/?building=atlantis"),
             visit("/hr/imports/"),
             submit(
                 "/hr/imports/",
@@ -850,7 +856,10 @@ class Keyboard:
         expect(self.page.get_by_role("banner")).to_contain_text("Signed in as")
 
     def find_session(self, session: Session) -> None:
-        """From the catalog: search for the course, then open the session's page."""
+        """From the menu to the catalog (a person starts on their own page), search for the
+        course, then open the session's page."""
+        self.tab_to('.site-nav a[href="/catalog/"]')
+        self.press_and_load("Enter")
         self.skip_to_content()
         self.tab_to("#id_q")
         self.page.keyboard.type(session.course.title)

@@ -17,7 +17,7 @@ def sign_in(page, base_url: str, username: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name=re.compile("sign in|log in", re.I)).click()
-    page.wait_for_url(re.compile(r"/catalog/"))
+    page.wait_for_url(re.compile(r"/me/"))
 
 
 @pytest.mark.parametrize("javascript", [True, False])

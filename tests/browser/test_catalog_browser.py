@@ -18,8 +18,10 @@ def test_demo_teacher_signs_in_and_finds_the_catalog(live_server, page: Page):
     page.get_by_label("Password").fill("better-together")
     page.get_by_role("button", name=re.compile("sign in|log in", re.I)).click()
 
-    expect(page).to_have_url(re.compile(r"/catalog/"))
+    # A teacher starts on My learning; the catalog is one click away.
+    expect(page).to_have_url(re.compile(r"/me/$"))
     expect(page.get_by_role("banner")).to_contain_text("Signed in as Maya Thompson")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Catalog").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Catalog")
     for strand in ("Culturally Responsive Teaching", "Restorative Practices", "Social Emotional"):
         expect(page.get_by_role("heading", level=2, name=re.compile(strand))).to_be_visible()

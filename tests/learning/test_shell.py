@@ -48,10 +48,10 @@ def test_login_page_has_labelled_fields(client):
     assert body.count("<h1") == 1
 
 
-def test_teacher_signs_in_and_lands_on_the_catalog(client, teacher):
+def test_teacher_signs_in_and_lands_on_my_learning(client, teacher):
     response = client.post(LOGIN, {"username": "teacher", "password": PASSWORD}, follow=True)
 
-    assert response.redirect_chain[-1][0] == CATALOG
+    assert response.redirect_chain[-1][0] == "/me/"
     assert response.status_code == 200
     assert int(client.session["_auth_user_id"]) == teacher.user.pk
     assert "Tess Teacher" in response.content.decode()
@@ -155,6 +155,9 @@ ME_LINK = ("My learning", "/me/")
 APPROVALS_LINK = ("Approvals", "/leaders/approvals/")
 IMPORTS_LINK = ("Imports", "/hr/imports/")
 PROGRESS_LINK = ("Progress", "/leaders/")
+LEADERS_START = ("Start", "/leaders/start/")
+HR_START = ("Start", "/hr/")
+STAFF_LINK = ("Staff", "/hr/staff/")
 
 
 def test_anonymous_sees_no_roles_and_only_the_catalog(client):
@@ -176,6 +179,7 @@ def test_facilitator_and_leader_roles_are_named(client, facilitated_session, fac
     leader_page = page_as(client, leader.user)
     assert role_words(leader_page) == ["Principal", "Building leader"]
     assert nav_links(leader_page) == [
+        LEADERS_START,
         CATALOG_LINK,
         ME_LINK,
         PROGRESS_LINK,
@@ -194,6 +198,7 @@ def test_district_pd_is_named_and_offered_the_catalog_admin_once_staff(client, d
     assert role_words(without_admin) == ["Teacher", "District PD"]
     # Without is_staff the admin would only answer with its login page.
     assert nav_links(without_admin) == [
+        LEADERS_START,
         CATALOG_LINK,
         ME_LINK,
         PROGRESS_LINK,
@@ -203,6 +208,7 @@ def test_district_pd_is_named_and_offered_the_catalog_admin_once_staff(client, d
     assert role_words(response) == ["Teacher", "District PD"]
     # Their part of the admin by its own link; no second link to the admin's index.
     assert nav_links(response) == [
+        LEADERS_START,
         CATALOG_LINK,
         ME_LINK,
         PROGRESS_LINK,
@@ -213,7 +219,7 @@ def test_district_pd_is_named_and_offered_the_catalog_admin_once_staff(client, d
     assert client.get("/admin/catalog/").status_code == 200
 
 
-def test_hr_is_named_and_offered_staff_records_once_staff(client, hr):
+def test_hr_is_named_and_offered_its_staff_list(client, hr):
     user = hr.user
     user.is_staff = True
     user.save(update_fields=["is_staff"])
@@ -221,13 +227,16 @@ def test_hr_is_named_and_offered_staff_records_once_staff(client, hr):
     response = page_as(client, user)
 
     assert role_words(response) == ["Teacher", "HR"]
+    # The service's own staff list, which opens each record in the admin (is_staff).
     assert nav_links(response) == [
+        HR_START,
         CATALOG_LINK,
         ME_LINK,
         IMPORTS_LINK,
-        ("Staff records", "/admin/learning/staffmember/"),
+        STAFF_LINK,
         API_LINK,
     ]
+    assert client.get("/hr/staff/").status_code == 200
     assert client.get("/admin/learning/staffmember/").status_code == 200
 
 
@@ -238,10 +247,12 @@ def test_superuser_is_an_administrator_with_one_admin_link(client, admin_user):
     # No staff record, so no "My learning"; an administrator approves anyone's requests and
     # runs HR's imports.
     assert nav_links(response) == [
+        LEADERS_START,
         CATALOG_LINK,
         PROGRESS_LINK,
         APPROVALS_LINK,
         IMPORTS_LINK,
+        STAFF_LINK,
         API_LINK,
         ("Admin", "/admin/"),
     ]

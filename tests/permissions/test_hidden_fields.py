@@ -93,6 +93,7 @@ KNOWN: dict[str, RowsOf] = {
     "/api/v1/completions/": by_row_id,
     "/api/v1/evaluations/": by_row_id,
     "/api/v1/imports/": by_row_id,
+    "/api/v1/staff/": by_row_id,
     "/api/v1/jobs/": by_row_id,
     "/api/v1/progress/people/": by_staff_id,
     "/api/v1/progress/": no_rows,
@@ -425,7 +426,7 @@ def client_for(world: World, role: str) -> APIClient:
 MUST_TRY = {
     "facilitator": {("/api/v1/enrollments/", "q", "learning.StaffMember.employee_id")},
     "leader": {("/api/v1/enrollments/", "q", "learning.StaffMember.employee_id")},
-    "hr": {("/api/v1/completions/", "staff", "learning.StaffMember.employee_id")},
+    # HR reads every staff record (/api/v1/staff/): nothing of a person is hidden from HR.
     "district_pd": {
         ("/api/v1/enrollments/", "q", "learning.StaffMember.first_name"),
         ("/api/v1/enrollments/", "q", "learning.StaffMember.email"),

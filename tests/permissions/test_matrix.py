@@ -334,6 +334,7 @@ LEADERS = [
 #                                      anon   teach. facil. leader distPD hr     admin
 REPORTS = [
     Row("leaders:dashboard",      get=(LOGIN, 404,   404,   200,   200,   404,   200)),
+    Row("leaders:start",          get=(LOGIN, 404,   404,   200,   200,   404,   200)),
     Row("leaders:people",         get=(LOGIN, 404,   404,   200,   200,   404,   200)),
     Row("leaders:outstanding",    get=(LOGIN, 404,   404,   200,   200,   404,   200)),
     Row("leaders:workbook",       get=(LOGIN, 404,   404,   200,   200,   404,   200)),
@@ -409,6 +410,8 @@ CALENDARS = [
 # read a person's history.
 #                                      anon   teach. facil. leader distPD hr     admin
 IMPORTS_AUDIT = [
+    Row("hr:start",               get=(LOGIN, 404,   404,   404,   404,   200,   200)),
+    Row("hr:staff",               get=(LOGIN, 404,   404,   404,   404,   200,   200)),
     Row("imports:index",          get=(LOGIN, 404,   404,   404,   404,   200,   200),
                                   post=(LOGIN, 404,   404,   404,   404,   302,   302),
         data=lambda w, role: {"file": _roster_file(), "kind": "roster"}),
@@ -518,6 +521,9 @@ API = [
         args=_o("run_ok")),
     Row("import-run-commit",      post=(403,   404,   404,   404,   404,   200,   200),
         args=_o("run_ok")),
+    Row("staff-list",             get=(403,   403,   403,   403,   403,   200,   200)),
+    Row("staff-detail",           get=(403,   403,   403,   403,   403,   200,   200),
+        args=_o("teacher")),
     Row("job-list",               get=(403,   200,   200,   200,   200,   200,   200)),
     Row("job-detail",             get=(403,   404,   404,   404,   404,   200,   404),
         args=_o("hr_job")),
