@@ -52,7 +52,9 @@ def test_the_teacher_is_told_before_she_clicks(live_server, browser: Browser, wi
     expect(required).to_contain_text("RP-101")
     expect(required).to_contain_text("Due Jun 30")
     expect(page.get_by_role("region", name="Evaluation due")).to_contain_text("Adult SEL")
-    expect(page.get_by_text(re.compile("Assigned to you by"))).to_have_count(1)
+    # How many of her places were assigned depends on how far the demo's sessions are from
+    # today; each one names who assigned it.
+    expect(page.get_by_text(re.compile(r"^Assigned to you by \w+ \w+")).first).to_be_visible()
     assert_fits(page, width)
 
     page.goto(f"{live_server.url}/catalog/")
