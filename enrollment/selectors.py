@@ -1192,3 +1192,86 @@ def credited_refusal(person: StaffMember, completed_on: dt.date):
         ALREADY_CREDITED,
         MSG_ALREADY_CREDITED.format(name=person.display_name, when=day(completed_on)),
     )
+
+
+def requirement_for_session(*, pk: int | None, session: Session) -> Requirement | None:
+    """A course requirement of a current or later plan year that the session's course gives,
+    with its audiences loaded; None when there is no such requirement."""
+    if pk is None:
+        return None
+    return (
+        Requirement.objects.filter(
+            pk=pk,
+            kind=RequirementKind.COURSE,
+            course_id=session.course_id,
+            goal__plan_year__ends_on__gte=timezone.localdate(),
+        )
+        .select_related("goal__plan_year", "course")
+        .prefetch_related("audience_positions", "audience_buildings", "audience_groups")
+        .first()
+    )
+
+
+def still_needing(*, requirement: Requirement, user: AnyUser) -> list[StaffMember]:
+    """The current staff the user may assign who still need a course requirement, in name
+    order: in its audience, without a completion that counts for it, and holding no live place
+    in a session of its course (as "Who still needs it" counts them missing). Four queries."""
+    people = list(assignable_staff(user=user))
+    ids = [person.pk for person in people]
+    groups: dict[int, set[int]] = {}
+    for staff_id, group_id in StaffGroup.members.through.objects.filter(
+        staffmember_id__in=ids
+    ).values_list("staffmember_id", "staffgroup_id"):
+        groups.setdefault(staff_id, set()).add(group_id)
+    completions = Completion.objects.filter(
+        staff_id__in=ids, course_id=requirement.course_id, voided_at__isnull=True
+    )
+    if not requirement.count_completions_before_plan_year:
+        completions = completions.filter(completed_on__gte=requirement.goal.plan_year.starts_on)
+    done = set(completions.values_list("staff_id", flat=True))
+    holding = set(
+        Enrollment.objects.filter(
+            staff_id__in=ids,
+            session__course_id=requirement.course_id,
+            status__in=rules.BOOKED_STATUSES,
+        ).values_list("staff_id", flat=True)
+    )
+    return [
+        person
+        for person in people
+        if person.pk not in done
+        and person.pk not in holding
+        and _requirement_applies(
+            requirement,
+            rules.PersonFacts(staff=person, group_ids=frozenset(groups.get(person.pk, ()))),
+        )
+    ]
+
+
+def assign_marks(*, staff_ids: list[int], session: Session) -> dict[int, str]:
+    """What the assign page says beside each listed person: their place in this session, their
+    place in another session of the course, or the day they completed the course. Two queries."""
+    marks: dict[int, str] = {}
+    for staff_id, session_id, status in (
+        Enrollment.objects.filter(
+            staff_id__in=staff_ids,
+            session__course_id=session.course_id,
+            status__in=rules.BOOKED_STATUSES,
+        )
+        .order_by("pk")
+        .values_list("staff_id", "session_id", "status")
+    ):
+        if session_id == session.pk:
+            marks[staff_id] = f"{EnrollmentStatus(status).label} here"
+        else:
+            marks.setdefault(staff_id, f"{EnrollmentStatus(status).label} in another session")
+    for staff_id, last in (
+        Completion.objects.filter(
+            staff_id__in=staff_ids, course_id=session.course_id, voided_at__isnull=True
+        )
+        .values("staff_id")
+        .annotate(last=Max("completed_on"))
+        .values_list("staff_id", "last")
+    ):
+        marks.setdefault(staff_id, f"Completed {day(last)}")
+    return marks

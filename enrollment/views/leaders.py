@@ -19,6 +19,7 @@ from catalog.models import Session
 from catalog.selectors import attach_states, shape_sessions
 from core.ids import IdChoiceField, IdMultipleChoiceField, id_from_text
 from core.refusals import REASON_REQUIRED, Refusal
+from core.text import day
 from learning import access
 from learning.models import Building, Position, StaffMember
 
@@ -87,6 +88,7 @@ class AssignForm(forms.Form):
         label="Also assign people who have already completed this course",
         help_text="Left unticked, anyone who has completed it is left out and listed as such.",
     )
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
     override_window = forms.BooleanField(
         required=False,
         label="Enroll even though registration is not open",
@@ -131,12 +133,21 @@ class AssignForm(forms.Form):
         return data
 
 
-def _people_by_building(form: AssignForm, shown: Building | None) -> list[dict]:
-    """The people checkboxes grouped by building, each group a fieldset on the page."""
+def _people_by_building(
+    form: AssignForm,
+    shown: Building | None,
+    *,
+    people: list[StaffMember] | None = None,
+    checked_ids: set[int] | None = None,
+) -> list[dict]:
+    """The people checkboxes grouped by building, each group a fieldset on the page: everyone
+    the user may assign (in the shown building), or the given people."""
     checked = {str(value) for value in (form["people"].value() or [])}
-    people = form.fields["people"].queryset
-    if shown is not None:
-        people = people.filter(building=shown)
+    checked |= {str(pk) for pk in checked_ids or ()}
+    if people is None:
+        people = form.fields["people"].queryset
+        if shown is not None:
+            people = people.filter(building=shown)
     groups: dict[str, dict] = {}
     for staff in people:
         name = staff.building.name if staff.building else "No building"
@@ -166,29 +177,49 @@ def _shown_buildings(request: HttpRequest, form: AssignForm) -> tuple[Building |
 @login_required
 @require_http_methods(["GET", "POST"])
 def assign(request: HttpRequest, pk: int) -> HttpResponse:
+    """Choose people (or everyone of a position or building), read the preview of what the
+    assignment would do, then confirm it. From a requirement's "who still needs it"
+    (?requirement=ID), the page lists exactly the people who still need it, ticked."""
     _require_leader(request)
     try:
         session = shape_sessions(session_access.visible_sessions(request.user)).get(pk=pk)
     except Session.DoesNotExist:
         raise Http404("No such session.") from None
-    attach_states([session], at=timezone.now())
+    now = timezone.now()
+    attach_states([session], at=now)
+    requirement_asked = id_from_text(request.GET.get("requirement", ""))
+    requirement = selectors.requirement_for_session(pk=requirement_asked, session=session)
     form = AssignForm(request.POST if request.method == "POST" else None, user=request.user)
     refusal_message = ""
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if not data["confirm"]:
+            return _assign_preview(request, session, form, requirement, now)
         try:
             results = services.enrollments_assign(
-                staff=form.cleaned_data["staff"],
+                staff=data["staff"],
                 session=session,
                 actor=request.user,
-                override_window=form.cleaned_data.get("override_window", False),
-                include_credited=form.cleaned_data["include_credited"],
+                override_window=data.get("override_window", False),
+                include_credited=data["include_credited"],
+                because=_because(requirement),
             )
         except Refusal as refusal:
             refusal_message = refusal.message
         else:
             return _assign_results(request, session, results)
     shown, must_choose = _shown_buildings(request, form)
-    groups = [] if must_choose else _people_by_building(form, shown)
+    needing = None
+    if requirement is not None and request.method == "GET":
+        needing = selectors.still_needing(requirement=requirement, user=request.user)
+        if shown is not None:
+            needing = [person for person in needing if person.building_id == shown.pk]
+        groups = _people_by_building(
+            form, shown, people=needing, checked_ids={p.pk for p in needing}
+        )
+    else:
+        groups = [] if must_choose else _people_by_building(form, shown)
+    _mark(groups, session)
     status = 400 if form.errors or refusal_message else 200
     return render(
         request,
@@ -199,8 +230,11 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "groups": groups,
             "shown": shown,
-            "must_choose": must_choose,
+            "must_choose": must_choose and needing is None,
             "show_choices": form.fields["building"].queryset,
+            "requirement": requirement,
+            "requirement_unknown": requirement_asked is not None and requirement is None,
+            "needing": needing,
             "errors": [
                 {
                     "label": form.fields[name].label if name in form.fields else "",
@@ -214,6 +248,51 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
             "time_zone": timezone.get_current_timezone_name(),
         },
         status=status,
+    )
+
+
+def _because(requirement) -> str:
+    """Why the places are given, for the mail: the requirement and its due date."""
+    if requirement is None:
+        return ""
+    name = requirement.title or str(requirement)
+    return f"for the plan's requirement “{name}” (due {day(requirement.due_on)})"
+
+
+def _mark(groups: list[dict], session: Session) -> None:
+    """Say beside each listed person whether they hold a place or have completed the course."""
+    ids = [person["staff"].pk for group in groups for person in group["people"]]
+    marks = selectors.assign_marks(staff_ids=ids, session=session)
+    for group in groups:
+        for person in group["people"]:
+            person["mark"] = marks.get(person["staff"].pk, "")
+
+
+def _assign_preview(request, session, form, requirement, now) -> HttpResponse:
+    """What the assignment would do to each person, before anyone is enrolled or mailed; the
+    confirmation carries the very people previewed."""
+    data = form.cleaned_data
+    preview = selectors.assignment_preview(
+        staff=data["staff"],
+        session=session,
+        user=request.user,
+        include_credited=data["include_credited"],
+        override_window=data.get("override_window", False),
+        at=now,
+    )
+    return render(
+        request,
+        "enrollment/assign_preview.html",
+        {
+            "session": session,
+            "course": session.course,
+            "preview": preview,
+            "outcomes": OUTCOMES,
+            "include_credited": data["include_credited"],
+            "override_window": data.get("override_window", False),
+            "requirement": requirement,
+            "because": _because(requirement),
+        },
     )
 
 
@@ -245,6 +324,7 @@ def _assign_results(request: HttpRequest, session: Session, results) -> HttpResp
             "course": session.course,
             "rows": rows,
             "counts": counts,
+            "may_see_history": access.is_district_pd(request.user),
         },
     )
 

@@ -161,10 +161,13 @@ def visit(path: str, status: int = 200, ready: str = "") -> Step:
 def check_in_screen_in(path: str, state: str) -> Step:
     """The check-in screen in each of its states, whatever the time of day the walk runs: its
     meeting is today, so whether check-in is open would otherwise depend on the clock."""
-    minutes = {"open": 48 * 60, "not yet open": -48 * 60}[state]
+    # Open from two days before the meeting to two days after; or opening two days after it.
+    opens, closes = {"open": (48 * 60, 48 * 60), "not yet open": (-48 * 60, 72 * 60)}[state]
 
     def open_page(page: Page) -> int:
-        with override_settings(CHECK_IN_OPENS_MINUTES_BEFORE=minutes):
+        with override_settings(
+            CHECK_IN_OPENS_MINUTES_BEFORE=opens, CHECK_IN_CLOSES_MINUTES_AFTER=closes
+        ):
             response = page.goto(path)
             page.locator("#check-in-live").wait_for()
             showing = page.locator(".check-in-screen__qr svg").count() > 0
@@ -199,6 +202,23 @@ def submit(
         return navigation.value.status
 
     return Step(name or f"{path} (submitted: errors shown)", open_page, statuses, not name)
+
+
+def assigned_after_preview(path: str) -> Step:
+    """The results of an assignment: a person chosen, the preview read, the assignment
+    confirmed."""
+
+    def open_page(page: Page) -> int:
+        page.goto(path)
+        page.locator("input[name=people]").first.check()
+        with page.expect_navigation():
+            page.locator("form.assign-form [type=submit]").first.click()
+        with page.expect_navigation() as navigation:
+            page.locator("form.assign-confirm [type=submit]").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Assignment results")
+        return navigation.value.status
+
+    return Step(f"{path} (assigned: the results)", open_page)
 
 
 def error_page(status: int, template: str = "", context: dict | None = None) -> Step:
@@ -339,6 +359,11 @@ def pages_by_role(tmp_path: Path) -> dict[str, list[Step]]:
     requirement = Requirement.objects.filter(goal__plan_year__plan=plan).order_by("pk")[0]
     history = f"/staff/{teacher.pk}/history/"
     leaders_only = upcoming.filter(course__code="dei-201").order_by("pk")[0]
+    rp_requirement = Requirement.objects.filter(
+        goal__plan_year__plan=plan, course__code="rp-101", due_on__gte=now.date()
+    ).order_by("due_on")[0]
+    rp_session = upcoming.filter(course__code="rp-101").order_by("pk")[0]
+    rp_assign = f"/sessions/{rp_session.pk}/assign/?requirement={rp_requirement.pk}"
     today_meeting = Meeting.objects.get(session__title="Drop-in circle lab")
     check_in_screen = f"/sessions/{today_meeting.session_id}/meetings/{today_meeting.pk}/check-in/"
     # A change for the history page to list: the demo is written in bulk, which records none.
@@ -484,8 +509,10 @@ def pages_by_role(tmp_path: Path) -> dict[str, list[Step]]:
                 "form.assign-form",
                 fill=lambda page: page.locator("input[name=people]").first.check(),
                 statuses=(200,),
-                name=f"/sessions/{open_session.pk}/assign/ (assigned: the results)",
+                name=f"/sessions/{open_session.pk}/assign/ (the preview)",
             ),
+            assigned_after_preview(f"/sessions/{open_session.pk}/assign/"),
+            visit(rp_assign),
         ],
         "districtpd": [
             # The lists of people for one building: the district's whole staff is the same

@@ -143,9 +143,9 @@ def test_the_assign_page_leaves_the_credited_out_unless_ticked(client, leader, b
     url = f"/sessions/{session.pk}/assign/"
 
     form = client.get(url).content.decode()
-    left_out = client.post(url, {"people": [done.pk]}).content.decode()
+    left_out = client.post(url, {"people": [done.pk], "confirm": "on"}).content.decode()
     assert not Enrollment.objects.filter(staff=done).exists()
-    ticked = client.post(url, {"people": [done.pk], "include_credited": "on"})
+    ticked = client.post(url, {"people": [done.pk], "include_credited": "on", "confirm": "on"})
 
     assert 'name="include_credited"' in form
     assert "Dana Done completed this course on January 15, 2026: left out" in left_out

@@ -471,7 +471,9 @@ def test_assign_chosen_people_gives_each_an_outcome(client, leader, building, op
     client.force_login(leader.user)
     assert "Amy Smith" in text(client.get(assign_url(open_session)))
 
-    response = client.post(assign_url(open_session), {"people": [amy.pk, bo.pk, cy.pk, di.pk]})
+    response = client.post(
+        assign_url(open_session), {"confirm": "on", "people": [amy.pk, bo.pk, cy.pk, di.pk]}
+    )
 
     assert response.status_code == 200
     outcomes = outcome_rows(response)
@@ -492,10 +494,10 @@ def test_assign_everyone_of_a_position_or_building(client, district_pd, building
     teacher_there = StaffMemberFactory(building=other_building)
     client.force_login(district_pd.user)
 
-    by_position = client.post(assign_url(session), {"position": counselor.pk})
+    by_position = client.post(assign_url(session), {"confirm": "on", "position": counselor.pk})
     assert set(outcome_rows(by_position)) == {here.display_name, there.display_name}
 
-    by_building = client.post(assign_url(session), {"building": other_building.pk})
+    by_building = client.post(assign_url(session), {"confirm": "on", "building": other_building.pk})
     outcomes = outcome_rows(by_building)
     assert outcomes[teacher_there.display_name] == "Enrolled"
     assert outcomes[there.display_name].startswith("Refused:")
@@ -504,7 +506,12 @@ def test_assign_everyone_of_a_position_or_building(client, district_pd, building
 
 def test_an_empty_choice_is_a_form_error(client, leader, open_session):
     client.force_login(leader.user)
-    response = client.post(assign_url(open_session), {})
+    response = client.post(
+        assign_url(open_session),
+        {
+            "confirm": "on",
+        },
+    )
     assert response.status_code == 400
     assert f"People: {MSG_CHOOSE_SOMEONE}" in text(response)
     assert not Enrollment.objects.exists()
@@ -517,9 +524,11 @@ def test_a_leader_cannot_assign_outside_their_buildings(
     client.force_login(leader.user)
 
     assert "Olga Out" not in text(client.get(assign_url(open_session)))
-    response = client.post(assign_url(open_session), {"people": [outsider.pk]})
+    response = client.post(assign_url(open_session), {"confirm": "on", "people": [outsider.pk]})
     assert response.status_code == 400
-    by_building = client.post(assign_url(open_session), {"building": other_building.pk})
+    by_building = client.post(
+        assign_url(open_session), {"confirm": "on", "building": other_building.pk}
+    )
     assert by_building.status_code == 400
     assert not Enrollment.objects.exists()
 
@@ -533,12 +542,16 @@ def test_only_district_pd_may_override_the_registration_window(
 
     client.force_login(leader.user)
     assert "override_window" not in client.get(assign_url(session)).content.decode()
-    refused = client.post(assign_url(session), {"people": [person.pk], "override_window": "on"})
+    refused = client.post(
+        assign_url(session), {"confirm": "on", "people": [person.pk], "override_window": "on"}
+    )
     assert outcome_rows(refused)[person.display_name].startswith("Refused: Registration opens")
 
     client.force_login(district_pd.user)
     assert "override_window" in client.get(assign_url(session)).content.decode()
-    enrolled = client.post(assign_url(session), {"people": [person.pk], "override_window": "on"})
+    enrolled = client.post(
+        assign_url(session), {"confirm": "on", "people": [person.pk], "override_window": "on"}
+    )
     assert outcome_rows(enrolled)[person.display_name] == "Enrolled"
 
 
@@ -547,7 +560,9 @@ def test_assign_is_a_404_to_teachers_and_facilitators(client, teacher, facilitat
         client.force_login(user)
         assert client.get(assign_url(facilitated_session)).status_code == 404
         assert (
-            client.post(assign_url(facilitated_session), {"people": [teacher.pk]}).status_code
+            client.post(
+                assign_url(facilitated_session), {"confirm": "on", "people": [teacher.pk]}
+            ).status_code
             == 404
         )
     assert not Enrollment.objects.exists()
