@@ -21,6 +21,7 @@ from openpyxl import Workbook
 from core.exporters import Styled
 from enrollment.models import Enrollment
 from plan.progress import DISTRICT, Filters, default_plan_year, next_sessions, progress_report
+from plan.seats import seats_against_plan
 from plan.workbooks import CompletionsWorkbook
 
 from . import core
@@ -46,7 +47,8 @@ def district_workbook() -> bytes:
     """What export_completions and the leaders' download do for the whole district."""
     report = progress_report(scope=DISTRICT, filters=Filters(plan_year=default_plan_year()))
     sessions = next_sessions(item.requirement for item in report.requirements)
-    return CompletionsWorkbook(report, sessions=sessions).xlsx().content
+    seats = seats_against_plan(report)
+    return CompletionsWorkbook(report, sessions=sessions, seats=seats).xlsx().content
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,9 @@ def workbook_cells() -> tuple[list[PlainSheet], int]:
             list(sheet.header),
             [[_plain(value) for value in row] for row in sheet.rows],
         )
-        for sheet in CompletionsWorkbook(report, sessions=sessions).sheets()
+        for sheet in CompletionsWorkbook(
+            report, sessions=sessions, seats=seats_against_plan(report)
+        ).sheets()
     ]
     return sheets, len(report.people_ids())
 

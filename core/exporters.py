@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -19,6 +20,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import TIME_FORMATS
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -33,6 +36,9 @@ class ExportFile:
 
 
 BOLD = Font(bold=True)
+# Printing: sheets wider than this many columns print landscape; a wrapped line's height (pt).
+PORTRAIT_MAX_COLUMNS = 4
+LINE_HEIGHT = 15
 WRAP = Alignment(wrap_text=True, vertical="top")
 
 
@@ -197,6 +203,7 @@ class Exporter:
         for index, width in enumerate(sheet.widths):
             worksheet.column_dimensions[get_column_letter(index + 1)].width = width
         header_row = len(sheet.preamble) + (2 if sheet.preamble else 1)
+        self._print_setup(worksheet, sheet, header_row)
         if sheet.freeze_header or sheet.freeze_columns:
             worksheet.freeze_panes = (
                 f"{get_column_letter(sheet.freeze_columns + 1)}{header_row + 1}"
@@ -239,6 +246,9 @@ class Exporter:
             columns = max(columns, len(row))
         if sheet.autofilter and columns:
             worksheet.auto_filter.ref = f"A{header_row}:{get_column_letter(columns)}{last_row}"
+        if columns:
+            # What is printed: the table, not the empty columns a program would add to it.
+            worksheet.print_area = f"A1:{get_column_letter(columns)}{last_row}"
         if sheet.finish is not None:
             sheet.finish(
                 worksheet,
@@ -249,6 +259,30 @@ class Exporter:
                     columns=columns,
                 ),
             )
+
+    @staticmethod
+    def _print_setup(worksheet, sheet: Sheet, header_row: int) -> None:
+        """Every sheet prints: as wide as the page (as many pages down as it takes), landscape
+        when it has more than a few columns, its header repeated on each page, and a wrapped
+        header row tall enough for its longest heading (spreadsheet programs do not grow a
+        row's height for wrapped text they did not edit themselves)."""
+        worksheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        worksheet.page_setup.fitToWidth = 1
+        worksheet.page_setup.fitToHeight = 0
+        worksheet.page_setup.paperSize = Worksheet.PAPERSIZE_LETTER
+        if len(sheet.header) > PORTRAIT_MAX_COLUMNS:
+            worksheet.page_setup.orientation = Worksheet.ORIENTATION_LANDSCAPE
+        worksheet.print_options.gridLines = True
+        worksheet.print_title_rows = f"{header_row}:{header_row}"
+        if sheet.wrap_header and sheet.widths:
+            lines = max(
+                (
+                    math.ceil(len(str(name)) / max(1, width - 1))
+                    for name, width in zip(sheet.header, sheet.widths, strict=False)
+                ),
+                default=1,
+            )
+            worksheet.row_dimensions[header_row].height = LINE_HEIGHT * max(1, lines)
 
     def csv(self) -> ExportFile:
         """The first sheet as CSV (UTF-8 with BOM, so Excel opens accents correctly)."""

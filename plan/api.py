@@ -36,6 +36,7 @@ from plan.progress import (
     next_sessions,
     people_of,
 )
+from plan.seats import RequirementSeats, SeatCount, seats_against_plan
 from plan.workbooks import CompletionsWorkbook, OutstandingExporter
 
 MSG_NOT_PERMITTED = "Progress reports are for building leaders and district PD."
@@ -398,6 +399,77 @@ def _person(report: ProgressReport, item: RequirementProgress, entry) -> dict:
     }
 
 
+class SeatCountSerializer(serializers.Serializer):
+    building = serializers.CharField(
+        allow_null=True, help_text="Building code; null for the whole scope or no building."
+    )
+    name = serializers.CharField()
+    audience = _audience()
+    completed = _completed()
+    enrolled = serializers.IntegerField(help_text="Holding a place, not yet completed.")
+    needed = serializers.IntegerField(
+        help_text="More completions the target needs by the due date (never below 0)."
+    )
+    seats_left = serializers.IntegerField(
+        help_text="Seats left in the sessions counted (for a building: held at or kept for it)."
+    )
+    sessions = serializers.IntegerField(help_text="Sessions counted.")
+    short = serializers.IntegerField(
+        help_text="Completions needed beyond every place held and every seat left."
+    )
+
+
+class RequirementSeatsSerializer(serializers.Serializer):
+    """One requirement still to come due: its seats against its target."""
+
+    requirement = serializers.IntegerField(help_text="Requirement id.")
+    title = serializers.CharField()
+    label = serializers.CharField(help_text='Its course code, or hours and strand ("RP-101").')
+    target_percent = serializers.IntegerField()
+    due_on = serializers.DateField()
+    reachable = serializers.BooleanField(
+        help_text="Whether the places held and seats left can reach the target."
+    )
+    warning = serializers.CharField(help_text='The shortfall in words; "" when reachable.')
+    overall = SeatCountSerializer()
+    by_building = SeatCountSerializer(many=True)
+    session_ids = serializers.ListField(
+        child=serializers.IntegerField(), help_text="The sessions counted."
+    )
+
+
+def _seat_count(count: SeatCount, name: str) -> dict:
+    return {
+        "building": count.building.code if count.building else None,
+        "name": count.building.name if count.building else name,
+        "audience": count.audience,
+        "completed": count.completed,
+        "enrolled": count.enrolled,
+        "needed": count.needed,
+        "seats_left": count.seats_left,
+        "sessions": count.sessions,
+        "short": count.short,
+    }
+
+
+def seats_data(seats: list[RequirementSeats], scope_name: str) -> list[dict]:
+    return [
+        {
+            "requirement": item.item.requirement.pk,
+            "title": str(item.item.requirement),
+            "label": item.short_label,
+            "target_percent": item.item.requirement.target_percent,
+            "due_on": item.item.requirement.due_on,
+            "reachable": item.reachable,
+            "warning": item.warning,
+            "overall": _seat_count(item.overall, scope_name),
+            "by_building": [_seat_count(row, NO_BUILDING) for row in item.by_building],
+            "session_ids": [session.pk for session in item.sessions],
+        }
+        for item in seats
+    ]
+
+
 # Views
 
 
@@ -449,6 +521,34 @@ class ProgressView(APIView):
         # The rates name no one: the totals-only report counts the same numbers faster.
         _filterset, report = filtered_report(request, self.filterset_class, people=False)
         return Response(ProgressSerializer(progress_data(report)).data)
+
+
+class ProgressSeatsView(APIView):
+    permission_classes = [IsAuthenticated, MaySeeReports]
+    filterset_class = ProgressFilterSet
+
+    @extend_schema(
+        summary="Seats against the plan",
+        description=(
+            "For each requirement of the report not yet due: the completions its target still "
+            "needs by the due date, the places already held, and the seats left in published "
+            "sessions that give it, have not started, still take registrations, end by the due "
+            "date and are open to its audience; overall (the user's scope) and by building, "
+            "with a warning in words when the schedule cannot reach the target. Same filters "
+            "and scope as the progress report."
+        ),
+        parameters=filter_parameters(ProgressFilterSet),
+        responses={
+            200: RequirementSeatsSerializer(many=True),
+            400: FILTER_ERRORS,
+            **refusal_responses(403),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        _filterset, report = filtered_report(request, self.filterset_class)
+        scope = "District" if report.scope.district else "Your buildings"
+        data = seats_data(seats_against_plan(report), scope)
+        return Response(RequirementSeatsSerializer(data, many=True).data)
 
 
 class ProgressPeopleView(generics.ListAPIView):
@@ -545,7 +645,8 @@ class CompletionsWorkbookView(DownloadView):
         return super().get(request)
 
     def export(self, report: ProgressReport, sessions: dict) -> ExportFile:
-        return CompletionsWorkbook(report, sessions=sessions).xlsx()
+        seats = seats_against_plan(report)
+        return CompletionsWorkbook(report, sessions=sessions, seats=seats).xlsx()
 
 
 class OutstandingCsvView(DownloadView):

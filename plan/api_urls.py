@@ -8,6 +8,7 @@ from . import api
 urlpatterns = [
     path("progress/", api.ProgressView.as_view(), name="progress"),
     path("progress/people/", api.ProgressPeopleView.as_view(), name="progress-people"),
+    path("progress/seats/", api.ProgressSeatsView.as_view(), name="progress-seats"),
     path(
         "progress/completions.xlsx",
         api.CompletionsWorkbookView.as_view(),

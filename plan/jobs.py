@@ -14,6 +14,7 @@ from worker.models import Job
 
 from . import report_mail, selectors
 from .progress import ProgressReport, next_sessions
+from .seats import seats_against_plan
 from .workbooks import CompletionsWorkbook
 
 WORKBOOK = "workbook"
@@ -55,7 +56,8 @@ def workbook(job: Job, progress: Progress) -> Outcome:
     progress(1, 3, "Finding the next sessions")
     sessions = next_sessions(item.requirement for item in report.requirements)
     progress(2, 3, "Writing the workbook")
-    export = CompletionsWorkbook(report, sessions=sessions).xlsx()
+    seats = seats_against_plan(report)
+    export = CompletionsWorkbook(report, sessions=sessions, seats=seats).xlsx()
     progress(3, 3, "Done")
     return Outcome(
         MSG_READY,

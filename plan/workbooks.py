@@ -5,19 +5,20 @@ number of people.
 
     report = progress_report(scope=..., filters=..., as_of=...)
     sessions = next_sessions(item.requirement for item in report.requirements)
-    CompletionsWorkbook(report, sessions=sessions).xlsx()   # Summary, buildings, Outstanding...
+    CompletionsWorkbook(report, sessions=sessions, seats=seats).xlsx()   # Summary, buildings...
     OutstandingExporter(report, sessions=sessions).csv()    # the Outstanding list alone
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 
 from django.conf import settings
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.text import slugify
 from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import FormulaRule
@@ -35,6 +36,7 @@ from plan.progress import (
     Status,
     Tally,
 )
+from plan.seats import RequirementSeats
 
 RATE_FORMAT = "0.0%"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -44,8 +46,24 @@ NO_BUILDING = "No building"
 SUMMARY_TITLE = "Summary"
 OUTSTANDING_TITLE = "Outstanding"
 DEFINITIONS_TITLE = "Definitions"
+SEATS_TITLE = "Seats"
+SEATS_HEADER = (
+    "Requirement",
+    "Building",
+    "Due on",
+    "Target",
+    "Audience",
+    "Completed",
+    "Holding a place",
+    "Still needed by the due date",
+    "Seats left in time",
+    "Sessions counted",
+    "Short",
+    "Warning",
+)
+SEATS_WIDTHS = (28, 30, 12, 9, 10, 11, 10, 12, 10, 10, 9, 60)
 # Excel reserves "History" for its change tracking.
-RESERVED_TITLES = (SUMMARY_TITLE, OUTSTANDING_TITLE, DEFINITIONS_TITLE, "History")
+RESERVED_TITLES = (SUMMARY_TITLE, OUTSTANDING_TITLE, SEATS_TITLE, DEFINITIONS_TITLE, "History")
 
 MAX_TITLE = 31
 _TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
@@ -256,8 +274,15 @@ class CompletionsWorkbook(_Base):
     """Summary (building x requirement rates against the targets, with a chart), one sheet per
     building with its people x requirements, Outstanding, and Definitions."""
 
-    def __init__(self, report: ProgressReport, *, sessions: Mapping[int, list]) -> None:
+    def __init__(
+        self,
+        report: ProgressReport,
+        *,
+        sessions: Mapping[int, list],
+        seats: Sequence[RequirementSeats] = (),
+    ) -> None:
         super().__init__(report, sessions=sessions)
+        self.seats = seats
         self.filename = export_name(report, "completions")
         self._by_person: dict[int, list] | None = None
         self._people_in: dict[int | None, set[int]] = {}
@@ -275,7 +300,53 @@ class CompletionsWorkbook(_Base):
             name = self._building_name(building_id) or NO_BUILDING
             yield self.building_sheet(building_id, sheet_title(name, taken))
         yield self.outstanding_sheet()
+        yield self.seats_sheet()
         yield self.definitions_sheet()
+
+    # Seats against the plan
+
+    def seats_sheet(self) -> Sheet:
+        return Sheet(
+            title=SEATS_TITLE,
+            header=SEATS_HEADER,
+            rows=self.seats_rows(),
+            widths=SEATS_WIDTHS,
+            preamble=[
+                f"{settings.DISTRICT_NAME}: seats against the plan, counted "
+                f"{_long_date(timezone.localdate())}",
+                "For each requirement still to come due: the completions its target still "
+                "needs, the places held, and the seats left in sessions that end by the due "
+                "date, open to its audience and not yet started.",
+            ],
+            number_formats={2: DATE_FORMAT, 3: RATE_FORMAT},
+            freeze_header=True,
+            wrap_header=True,
+            wrap_columns=frozenset({11}),
+        )
+
+    def seats_rows(self) -> Iterator[list]:
+        for seats in self.seats:
+            requirement = seats.item.requirement
+            for count in (seats.overall, *seats.by_building):
+                overall = count is seats.overall
+                if overall:
+                    place = Styled(scope_label(self.report), bold=True)
+                else:
+                    place = count.building.name if count.building else NO_BUILDING
+                yield [
+                    Styled(seats.short_label, bold=True) if overall else seats.short_label,
+                    place,
+                    requirement.due_on,
+                    requirement.target_percent / 100,
+                    count.audience,
+                    count.completed,
+                    count.enrolled,
+                    count.needed,
+                    count.seats_left,
+                    count.sessions,
+                    count.short if overall else None,
+                    seats.warning if overall else "",
+                ]
 
     # Summary
 
@@ -393,9 +464,11 @@ class CompletionsWorkbook(_Base):
             chart.y_axis.scaling.max = 1
             chart.x_axis.delete = False
             chart.y_axis.delete = False
-            # Wide enough for every bar, up to about a screen.
-            chart.width = min(max(16, 1.2 * buildings * len(items)), 48)
-            chart.height = 9
+            # As wide as the table above it (a column is about 0.2 cm a character), so that
+            # the page printed at the table's width holds the chart whole.
+            table_width = 30 + 22 * len(items) + 16
+            chart.width = min(max(16, 0.2 * table_width), 48)
+            chart.height = 10
             data = Reference(
                 worksheet,
                 min_col=2,
@@ -408,6 +481,11 @@ class CompletionsWorkbook(_Base):
                 Reference(worksheet, min_col=1, min_row=first, max_row=last_building)
             )
             worksheet.add_chart(chart, f"A{layout.last_row + 3}")
+            # The chart prints with the table: about two rows a centimetre below it.
+            chart_rows = math.ceil(chart.height * 2) + 3
+            worksheet.print_area = (
+                f"A1:{get_column_letter(layout.columns)}{layout.last_row + chart_rows}"
+            )
 
     # One sheet per building
 

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST, require_safe
 from core.exporters import ExportFile
 from plan import jobs, report_mail
 from plan.progress import next_sessions
+from plan.seats import seats_against_plan
 from plan.views.common import filter_errors, filtered_report, require_reports
 from plan.workbooks import CompletionsWorkbook, OutstandingExporter
 
@@ -29,7 +30,8 @@ def workbook(request: HttpRequest) -> HttpResponse:
     if report is None:
         return HttpResponseBadRequest(filter_errors(filterset), content_type="text/plain")
     sessions = next_sessions(item.requirement for item in report.requirements)
-    return _attachment(CompletionsWorkbook(report, sessions=sessions).xlsx())
+    seats = seats_against_plan(report)
+    return _attachment(CompletionsWorkbook(report, sessions=sessions, seats=seats).xlsx())
 
 
 @login_required

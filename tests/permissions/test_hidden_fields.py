@@ -97,6 +97,7 @@ KNOWN: dict[str, RowsOf] = {
     "/api/v1/jobs/": by_row_id,
     "/api/v1/progress/people/": by_staff_id,
     "/api/v1/progress/": no_rows,
+    "/api/v1/progress/seats/": no_rows,
     "/api/v1/progress/completions.xlsx": no_rows,
     "/api/v1/progress/outstanding.csv": no_rows,
 }

@@ -309,7 +309,8 @@ FACILITATOR = [
 LEADERS = [
     Row("enrollment:assign",      get=(LOGIN, 404,   404,   200,   200,   404,   200),
                                   post=(LOGIN, 404,   404,   200,   200,   404,   200),
-        args=_o("s_enroll"), data=lambda w, role: {"people": [w.o.teacher.pk]}),
+        args=_o("s_enroll"),
+        data=lambda w, role: {"people": [w.o.teacher.pk], "confirm": "on"}),
     Row("enrollment:outside-review", get=(LOGIN, 404, 404,   404,   200,   404,   200)),
     Row("enrollment:outside-approve", get=(LOGIN, 405, 405,   405,   405,   405,   405),
                                   post=(LOGIN, 404,   404,   404,   302,   404,   302),
@@ -486,6 +487,7 @@ API = [
     Row("me-transcript",          get=(403,   200,   200,   200,   200,   200,   404)),
     Row("progress",               get=(403,   403,   403,   200,   200,   403,   200)),
     Row("progress-people",        get=(403,   403,   403,   200,   200,   403,   200)),
+    Row("progress-seats",         get=(403,   403,   403,   200,   200,   403,   200)),
     Row("progress-workbook",      get=(403,   403,   403,   200,   200,   403,   200)),
     Row("progress-outstanding-csv", get=(403, 403,   403,   200,   200,   403,   200)),
     Row("enrollment-list",        get=(403,   200,   200,   200,   200,   200,   200)),

@@ -57,6 +57,7 @@ def test_district_pd_downloads_the_district_workbook(client, district_pd, distri
         "Maple Elementary",
         "Oak Middle",
         "Outstanding",
+        "Seats",
         "Definitions",
     ]
     assert {"Cruz", "Evans", "Adams"} <= all_strings(book)
@@ -70,7 +71,7 @@ def test_leader_workbook_holds_only_their_buildings(client, leader, district, qu
         'attachment; filename="birmingham-public-schools-completions-maple-2026-11-22.xlsx"'
     )
     book = load_workbook(io.BytesIO(response.content))
-    assert book.sheetnames == ["Summary", "Maple Elementary", "Outstanding", "Definitions"]
+    assert book.sheetnames == ["Summary", "Maple Elementary", "Outstanding", "Seats", "Definitions"]
     strings = all_strings(book)
     assert {"Adams", "Baker", "Leader"} <= strings
     assert {"Oak Middle", "@evil", "Cruz", "Diaz", "Evans"}.isdisjoint(strings)
@@ -111,7 +112,7 @@ def test_filters_narrow_the_download(client, district_pd, district, query):
         'attachment; filename="birmingham-public-schools-completions-oak-2026-11-22.xlsx"'
     )
     book = load_workbook(io.BytesIO(response.content))
-    assert book.sheetnames == ["Summary", "Oak Middle", "Outstanding", "Definitions"]
+    assert book.sheetnames == ["Summary", "Oak Middle", "Outstanding", "Seats", "Definitions"]
 
 
 @pytest.mark.parametrize("url", [WORKBOOK, OUTSTANDING])

@@ -40,6 +40,7 @@ def test_writes_the_workbook_and_a_summary_line(district, tmp_path):
         "Maple Elementary",
         "Oak Middle",
         "Outstanding",
+        "Seats",
         "Definitions",
     ]
     assert book["Summary"]["A3"].value == "Scope: District"
@@ -59,7 +60,7 @@ def test_plan_year_by_id_and_buildings_narrow_the_workbook(district, tmp_path):
         "2026-11-22",
     )
     book = load_workbook(path)
-    assert book.sheetnames == ["Summary", "Oak Middle", "Outstanding", "Definitions"]
+    assert book.sheetnames == ["Summary", "Oak Middle", "Outstanding", "Seats", "Definitions"]
     definitions = {row[0]: row[1] for row in book["Definitions"].iter_rows(values_only=True)}
     assert definitions["Buildings"] == "Oak Middle"
 

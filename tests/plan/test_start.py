@@ -206,3 +206,100 @@ def test_the_start_page_s_queries_do_not_grow_with_staff_or_sessions(client, pla
 
     assert response.status_code == 200
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+
+
+SEATS_API = "/api/v1/progress/seats/"
+
+
+def test_the_api_gives_the_seats_the_page_shows(api_client, plan, district_pd):
+    api_client.force_authenticate(district_pd.user)
+
+    body = {row["requirement"]: row for row in api_client.get(SEATS_API).json()}
+
+    one, two = body[plan["first"].pk], body[plan["second"].pk]
+    assert one["overall"] == {
+        "building": None,
+        "name": "District",
+        "audience": 15,
+        "completed": 2,
+        "enrolled": 1,
+        "needed": 10,
+        "seats_left": 12,
+        "sessions": 3,
+        "short": 0,
+    }
+    assert one["reachable"] is True and one["label"] == "ONE-101"
+    oak = next(row for row in one["by_building"] if row["building"] == "oak")
+    assert (oak["needed"], oak["seats_left"]) == (4, 8)
+    assert two["reachable"] is False and two["warning"].startswith("TWO-201 needs 8 more")
+
+
+def test_the_api_keeps_a_leader_to_their_building(api_client, plan, leader):
+    api_client.force_authenticate(leader.user)
+
+    body = {row["requirement"]: row for row in api_client.get(SEATS_API).json()}
+
+    overall = body[plan["first"].pk]["overall"]
+    assert (overall["name"], overall["audience"], overall["seats_left"]) == (
+        "Your buildings",
+        10,
+        7,
+    )
+    assert {row["building"] for row in body[plan["first"].pk]["by_building"]} == {
+        leader.building.code
+    }
+
+
+def test_the_api_names_a_bad_filter_and_refuses_teachers(api_client, plan, leader, teacher):
+    api_client.force_authenticate(leader.user)
+    bad = api_client.get(SEATS_API, {"plan_year": "nope"})
+    api_client.force_authenticate(teacher.user)
+
+    assert bad.status_code == 400 and list(bad.json()) == ["plan_year"]
+    assert api_client.get(SEATS_API).status_code == 403
+
+
+def test_the_api_s_queries_do_not_grow_with_staff_or_sessions(api_client, plan, district_pd):
+    api_client.force_authenticate(district_pd.user)
+    api_client.get(SEATS_API)
+    with CaptureQueriesContext(connection) as few:
+        api_client.get(SEATS_API)
+    position = plan["maple"][0].position
+    for _ in range(30):
+        StaffMemberFactory(building=plan["oak"], position=position)
+    for days in (5, 6, 7):
+        session_at(plan["first"].course, plan["oak"], days=days, capacity=4, taken=1)
+    with CaptureQueriesContext(connection) as many:
+        api_client.get(SEATS_API)
+
+    assert len(many) == len(few)
+
+
+def test_the_workbook_has_the_seats_and_prints_page_wide(client, plan, district_pd):
+    import io
+
+    from openpyxl import load_workbook
+
+    client.force_login(district_pd.user)
+
+    response = client.get(reverse("leaders:workbook"))
+    book = load_workbook(io.BytesIO(response.content))
+
+    seats = book["Seats"]
+    rows = [[cell.value for cell in row] for row in seats.iter_rows(min_row=4)]
+    header, data = rows[0], rows[1:]
+    assert header[:2] == ["Requirement", "Building"] and header[-1] == "Warning"
+    one = next(row for row in data if row[0] == "ONE-101" and row[1] == "District")
+    assert one[4:11] == [15, 2, 1, 10, 12, 3, 0]
+    two = next(row for row in data if row[0] == "TWO-201" and row[1] == "District")
+    assert two[11].startswith("TWO-201 needs 8 more completions")
+    assert any(row[0] == "ONE-101" and row[1] == "Oak Elementary" for row in data)
+    for sheet in book.worksheets:
+        setup = sheet.page_setup
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+        assert (setup.fitToWidth, setup.fitToHeight) == (1, 0), sheet.title
+        assert sheet.print_title_rows, sheet.title
+    assert book["Outstanding"].page_setup.orientation == "landscape"
+    # The summary's wrapped header row is tall enough for its longest requirement.
+    header_row = int(book["Summary"].print_title_rows.split(":")[0].strip("$"))
+    assert book["Summary"].row_dimensions[header_row].height >= 30

@@ -166,6 +166,7 @@ def test_sheets_are_summary_buildings_outstanding_definitions(workbook):
         "Maple Elementary",
         "Oak Middle",
         "Outstanding",
+        "Seats",
         "Definitions",
     ]
 
@@ -302,7 +303,7 @@ def test_definitions_name_the_filters(district):
     assert terms["Buildings"] == "Oak Middle"
     assert terms["Positions"] == "Counselor"
     assert terms["Requirement"] == "RP for counselors"
-    assert book.sheetnames == ["Summary", "Oak Middle", "Outstanding", "Definitions"]
+    assert book.sheetnames == ["Summary", "Oak Middle", "Outstanding", "Seats", "Definitions"]
     assert book["Summary"]["A7"].value == "Total: Oak Middle"
 
 
@@ -344,7 +345,7 @@ def test_leader_scope_holds_only_their_buildings(district):
     export = CompletionsWorkbook(report, sessions=sessions).xlsx()
     assert export.filename == "birmingham-public-schools-completions-maple-2026-11-22.xlsx"
     book = read(export.content)
-    assert book.sheetnames == ["Summary", "Maple Elementary", "Outstanding", "Definitions"]
+    assert book.sheetnames == ["Summary", "Maple Elementary", "Outstanding", "Seats", "Definitions"]
     names = {
         value
         for sheet in book.worksheets
@@ -384,6 +385,7 @@ def test_clashing_building_names_get_distinct_sheets(district):
         "Oak Middle (2)",
         "Summary (2)",
         "Outstanding",
+        "Seats",
         "Definitions",
     ]
 
@@ -471,7 +473,7 @@ def test_people_with_no_building_get_their_own_row_and_sheet(district):
     StaffMemberFactory(last_name="Floater", building=None, position=district.teacher)
     report, sessions = make_report(plan_year=district.year)
     book = read(CompletionsWorkbook(report, sessions=sessions).xlsx().content)
-    assert book.sheetnames[-3:] == ["No building", "Outstanding", "Definitions"]
+    assert book.sheetnames[-4:] == ["No building", "Outstanding", "Seats", "Definitions"]
     summary = {row[0]: row[1:] for row in table(book["Summary"], 5)}
     assert summary["No building"][0] == 0
     assert summary["District total"][0] == pytest.approx(2 / 7)
@@ -482,7 +484,7 @@ def test_an_empty_plan_still_makes_a_workbook(db):
     report = progress_report(filters=Filters(), as_of=AS_OF)
     export = CompletionsWorkbook(report, sessions={}).xlsx()
     book = read(export.content)
-    assert book.sheetnames == ["Summary", "Outstanding", "Definitions"]
+    assert book.sheetnames == ["Summary", "Outstanding", "Seats", "Definitions"]
     assert table(book["Summary"], 5)[0] == ("Building", "All requirements")
     assert table(book["Outstanding"], 1) == [OUTSTANDING_HEADER]
     with zipfile.ZipFile(io.BytesIO(export.content)) as archive:

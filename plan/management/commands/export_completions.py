@@ -19,6 +19,7 @@ from plan.progress import (
     next_sessions,
     progress_report,
 )
+from plan.seats import seats_against_plan
 from plan.workbooks import CompletionsWorkbook, OutstandingExporter
 
 FORMATS = {".xlsx": "the completions workbook", ".csv": "the Outstanding list"}
@@ -96,7 +97,9 @@ class Command(BaseCommand):
         sessions = next_sessions(item.requirement for item in report.requirements)
         steps(2, 3)
         if suffix == ".xlsx":
-            export = CompletionsWorkbook(report, sessions=sessions).xlsx()
+            export = CompletionsWorkbook(
+                report, sessions=sessions, seats=seats_against_plan(report)
+            ).xlsx()
         else:
             export = OutstandingExporter(report, sessions=sessions).csv()
         steps(3, 3)
