@@ -32,7 +32,13 @@ from learning.models import Building, Position, StaffMember
 from . import selectors, services
 from .choices import EnrollmentStatus
 from .filters import CompletionFilterSet, EnrollmentFilterSet
-from .models import COMMENT_MAX_LENGTH, Completion, Enrollment, Evaluation
+from .models import (
+    COMMENT_MAX_LENGTH,
+    REQUEST_NOTE_MAX_LENGTH,
+    Completion,
+    Enrollment,
+    Evaluation,
+)
 
 # Serializers: what is shown
 
@@ -103,6 +109,10 @@ class EnrollmentSerializer(serializers.ModelSerializer):
         help_text="Why it was declined, withdrawn or cancelled; for the person, their building "
         "leaders and district PD (empty for anyone else)."
     )
+    request_note = serializers.SerializerMethodField(
+        help_text="The person's note to their building leader with a request; for the person, "
+        "their building leaders and district PD (empty for anyone else)."
+    )
     missing = serializers.SerializerMethodField(
         help_text='What still stands between the enrollment and credit, e.g. "evaluation due" '
         "(evaluations listed for the person only)."
@@ -122,6 +132,7 @@ class EnrollmentSerializer(serializers.ModelSerializer):
             "waitlist_position",
             "approved_at",
             "decision_reason",
+            "request_note",
             "first_starts_at",
             "last_ends_at",
             "has_evaluation",
@@ -135,6 +146,10 @@ class EnrollmentSerializer(serializers.ModelSerializer):
     def get_decision_reason(self, enrollment: Enrollment) -> str:
         covered = _record_scope(self.context).covers(enrollment.staff)
         return enrollment.decision_reason if covered else ""
+
+    def get_request_note(self, enrollment: Enrollment) -> str:
+        covered = _record_scope(self.context).covers(enrollment.staff)
+        return enrollment.request_note if covered else ""
 
     def get_missing(self, enrollment: Enrollment) -> list[str]:
         # Expects with_attendance_counts' annotations, so no row costs a query.
@@ -345,6 +360,14 @@ class EnrollSerializer(InputSerializer):
     override_window = serializers.BooleanField(
         default=False, help_text="Enroll outside the registration window (district PD only)."
     )
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=REQUEST_NOTE_MAX_LENGTH,
+        help_text="A note to the building leader who approves a request (sessions that need "
+        "approval).",
+    )
 
 
 class AssignSerializer(InputSerializer):
@@ -534,6 +557,7 @@ class SessionActionsViewSet(viewsets.GenericViewSet):
             session=session,
             actor=request.user,
             override_window=body.validated_data["override_window"],
+            note=body.validated_data["note"],
         )
         enrollment = _reread_enrollment(request, placement.enrollment.pk)
         return Response(

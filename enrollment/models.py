@@ -31,6 +31,10 @@ def new_verification_code() -> str:
     return "".join(secrets.choice(VERIFICATION_ALPHABET) for _ in range(12))
 
 
+# A request's note to the building leader: a few sentences, not a letter.
+REQUEST_NOTE_MAX_LENGTH = 1000
+
+
 class Enrollment(TimeStampedModel):
     """A staff member's place in a session. Never deleted: withdrawals, declines and cancellations
     are statuses, so the history stays."""
@@ -57,6 +61,11 @@ class Enrollment(TimeStampedModel):
         help_text="Who made the last change.",
     )
     decision_reason = models.TextField(blank=True)
+    request_note = models.TextField(
+        blank=True,
+        max_length=REQUEST_NOTE_MAX_LENGTH,
+        help_text="What the person told their building leader when asking for a seat.",
+    )
     approved_at = models.DateTimeField(
         null=True,
         blank=True,

@@ -283,6 +283,7 @@ def _place(
     override_window: bool,
     now: dt.datetime,
     mail: dict[str, list[int]] | None = None,
+    note: str = "",
 ) -> Placement:
     """The rules of one enrollment, with the person and the session already locked. The mail to
     send is collected in `mail` (kind -> enrollment ids) when given, else sent after commit."""
@@ -312,6 +313,7 @@ def _place(
         acted_by=actor,
         approved_at=now if pre_approved else None,
         approved_by=actor if pre_approved else None,
+        request_note=note.strip(),
     )
     if not seat_free:
         enrollment.status = EnrollmentStatus.WAITLISTED
@@ -354,10 +356,12 @@ def enrollment_create(
     session: Session,
     actor: User | None,
     override_window: bool = False,
+    note: str = "",
     now: dt.datetime | None = None,
 ) -> Placement:
     """Enroll a person in a session: a seat if one is free (or a held seat waiting for approval,
-    where the course or session asks for it), else the waitlist. Refuses, with a Refusal and
+    where the course or session asks for it, with the person's `note` to whoever decides), else
+    the waitlist. Refuses, with a Refusal and
     nothing written, outside the registration window (district PD may override), when the person
     already has a place, is not in the session's audience, lacks a prerequisite, or has a meeting
     at the same time. The actor must be the person, their building leader, or district PD."""
@@ -376,6 +380,7 @@ def enrollment_create(
         source=source,
         override_window=override_window,
         now=now or timezone.now(),
+        note=note,
     )
 
 

@@ -5,6 +5,7 @@ the catalog's marks of the signed-in person's places, completions and requiremen
 from django import template
 from django.conf import settings
 
+from enrollment.models import REQUEST_NOTE_MAX_LENGTH
 from enrollment.selectors import catalog_marks, session_place
 
 register = template.Library()
@@ -23,6 +24,7 @@ def session_panel(context, session, at):
         "roles": context.get("roles", ()),
         "place": session_place(user=request.user, session=session, at=at),
         "approval_hold_days": settings.APPROVAL_HOLD_DAYS,
+        "request_note_max": REQUEST_NOTE_MAX_LENGTH,
     }
 
 

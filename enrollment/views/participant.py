@@ -27,7 +27,13 @@ from learning import access
 from .. import certificates, selectors, services
 from ..choices import EnrollmentStatus
 from ..exporters import TranscriptExporter
-from ..models import COMMENT_MAX_LENGTH, Completion, Enrollment, Evaluation
+from ..models import (
+    COMMENT_MAX_LENGTH,
+    REQUEST_NOTE_MAX_LENGTH,
+    Completion,
+    Enrollment,
+    Evaluation,
+)
 from .common import safe_next
 
 MSG_NO_STAFF_RECORD = (
@@ -35,6 +41,10 @@ MSG_NO_STAFF_RECORD = (
     "Ask district PD to link your login to your staff record."
 )
 MSG_ENROLLED = "You are enrolled in {session}."
+MSG_NOTE_TOO_LONG = (
+    "Your note to your building leader is {length} characters long; it may be at most {most}. "
+    "Nothing was requested."
+)
 MSG_WAITLISTED = "You are on the waitlist for {session}: number {position}."
 MSG_PENDING = (
     "Your request for {session} waits for your building leader's approval; "
@@ -88,8 +98,16 @@ def enroll(request: HttpRequest, pk: int) -> HttpResponse:
     if staff is None:
         messages.error(request, MSG_NO_STAFF_RECORD)
         return redirect("catalog:session", pk=session.pk)
+    note = request.POST.get("note", "")
+    if len(note) > REQUEST_NOTE_MAX_LENGTH:
+        messages.error(
+            request, MSG_NOTE_TOO_LONG.format(length=len(note), most=REQUEST_NOTE_MAX_LENGTH)
+        )
+        return redirect("catalog:session", pk=session.pk)
     try:
-        placement = services.enrollment_create(staff=staff, session=session, actor=request.user)
+        placement = services.enrollment_create(
+            staff=staff, session=session, actor=request.user, note=note
+        )
     except Refusal as refusal:
         messages.error(request, refusal.message)
     else:
