@@ -696,6 +696,13 @@ GOALS = (
                 (6, 30), 100, strand="sel", clock_hours="6",
                 positions=("counselor", "social-worker"),
             ),
+            # Due mid-year with few seats before then: behind, and short of seats, in the demo.
+            RequirementSpec(
+                "40% of teachers and counselors complete Supporting Students Through Trauma",
+                (1, 31), 40, course="sel-201",
+                categories=(PositionCategory.TEACHER,), positions=("counselor",),
+                count_earlier=True,
+            ),
         ),
     ),
     GoalSpec(
@@ -882,6 +889,13 @@ WORKSHOP_1_NOTES = (
     "matter most; and how each stakeholder group should be involved. Homework: confirm and "
     "define the top 5 focus values, draft a vision statement, and draft a mission as the "
     "roadmap to it."
+)
+# What people write when they ask their building leader for a seat ("" asks without a note).
+REQUEST_NOTES = (
+    "Our grade team would like to bring this back to our PLC this spring.",
+    "",
+    "This fits the goal in my growth plan, and my sub is already arranged for that day.",
+    "I missed the fall session because of conferences.",
 )
 CANCELLED_NOTES = "Cancelled: the facilitator is unavailable. Please choose another date."
 CANCELLED_REASON = "The session was cancelled; please choose another date."

@@ -82,6 +82,7 @@ from .content import (
     POSITIONS,
     PREFERRED_NAMES,
     RANDOM_SEED,
+    REQUEST_NOTES,
     ROLE_LABELS,
     SESSIONS,
     STAFFING,
@@ -437,6 +438,7 @@ class _DemoBuilder:
         self.zone = ZoneInfo(settings.TIME_ZONE)
         self.today = timezone.localdate(now, self.zone)
         self.rng = random.Random(RANDOM_SEED)
+        self.requests_made = 0
         self.cancelled_at = now - timedelta(days=2)  # when the cancelled session was called off
         self.years = plan_years_around(self.today)
         self.middle_start = self.years[1][1]
@@ -1074,6 +1076,9 @@ class _DemoBuilder:
                 plan, person, EnrollmentStatus.PENDING_APPROVAL, requested_at, requested_at
             )
             enrollment.hold_expires_at = requested_at + timedelta(days=settings.APPROVAL_HOLD_DAYS)
+            # Most requests say why; by turns, without drawing on the seeded random numbers.
+            self.requests_made += 1
+            enrollment.request_note = REQUEST_NOTES[self.requests_made % len(REQUEST_NOTES)]
             person.booked_courses.add(spec.course)
             return
         if not started:

@@ -611,6 +611,27 @@ def test_the_leader_is_the_principal_of_the_teachers_building(seeded):
     assert teacher.position.code == "teacher"
 
 
+def test_the_leader_starts_with_requests_to_decide_and_a_requirement_behind(seeded):
+    from enrollment.selectors import pending_approvals
+    from plan.progress import Status
+    from plan.selectors import start_page
+
+    leader = StaffMember.objects.get(user__username="leader")
+
+    page = start_page(user=leader.user)
+    waiting = list(pending_approvals(user=leader.user))
+
+    assert page.approvals_waiting == len(waiting) >= 2
+    assert {e.staff.building_id for e in waiting} == {leader.building_id}
+    assert any(e.request_note for e in waiting)
+    assert [item.status for item in page.behind] and all(
+        item.status in (Status.BEHIND, Status.AT_RISK) for item in page.behind
+    )
+    # The district cannot reach one of its targets with the sessions it has scheduled.
+    district = start_page(user=StaffMember.objects.get(user__username="districtpd").user)
+    assert any(not seats.reachable for seats in district.seats)
+
+
 def test_the_facilitator_leads_past_and_upcoming_sessions(seeded):
     now = timezone.now()
     facilitator = StaffMember.objects.get(user__username="facilitator")
