@@ -43,8 +43,9 @@ NO_ACTOR = {
 
 
 def may_see_history(user) -> bool:
-    """District PD and administrators read anyone's history; nobody else reads any."""
-    return access.is_district_pd(user)
+    """District PD, HR (who keep the staff records) and administrators read anyone's history;
+    nobody else reads any."""
+    return access.is_district_pd(user) or access.is_hr(user)
 
 
 def staff_history(*, staff: StaffMember) -> QuerySet[AuditEntry]:

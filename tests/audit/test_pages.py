@@ -34,13 +34,13 @@ def person(building):
     [
         ("district_pd", 200),
         ("admin_user", 200),
-        ("hr", 404),
+        ("hr", 200),
         ("leader", 404),
         ("facilitator", 404),
         ("teacher", 404),
     ],
 )
-def test_only_district_pd_and_admins_see_a_history(client, request, person, role, status):
+def test_only_district_pd_hr_and_admins_see_a_history(client, request, person, role, status):
     login = request.getfixturevalue(role)
     client.force_login(getattr(login, "user", login))
     assert client.get(url(person)).status_code == status

@@ -542,6 +542,7 @@ def pages_by_role(tmp_path: Path) -> dict[str, list[Step]]:
             visit("/hr/"),
             visit("/hr/staff/"),
             visit("/hr/staff/?q=thompson"),
+            visit(history, ready=".history__entry"),
             with_errors("/hr/staff/?building=atlantis"),
             visit("/hr/imports/"),
             submit(
