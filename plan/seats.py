@@ -79,7 +79,11 @@ class RequirementSeats:
             f"offer{'s' if count == 1 else ''} {overall.seats_left} "
             f"seat{'s' if overall.seats_left != 1 else ''}"
         )
-        held = f" and {overall.enrolled} already hold a place" if overall.enrolled else ""
+        held = (
+            f" and {overall.enrolled} already hold{'s' if overall.enrolled == 1 else ''} a place"
+            if overall.enrolled
+            else ""
+        )
         return (
             f"{self.short_label} needs {overall.needed} more completion"
             f"{'s' if overall.needed != 1 else ''} by {due}; {offered}{held}: "

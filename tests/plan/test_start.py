@@ -303,3 +303,20 @@ def test_the_workbook_has_the_seats_and_prints_page_wide(client, plan, district_
     # The summary's wrapped header row is tall enough for its longest requirement.
     header_row = int(book["Summary"].print_title_rows.split(":")[0].strip("$"))
     assert book["Summary"].row_dimensions[header_row].height >= 30
+
+
+def test_the_warning_is_said_in_plain_words():
+    from types import SimpleNamespace
+
+    from plan.seats import RequirementSeats, SeatCount
+
+    item = SimpleNamespace(requirement=SimpleNamespace(due_on=dt.date(2027, 1, 31)))
+    overall = SeatCount(building=None, needed=10, enrolled=1, seats_left=4, sessions=1)
+    seats = RequirementSeats(
+        item=item, short_label="SEL-201", overall=overall, by_building=[], sessions=[object()]
+    )
+
+    assert seats.warning == (
+        "SEL-201 needs 10 more completions by January 31; the 1 session scheduled before then "
+        "offers 4 seats and 1 already holds a place: 5 short."
+    )
