@@ -22,7 +22,9 @@ pytestmark = pytest.mark.django_db
 
 
 def text(response) -> str:
-    body = re.sub(r"<[^>]+>", " ", response.content.decode())
+    """The page's main content as words (not its title or menu)."""
+    main = response.content.decode().split("<main", 1)[1].split("</main>", 1)[0]
+    body = re.sub(r"<[^>]+>", " ", main)
     return re.sub(r"\s+", " ", unescape(body)).strip()
 
 
