@@ -12,6 +12,7 @@ urlpatterns = [
     path("me/", views.participant.me, name="me"),
     path("me/transcript/", views.participant.transcript, name="transcript"),
     path("me/transcript.xlsx", views.participant.transcript_xlsx, name="transcript-xlsx"),
+    path("staff/<int:pk>/transcript/", views.participant.staff_transcript, name="staff-transcript"),
     path(
         "me/enrollments/<int:pk>/evaluation/",
         views.participant.evaluation_form,

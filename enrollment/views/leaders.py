@@ -19,7 +19,7 @@ from catalog import access as session_access
 from catalog.models import Session
 from catalog.selectors import attach_states, shape_sessions
 from core.ids import IdChoiceField, IdMultipleChoiceField, id_from_text
-from core.refusals import REASON_REQUIRED, Refusal
+from core.refusals import NOT_PERMITTED, REASON_REQUIRED, Refusal
 from core.text import day
 from learning import access
 from learning.models import Building, Position, StaffMember
@@ -314,7 +314,10 @@ def _assign_results(request: HttpRequest, session: Session, results) -> HttpResp
             words = OUTCOMES[outcome]
             if outcome == EnrollmentStatus.WAITLISTED:
                 words = f"Waitlisted, number {result.placement.waitlist_position}"
-        rows.append({"staff": result.staff, "outcome": outcome, "words": words})
+        # Everyone the user may assign has a transcript they may read; a refusal for someone
+        # out of reach names them without a link.
+        linked = result.refusal is None or result.refusal.code != NOT_PERMITTED
+        rows.append({"staff": result.staff, "outcome": outcome, "words": words, "linked": linked})
     counted = Counter(row["outcome"] for row in rows)
     counts = [(key, label, counted[key]) for key, label in OUTCOMES.items() if counted[key]]
     return render(

@@ -23,6 +23,7 @@ from catalog.models import Session
 from core.refusals import Refusal
 from core.text import moment
 from learning import access
+from learning.models import StaffMember
 
 from .. import certificates, selectors, services
 from ..choices import EnrollmentStatus
@@ -196,6 +197,27 @@ def transcript(request: HttpRequest) -> HttpResponse:
         {
             "transcript": selectors.transcript(staff=staff),
             "as_of": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@require_safe
+def staff_transcript(request: HttpRequest, pk: int) -> HttpResponse:
+    """Someone else's transcript, for those who may read their record: their building leaders
+    and district PD (and the person). Anyone else gets the 404 of a person who does not
+    exist."""
+    try:
+        staff = access.record_staff(request.user).select_related("building").get(pk=pk)
+    except StaffMember.DoesNotExist:
+        raise Http404("No such person.") from None
+    return render(
+        request,
+        "enrollment/transcript.html",
+        {
+            "transcript": selectors.transcript(staff=staff),
+            "as_of": timezone.localdate(),
+            "someone_else": staff.pk != getattr(access.staff_of(request.user), "pk", None),
         },
     )
 

@@ -502,6 +502,7 @@ def pages_by_role(tmp_path: Path) -> dict[str, list[Step]]:
         ],
         "leader": [
             visit("/leaders/start/"),
+            visit(f"/staff/{teacher.pk}/transcript/"),
             visit("/me/"),
             *reports(),
             submit(

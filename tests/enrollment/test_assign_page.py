@@ -157,3 +157,25 @@ def test_who_still_needs_it_links_to_the_preselected_assignment(client, leader, 
 
     assert f"{url(setting)}" in body.replace("&amp;", "&")
     assert "Assign the 2 missing" in text(client.get(reverse("leaders:outstanding")))
+
+
+def test_the_results_link_each_person_to_their_transcript(client, leader, setting):
+    client.force_login(leader.user)
+    dee = setting["people"]["Dee"]
+
+    done = client.post(url(setting), {"people": [dee.pk], "confirm": "on"})
+    transcript_url = reverse("enrollment:staff-transcript", args=[dee.pk])
+
+    assert f'href="{transcript_url}"' in done.content.decode()
+    page = client.get(transcript_url)
+    assert page.status_code == 200
+    assert "Transcript : Dee Lane" in text(page)
+    assert reverse("enrollment:transcript-xlsx") not in page.content.decode()
+
+
+def test_a_transcript_is_not_there_for_another_building_s_leader(client, leader, other_building):
+    stranger = f.StaffMemberFactory(building=other_building)
+    client.force_login(leader.user)
+
+    assert client.get(reverse("enrollment:staff-transcript", args=[stranger.pk])).status_code == 404
+    assert client.get(reverse("enrollment:staff-transcript", args=[999999])).status_code == 404

@@ -437,6 +437,10 @@ IMPORTS_AUDIT = [
     Row("health:ready",           get=(200,   200,   200,   200,   200,   200,   200)),
     Row("audit:staff-history",    get=(LOGIN, 404,   404,   404,   200,   200,   200),
         args=_o("teacher")),
+    # Someone's transcript: the person, their building leaders, district PD (HR keeps records
+    # but reads no one's learning).
+    Row("enrollment:staff-transcript", get=(LOGIN, 200, 404, 200,  200,   404,   200),
+        args=_o("teacher")),
 ]
 
 # The API. Anonymous clients read the public catalog and nothing else (403, as the API answers
