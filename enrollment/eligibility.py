@@ -18,6 +18,7 @@ from catalog.models import Meeting, RegistrationState, Session
 from core import refusals as r
 from core.refusals import Refusal
 from core.text import day, moment
+from learning import access
 from learning.choices import StaffStatus
 from learning.models import StaffMember
 
@@ -185,6 +186,22 @@ def load_rules(*sessions: Session) -> Session | None:
 
 
 # The rules, in the order the service applies them.
+
+
+def may_approve(actor, staff: StaffMember) -> bool:
+    """District PD approves anyone; a building leader approves the staff of their buildings, but
+    not their own requests."""
+    if actor is None:
+        return False
+    if access.is_district_pd(actor):
+        return True
+    own = access.staff_of(actor)
+    return (
+        own is not None
+        and own.pk != staff.pk
+        and staff.building_id is not None
+        and staff.building_id in access.led_building_ids(actor)
+    )
 
 
 def open_refusal(session: Session, *, now: dt.datetime, override_window: bool) -> Refusal | None:

@@ -1150,9 +1150,6 @@ def assignment_preview(
     facts = rules.people_facts(people)
     rules.load_rules(session)
     seats = max(0, session.seats_left)
-    district_pd = access.is_district_pd(user)
-    own = access.staff_of(user)
-    led = set(access.led_building_ids(user))
     lines = []
     for person in people:
         person_facts = facts[person.pk]
@@ -1171,12 +1168,9 @@ def assignment_preview(
         if refused is not None:
             lines.append(AssignmentLine(person, "skipped", refused.message))
             continue
-        approves = district_pd or (
-            (own is None or own.pk != person.pk) and person.building_id in led
-        )
         if seats <= 0:
             outcome = EnrollmentStatus.WAITLISTED
-        elif session.approval_required and not approves:
+        elif session.approval_required and not rules.may_approve(user, person):
             outcome = EnrollmentStatus.PENDING_APPROVAL
         else:
             outcome = EnrollmentStatus.ENROLLED

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from audit.context import with_actor
@@ -92,22 +92,6 @@ def _check_district_pd(actor: User | None) -> None:
 
 def _may_act_on(actor: User | None, staff: StaffMember) -> bool:
     return actor is not None and access.actionable_staff(actor).filter(pk=staff.pk).exists()
-
-
-def _may_approve(actor: User | None, staff: StaffMember) -> bool:
-    """District PD approves anyone; a building leader approves the staff of their buildings, but
-    not their own requests."""
-    if actor is None:
-        return False
-    if access.is_district_pd(actor):
-        return True
-    own = access.staff_of(actor)
-    return (
-        own is not None
-        and own.pk != staff.pk
-        and staff.building_id is not None
-        and staff.building_id in access.led_building_ids(actor)
-    )
 
 
 # Seats and the waitlist
@@ -303,7 +287,7 @@ def _place(
     if refused is not None:
         raise refused
 
-    pre_approved = _may_approve(actor, staff)
+    pre_approved = eligibility.may_approve(actor, staff)
     enrollment = Enrollment(
         staff=staff,
         session=session,
@@ -428,6 +412,7 @@ def enrollments_assign(
     )
     _lock_staff(actionable)
     locked = _lock_session(session)
+    credited = {} if include_credited else _last_completions(actionable, locked.course_id)
     results = []
     mail: dict[str, list[int]] = {}
     for person in people:
@@ -437,12 +422,10 @@ def enrollments_assign(
             )
             results.append(AssignmentResult(staff=person, refusal=refusal))
             continue
-        if not include_credited:
-            completed_on = _completed_on(person, locked.course_id)
-            if completed_on is not None:
-                refusal = credited_refusal(person, completed_on)
-                results.append(AssignmentResult(staff=person, refusal=refusal))
-                continue
+        if person.pk in credited:
+            refusal = credited_refusal(person, credited[person.pk])
+            results.append(AssignmentResult(staff=person, refusal=refusal))
+            continue
         try:
             with transaction.atomic():
                 placement = _place(
@@ -463,12 +446,15 @@ def enrollments_assign(
     return results
 
 
-def _completed_on(person: StaffMember, course_id: int) -> dt.date | None:
-    return (
-        Completion.objects.filter(staff=person, course_id=course_id, voided_at__isnull=True)
-        .order_by("-completed_on")
-        .values_list("completed_on", flat=True)
-        .first()
+def _last_completions(staff_ids: Iterable[int], course_id: int) -> dict[int, dt.date]:
+    """The day each of these people last completed the course, for those who have."""
+    return dict(
+        Completion.objects.filter(
+            staff_id__in=list(staff_ids), course_id=course_id, voided_at__isnull=True
+        )
+        .values("staff_id")
+        .annotate(last=Max("completed_on"))
+        .values_list("staff_id", "last")
     )
 
 
@@ -545,7 +531,7 @@ def enrollment_approve(
     """A building leader (of the person's building) or district PD approves a pending request;
     the person keeps the seat the request held."""
     now = now or timezone.now()
-    if not _may_approve(actor, enrollment.staff):
+    if not eligibility.may_approve(actor, enrollment.staff):
         raise Refusal(
             r.NOT_PERMITTED, r.MSG_NOT_PERMITTED.format(name=enrollment.staff.display_name), 404
         )
@@ -598,7 +584,7 @@ def enrollment_decline(
     """A building leader or district PD declines a pending request, saying why; the seat it held
     goes to the head of the waitlist."""
     now = now or timezone.now()
-    if not _may_approve(actor, enrollment.staff):
+    if not eligibility.may_approve(actor, enrollment.staff):
         raise Refusal(
             r.NOT_PERMITTED, r.MSG_NOT_PERMITTED.format(name=enrollment.staff.display_name), 404
         )

@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from audit import selectors as audit_selectors
 from catalog import access as session_access
 from catalog.models import Session
 from catalog.selectors import attach_states, shape_sessions
@@ -328,7 +327,6 @@ def _assign_results(request: HttpRequest, session: Session, results) -> HttpResp
             "course": session.course,
             "rows": rows,
             "counts": counts,
-            "may_see_history": audit_selectors.may_see_history(request.user),
         },
     )
 
