@@ -1209,37 +1209,35 @@ def requirement_for_session(*, pk: int | None, session: Session) -> Requirement 
 def still_needing(*, requirement: Requirement, user: AnyUser) -> list[StaffMember]:
     """The current staff the user may assign who still need a course requirement, in name
     order: in its audience, without a completion that counts for it, and holding no live place
-    in a session of its course (as "Who still needs it" counts them missing). Four queries."""
-    people = list(assignable_staff(user=user))
-    ids = [person.pk for person in people]
-    groups: dict[int, set[int]] = {}
-    for staff_id, group_id in StaffGroup.members.through.objects.filter(
-        staffmember_id__in=ids
-    ).values_list("staffmember_id", "staffgroup_id"):
-        groups.setdefault(staff_id, set()).add(group_id)
+    in a session of its course (as "Who still needs it" counts them missing). One query, its
+    audience and the rest applied in the database (the requirement's audiences prefetched)."""
+    people = assignable_staff(user=user)
+    positions = [position.pk for position in requirement.audience_positions.all()]
+    buildings = [building.pk for building in requirement.audience_buildings.all()]
+    groups = [group.pk for group in requirement.audience_groups.all()]
+    if positions:
+        people = people.filter(position_id__in=positions)
+    if buildings:
+        people = people.filter(building_id__in=buildings)
+    if groups:
+        people = people.filter(
+            Exists(
+                StaffGroup.members.through.objects.filter(
+                    staffmember_id=OuterRef("pk"), staffgroup_id__in=groups
+                )
+            )
+        )
     completions = Completion.objects.filter(
-        staff_id__in=ids, course_id=requirement.course_id, voided_at__isnull=True
+        staff_id=OuterRef("pk"), course_id=requirement.course_id, voided_at__isnull=True
     )
     if not requirement.count_completions_before_plan_year:
         completions = completions.filter(completed_on__gte=requirement.goal.plan_year.starts_on)
-    done = set(completions.values_list("staff_id", flat=True))
-    holding = set(
-        Enrollment.objects.filter(
-            staff_id__in=ids,
-            session__course_id=requirement.course_id,
-            status__in=rules.BOOKED_STATUSES,
-        ).values_list("staff_id", flat=True)
+    holding = Enrollment.objects.filter(
+        staff_id=OuterRef("pk"),
+        session__course_id=requirement.course_id,
+        status__in=rules.BOOKED_STATUSES,
     )
-    return [
-        person
-        for person in people
-        if person.pk not in done
-        and person.pk not in holding
-        and _requirement_applies(
-            requirement,
-            rules.PersonFacts(staff=person, group_ids=frozenset(groups.get(person.pk, ()))),
-        )
-    ]
+    return list(people.filter(~Exists(completions), ~Exists(holding)))
 
 
 def assign_marks(*, staff_ids: list[int], session: Session) -> dict[int, str]:

@@ -179,3 +179,17 @@ def test_a_transcript_is_not_there_for_another_building_s_leader(client, leader,
 
     assert client.get(reverse("enrollment:staff-transcript", args=[stranger.pk])).status_code == 404
     assert client.get(reverse("enrollment:staff-transcript", args=[999999])).status_code == 404
+
+
+def test_a_group_s_requirement_ticks_only_its_members(client, leader, setting):
+    requirement = setting["requirement"]
+    cohort = f.StaffGroupFactory()
+    people = setting["people"]
+    cohort.members.add(people["Eve"], people["Ana"])
+    requirement.audience_groups.set([cohort])
+    client.force_login(leader.user)
+
+    page = client.get(url(setting))
+
+    # Ana has completed it; of the group only Eve still needs it.
+    assert ticked(page) == {str(people["Eve"].pk)}
