@@ -188,6 +188,15 @@ def load_rules(*sessions: Session) -> Session | None:
 # The rules, in the order the service applies them.
 
 
+def credited_refusal(person: StaffMember, completed_on: dt.date) -> Refusal:
+    """The refusal of an assigned place to someone who has completed the course, unless the
+    assigner asks to include them."""
+    return Refusal(
+        r.ALREADY_CREDITED,
+        r.MSG_ALREADY_CREDITED.format(name=person.display_name, when=day(completed_on)),
+    )
+
+
 def may_approve(actor, staff: StaffMember) -> bool:
     """District PD approves anyone; a building leader approves the staff of their buildings, but
     not their own requests."""

@@ -35,7 +35,6 @@ from catalog.choices import MeetingStatus, SessionStatus
 from catalog.models import Course, Meeting, Session
 from catalog.seats import with_seats
 from catalog.selectors import shape_sessions
-from core.refusals import ALREADY_CREDITED, MSG_ALREADY_CREDITED, Refusal
 from core.text import day
 from learning import access
 from learning.access import AnyUser
@@ -1156,7 +1155,7 @@ def assignment_preview(
         completed_on = person_facts.completed_on.get(session.course_id)
         refused = None
         if completed_on is not None and not include_credited:
-            refused = credited_refusal(person, completed_on)
+            refused = rules.credited_refusal(person, completed_on)
         refused = refused or rules.refusal(
             person_facts,
             session,
@@ -1178,14 +1177,6 @@ def assignment_preview(
             seats -= 1
         lines.append(AssignmentLine(person, outcome))
     return AssignmentPreview(lines)
-
-
-def credited_refusal(person: StaffMember, completed_on: dt.date):
-    """The refusal of a place to someone who has completed the course, unless asked."""
-    return Refusal(
-        ALREADY_CREDITED,
-        MSG_ALREADY_CREDITED.format(name=person.display_name, when=day(completed_on)),
-    )
 
 
 def requirement_for_session(*, pk: int | None, session: Session) -> Requirement | None:

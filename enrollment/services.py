@@ -49,7 +49,7 @@ from .choices import (
     ReminderKind,
 )
 from .models import Attendance, Completion, Enrollment, Evaluation, OutsideActivity, Reminder
-from .selectors import credited_refusal, seats_taken, waitlist_position
+from .selectors import seats_taken, waitlist_position
 
 # Statuses that follow a session into cancellation; completed and incomplete ones are history.
 CANCELLABLE_STATUSES = WITHDRAWABLE_STATUSES
@@ -423,7 +423,7 @@ def enrollments_assign(
             results.append(AssignmentResult(staff=person, refusal=refusal))
             continue
         if person.pk in credited:
-            refusal = credited_refusal(person, credited[person.pk])
+            refusal = eligibility.credited_refusal(person, credited[person.pk])
             results.append(AssignmentResult(staff=person, refusal=refusal))
             continue
         try:

@@ -42,11 +42,6 @@ class SeatCount:
     sessions: int = 0
 
     @property
-    def missing(self) -> int:
-        """People neither done nor holding a place."""
-        return self.audience - self.completed - self.enrolled
-
-    @property
     def short(self) -> int:
         """Completions the target needs beyond every place held and every seat left."""
         return max(0, self.needed - self.enrolled - self.seats_left)
@@ -155,6 +150,7 @@ def seats_against_plan(
     if not items:
         return []
     candidates = _candidate_sessions(items, now)
+    kept_for = {session.pk: _kept_for(session) for session in candidates}
     scope = report.scope
     results = []
     for item in items:
@@ -164,7 +160,7 @@ def seats_against_plan(
             s
             for s in candidates
             if _serves(s, item, groups)
-            and (not _kept_for(s) or scope.district or _kept_for(s) & scope.building_ids)
+            and (not kept_for[s.pk] or scope.district or kept_for[s.pk] & scope.building_ids)
         ]
         by_building: dict[int | None, SeatCount] = {}
         overall = SeatCount(building=None)
@@ -186,7 +182,7 @@ def seats_against_plan(
             left = max(0, session.seats_left)
             overall.seats_left += left
             overall.sessions += 1
-            here = {session.building_id} | _kept_for(session)
+            here = {session.building_id} | kept_for[session.pk]
             for building_id in here:
                 if building_id in by_building:
                     by_building[building_id].seats_left += left

@@ -66,7 +66,10 @@ def start_page(*, user: AnyUser, now: dt.datetime | None = None, upcoming: int =
     in the user's scope, the seats against it, the counts of what waits for the user, and the
     next sessions held at their buildings (every building for district PD)."""
     now = now or timezone.now()
-    report = progress_for(user=user, filters=Filters(plan_year=default_plan_year()))
+    today = timezone.localdate(now)
+    report = progress_for(
+        user=user, filters=Filters(plan_year=default_plan_year(today)), as_of=today
+    )
     behind = [
         item for item in report.requirements if item.status in (Status.BEHIND, Status.AT_RISK)
     ]

@@ -287,7 +287,6 @@ def _assign_preview(request, session, form, requirement, now) -> HttpResponse:
             "session": session,
             "course": session.course,
             "preview": preview,
-            "outcomes": OUTCOMES,
             "include_credited": data["include_credited"],
             "override_window": data.get("override_window", False),
             "requirement": requirement,

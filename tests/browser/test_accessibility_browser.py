@@ -362,7 +362,8 @@ def pages_by_role(tmp_path: Path) -> dict[str, list[Step]]:
     rp_requirement = Requirement.objects.filter(
         goal__plan_year__plan=plan, course__code="rp-101", due_on__gte=now.date()
     ).order_by("due_on")[0]
-    rp_session = upcoming.filter(course__code="rp-101").order_by("pk")[0]
+    # Any session of the course will do, upcoming or not, whatever the day the walk runs.
+    rp_session = Session.objects.filter(course__code="rp-101").order_by("pk")[0]
     rp_assign = f"/sessions/{rp_session.pk}/assign/?requirement={rp_requirement.pk}"
     today_meeting = Meeting.objects.get(session__title="Drop-in circle lab")
     check_in_screen = f"/sessions/{today_meeting.session_id}/meetings/{today_meeting.pk}/check-in/"
